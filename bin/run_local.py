@@ -1,0 +1,47 @@
+"""Run the web server and one qcluster worker together; one Ctrl-C stops both.
+
+Used by `make run`. Plain subprocesses, so nothing beyond Django and django-q2 is needed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import subprocess
+import sys
+import time
+
+PYTHON = sys.executable
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", default="8000")
+    args = parser.parse_args()
+    address = f"127.0.0.1:{args.port}"
+    print(f"\nGuide is starting on http://{address}/  (sign in as admin / admin; local demo only)")
+    print("Press Ctrl-C once to stop the web server and the worker.\n", flush=True)
+    procs = [
+        subprocess.Popen([PYTHON, "manage.py", "runserver", address, "--noreload"]),
+        subprocess.Popen([PYTHON, "manage.py", "qcluster"]),
+    ]
+    try:
+        while all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGINT)
+        deadline = time.monotonic() + 10
+        for p in procs:
+            try:
+                p.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                p.kill()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

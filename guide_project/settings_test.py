@@ -1,0 +1,36 @@
+"""Settings for the test suite: the production settings module with test-only overrides.
+
+django-q2 reads Q_CLUSTER once, at import, so `sync` must be set here: override_settings
+cannot change it later. Tests that need a real worker start `qcluster` themselves.
+"""
+
+from __future__ import annotations
+
+import os
+
+# The developer's .env never leaks into a test run.
+os.environ["GUIDE_ENV_FILE"] = ""
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("ASHBY_SANDBOX", "true")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+# Fixed test keys: the first encrypts, the second only decrypts (rotation tests use both).
+os.environ.setdefault(
+    "GUIDE_ENCRYPTION_KEYS",
+    "feRno68qtZ-Sm836THoO_GbI2wuzOl8kz5Fk7_Xqc6E=,R9qh96vcRZP79LTOi8jDMhaIF3GdVnnZLpHfrDL8Lso=",
+)
+
+from guide_project.settings import *  # noqa: E402,F403
+from guide_project.settings import Q_CLUSTER  # noqa: E402
+
+Q_CLUSTER = {**Q_CLUSTER, "sync": True}
+Q_CLUSTER.pop("redis", None)
+Q_CLUSTER["orm"] = "default"
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405

@@ -1,0 +1,38 @@
+"""Health checks behind GET /healthz."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import DatabaseError, connection
+
+logger = logging.getLogger(__name__)
+
+
+def database_ok() -> bool:
+    """True when the database answers a trivial query."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        return True
+    except DatabaseError as exc:
+        logger.warning("healthz: database unreachable: %s", type(exc).__name__)
+        return False
+
+
+def queue_status() -> dict:
+    """The django-q2 broker in use, whether it answers, and how many tasks wait in it."""
+    from django_q.brokers import get_broker
+
+    cluster = settings.Q_CLUSTER
+    kind = "redis" if cluster.get("redis") else "orm"
+    try:
+        broker = get_broker()
+        ok = bool(broker.ping())
+        queued = broker.queue_size()
+    except Exception as exc:  # any broker failure is reported, never raised
+        logger.warning("healthz: queue unreachable: %s", type(exc).__name__)
+        return {"broker": kind, "ok": False}
+    return {"broker": kind, "ok": ok, "queued": queued}
