@@ -1,9 +1,9 @@
 from django.urls import path
 
-from integrations import views
+from integrations.views import connect
 
 app_name = "integrations"
 
 urlpatterns = [
-    path("settings/integrations/", views.integrations_page, name="integrations"),
+    path("settings/integrations/", connect.integrations_page, name="integrations"),
 ]
