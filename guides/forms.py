@@ -42,14 +42,16 @@ class SearchForm(forms.Form):
     q = forms.CharField(label="Search by name or email", required=False, max_length=200)
 
 
+class HttpURLField(forms.URLField):
+    """A URL that must be http(s): no javascript:, data: or ftp: address reaches a page."""
+
+    default_validators = [HTTP_URL]
+    default_error_messages = {"invalid": HTTP_URL.message}
+
+
 def _http_url_field(label: str, help_text: str) -> forms.URLField:
-    return forms.URLField(
-        label=label,
-        required=False,
-        max_length=200,
-        assume_scheme="https",
-        validators=[HTTP_URL],
-        help_text=help_text,
+    return HttpURLField(
+        label=label, required=False, max_length=200, assume_scheme="https", help_text=help_text
     )
 
 

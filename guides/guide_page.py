@@ -284,6 +284,12 @@ def _steps(application: Application) -> list[StepView]:
     return steps
 
 
+def safe_url(value: str) -> str:
+    """`value` when it is an http(s) address, else "" (synced rows skip form validation, and
+    a javascript: link must never reach the candidate's page)."""
+    return value if value.lower().startswith(("https://", "http://")) else ""
+
+
 def person_view(person: Interviewer, *, with_profile: bool = True) -> PersonView:
     name = person.name or person.email or "Your recruiter"
     initials = "".join(part[0] for part in name.split()[:2]).upper()
@@ -293,10 +299,10 @@ def person_view(person: Interviewer, *, with_profile: bool = True) -> PersonView
         name=name,
         initials=initials,
         title=person.title,
-        photo_url=person.photo_url,
+        photo_url=safe_url(person.photo_url),
         pronouns=person.pronouns,
         bio=person.bio,
-        linkedin_url=person.linkedin_url,
+        linkedin_url=safe_url(person.linkedin_url),
     )
 
 
@@ -312,7 +318,7 @@ def event_view(event: InterviewEvent, zone: zoneinfo.ZoneInfo) -> EventView:
         time_label=format_time_range(start, end),
         duration_label=format_duration(start, end),
         location=event.location,
-        meeting_link=event.meeting_link,
+        meeting_link=safe_url(event.meeting_link),
         interviewers=[person_view(p) for p in event.interviewers.all()],
     )
 
@@ -388,7 +394,7 @@ def calendar_event(
     description = [f"Your interview with {guide.tenant.name}."]
     if names:
         description.append(f"Interviewers: {names}")
-    if event.meeting_link:
+    if safe_url(event.meeting_link):
         description.append(f"Join: {event.meeting_link}")
     description.append(f"Your guide: {guide_url}")
     return CalendarEvent(
@@ -397,8 +403,8 @@ def calendar_event(
         end=event.end_time,
         stamp=now,
         summary=f"{title} ({guide.tenant.name})",
-        location=event.location or event.meeting_link,
-        url=event.meeting_link,
+        location=event.location or safe_url(event.meeting_link),
+        url=safe_url(event.meeting_link),
         description="\n".join(description),
         last_modified=event.external_updated_at or event.synced_at,
         sequence=_sequence(event),

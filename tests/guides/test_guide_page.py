@@ -457,3 +457,21 @@ def test_the_number_of_queries_does_not_grow_with_interviews_or_interviewers(
 
     assert page(client, twenty).count('class="person"') == 60
     assert _queries_for(client, one) == _queries_for(client, twenty) == 5
+
+
+def test_links_that_are_not_http_never_reach_the_page(client, tenant_a, frozen_now):
+    # Synced rows skip form validation: a hostile link from the ATS must not become a href.
+    guide, app = f.candidate_with_guide(tenant_a)
+    person = f.interviewer(
+        tenant_a, "Eve", "Evil", photo_url="javascript:alert(1)", linkedin_url="data:text/html,x"
+    )
+    schedule_one(
+        tenant_a,
+        app,
+        f.at("2026-03-05 15:00"),
+        interviewers=[person],
+        meeting_link="javascript:alert(2)",
+    )
+    html = page(client, guide)
+    assert "javascript:" not in html and "data:text" not in html
+    assert "Eve Evil" in html
