@@ -65,7 +65,7 @@ def test_it_greets_the_candidate_with_the_job_and_the_tenant_brand(client, tenan
 
 def test_a_bad_brand_colour_falls_back_to_the_default(client, tenant_a, frozen_now):
     guide, _ = f.candidate_with_guide(tenant_a)
-    tenant_a.brand_color = "red;}</style>"  # written around the model validator
+    tenant_a.brand_color = "red;}<>"  # 7 characters, written around the model validator
     tenant_a.save()
     html = page(client, guide)
     assert "--brand: #4f46e5" in html
