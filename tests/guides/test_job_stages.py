@@ -134,3 +134,19 @@ def test_the_outsider_gets_404_for_our_job(outsider_client, tenant_a):
     data = formset_data(visible_stages(job), Onsite=("Meet the team", "x"))
     assert outsider_client.post(stages_url(job), data).status_code == 404
     assert f.stage(job.interview_plan, "Onsite").candidate_title == ""
+
+
+def test_the_outsider_sees_none_of_our_jobs_or_interviewers(outsider_client, tenant_a):
+    job = f.job(tenant_a, "Acme Secret Job")
+    f.interviewer(tenant_a, "Grace", "Hopper")
+    jobs = outsider_client.get(JOBS).content.decode()
+    assert "Acme Secret Job" not in jobs and stages_url(job) not in jobs
+    people = outsider_client.get(reverse("guides:interviewers")).content.decode()
+    assert "Grace Hopper" not in people
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(client, tenant_a):
+    job = f.job(tenant_a)
+    for url in (JOBS, stages_url(job), reverse("guides:interviewers")):
+        response = client.get(url)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
