@@ -91,6 +91,11 @@ class StageTextForm(forms.ModelForm):
         labels = {"candidate_title": "Name shown to candidates", "what_to_expect": "What to expect"}
         widgets = {"what_to_expect": forms.Textarea(attrs={"rows": 4})}
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Empty means "use the ATS's name": show that name as the placeholder.
+        self.fields["candidate_title"].widget.attrs["placeholder"] = self.instance.title
+
 
 StageTextFormSet: type[BaseModelFormSet] = modelformset_factory(
     InterviewStage, form=StageTextForm, extra=0, edit_only=True

@@ -11,8 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from guides.guide_page import build_guide_context, format_duration
+from guides.guide_page import build_guide_context
 from guides.models import Application, Guide, InterviewEvent
+from guides.timefmt import format_duration
 from tests.guides import factories as f
 
 pytestmark = pytest.mark.django_db
