@@ -57,7 +57,7 @@ class ConnectError(Exception):
 
     @property
     def missing_details(self) -> list[dict[str, str]]:
-        return [{"label": perms.describe(p), "how": perms.how_to_enable(p)} for p in self.missing]
+        return [{"label": perms.describe(p), "how": perms.box_to_tick(p)} for p in self.missing]
 
 
 @dataclass(frozen=True)
@@ -194,8 +194,8 @@ def connect_error_for(exc: errors.AshbyError) -> ConnectError:
 def _missing_message(missing: list[str]) -> str:
     names = ", ".join(perms.describe(p) for p in missing)
     return (
-        f"This key is missing permissions Guide needs: {names}. Grant them in Ashby "
-        f"({perms.ADMIN_PATH}), save, and connect again."
+        f"This key is missing permissions Guide needs: {names}. In Ashby, open "
+        f"{perms.ADMIN_PATH}, edit the key, tick the boxes listed below, save, and connect again."
     )
 
 
@@ -316,11 +316,12 @@ def _attention_reason(error: ConnectError) -> str:
             "and use Replace key to paste it here; syncing is paused until then."
         )
     if error.code == "missing_permissions":
-        fixes = " ".join(d["how"] for d in error.missing_details)
         names = ", ".join(d["label"] for d in error.missing_details)
+        boxes = " and ".join(d["how"] for d in error.missing_details)
         return (
-            f"The stored API key no longer has the {names} permission. {fixes} "
-            "Then use Check again; syncing is paused until then."
+            f"The stored API key no longer has the {names} permission. In Ashby, open "
+            f"{perms.ADMIN_PATH}, edit the key, tick {boxes}, then use Check again; "
+            "syncing is paused until then."
         )
     return (
         "Ashby no longer accepts the stored API key (it may have been revoked or deleted). "

@@ -64,7 +64,7 @@ OPTIONAL = (
 )
 BY_NAME = {p.name: p for p in REQUIRED + OPTIONAL}
 
-ADMIN_PATH = 'Admin > Integrations > API Keys (called "Ashby API" in older accounts), edit the key'
+ADMIN_PATH = 'Admin > Integrations > API Keys (called "Ashby API" in older accounts)'
 
 
 def normalize(scope: str) -> str:
@@ -81,12 +81,14 @@ def describe(name: str) -> str:
     return permission.label if permission else name
 
 
-def how_to_enable(name: str) -> str:
-    """Where in Ashby's admin to grant a permission, for error messages."""
+def box_to_tick(name: str) -> str:
+    """The control in Ashby's key form: "the Read box of the Candidates module"."""
     permission = BY_NAME.get(name)
     if permission is None:
-        return f"In Ashby, open {ADMIN_PATH} and grant the {name} permission."
-    return (
-        f"In Ashby, open {ADMIN_PATH}, and tick the {permission.access} box of the "
-        f"{permission.module} module."
-    )
+        return f"the {name} permission"
+    return f"the {permission.access} box of the {permission.module} module"
+
+
+def how_to_enable(name: str) -> str:
+    """Where in Ashby's admin to grant a permission, as a sentence for messages."""
+    return f"In Ashby, open {ADMIN_PATH}, edit the key, and tick {box_to_tick(name)}."

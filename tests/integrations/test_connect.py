@@ -130,9 +130,11 @@ def test_missing_module_permissions_are_named_with_where_to_enable_them(
     assert caught.value.code == "missing_permissions"
     assert caught.value.missing == ["candidatesRead", "interviewsRead"]
     assert "Candidates read, Interviews read" in caught.value.message
-    hows = [d["how"] for d in caught.value.missing_details]
-    assert "Admin > Integrations > API Keys" in hows[0]
-    assert "Read box of the Candidates module" in hows[0]
+    assert "Admin > Integrations > API Keys" in caught.value.message
+    assert [d["how"] for d in caught.value.missing_details] == [
+        "the Read box of the Candidates module",
+        "the Read box of the Interviews module",
+    ]
     assert "webhook.update" not in fake_ashby.endpoints_called()
     assert_nothing_stored()
     assert queued_syncs == []
