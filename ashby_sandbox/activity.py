@@ -27,15 +27,20 @@ class ActivityError(ValueError):
     """An operation that cannot apply (unknown id, nothing to move to, ...)."""
 
 
-def _one(model, value, what: str):
+def _one(model_or_qs, value, what: str):
+    qs = model_or_qs.objects.all() if hasattr(model_or_qs, "objects") else model_or_qs
     try:
-        return model.objects.get(id=uuid.UUID(str(value)))
-    except (ValueError, model.DoesNotExist):
+        return qs.get(id=uuid.UUID(str(value)))
+    except (ValueError, qs.model.DoesNotExist):
         raise ActivityError(f"No {what} with id {value}") from None
 
 
 def _application(application_id) -> m.Application:
-    app = _one(m.Application.objects.select_related("candidate", "job", "stage"), application_id, "application")
+    app = _one(
+        m.Application.objects.select_related("candidate", "job", "stage"),
+        application_id,
+        "application",
+    )
     if app.is_deleted or app.candidate.is_deleted:
         raise ActivityError(f"Application {application_id} belongs to a deleted candidate")
     return app
@@ -86,7 +91,9 @@ def add_candidate(
     first_stage = first_stage.exclude(type="Lead").order_by("order").first()
     name = name or f"Candidate {random.randint(1000, 9999)}"
     email = email or f"{name.lower().replace(' ', '.')}@example.com"
-    candidate = m.Candidate(name=name, email=email, timezone=timezone_name, source="Company Website")
+    candidate = m.Candidate(
+        name=name, email=email, timezone=timezone_name, source="Company Website"
+    )
     candidate.confidential = job.confidential
     stamp_new(candidate).save()
     app = m.Application(candidate=candidate, job=job, stage=first_stage, source="Company Website")
@@ -212,12 +219,19 @@ def schedule_interview(
         interviews = list(m.Interview.objects.filter(stage=stage, is_archived=False))
     if not interviews:
         raise ActivityError("This application's next stages have no interviews to schedule")
-    start = start or (timezone.now() + dt.timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
+    start = start or (timezone.now() + dt.timedelta(days=3)).replace(
+        minute=0, second=0, microsecond=0
+    )
     if not (meeting_link or location):
         meeting_link = f"https://meet.example.com/{uuid.uuid4().hex[:10]}"
     users = list(m.User.objects.filter(is_enabled=True)[:3])
     schedule = stamp_new(
-        m.InterviewSchedule(application=app, stage=stage, status="Scheduled", scheduled_by=users[0] if users else None)
+        m.InterviewSchedule(
+            application=app,
+            stage=stage,
+            status="Scheduled",
+            scheduled_by=users[0] if users else None,
+        )
     )
     schedule.save()
     for interview in interviews:
@@ -244,7 +258,9 @@ def schedule_interview(
 
 
 def _schedule(schedule_id) -> m.InterviewSchedule:
-    return _one(m.InterviewSchedule.objects.select_related("application"), schedule_id, "interview schedule")
+    return _one(
+        m.InterviewSchedule.objects.select_related("application"), schedule_id, "interview schedule"
+    )
 
 
 @transaction.atomic
@@ -296,8 +312,12 @@ def create_job(title: str, status: str = "Open", department_id=None, location_id
         title=title,
         status=status,
         interview_plan=plan,
-        department=_one(m.Department, department_id, "department") if department_id else m.Department.objects.first(),
-        location=_one(m.Location, location_id, "location") if location_id else m.Location.objects.filter(is_archived=False).first(),
+        department=_one(m.Department, department_id, "department")
+        if department_id
+        else m.Department.objects.first(),
+        location=_one(m.Location, location_id, "location")
+        if location_id
+        else m.Location.objects.filter(is_archived=False).first(),
         opened_at=timezone.now() if status == "Open" else None,
     )
     stamp_new(job).save()

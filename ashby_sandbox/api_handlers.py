@@ -252,7 +252,9 @@ def job_list(ctx: Context, body: dict) -> dict:
                 qs = qs.filter(**{lookup: bounds[name]})
         return qs
 
-    return page("job.list", body, queryset, lambda rows: [s.job(j, ctx.users, expand) for j in rows])
+    return page(
+        "job.list", body, queryset, lambda rows: [s.job(j, ctx.users, expand) for j in rows]
+    )
 
 
 def job_info(ctx: Context, body: dict) -> dict:
@@ -323,7 +325,9 @@ def interview_list(ctx: Context, body: dict) -> dict:
 
 def interview_info(ctx: Context, body: dict) -> dict:
     interview_id = _uuid(body, "id")
-    return s.interview(_get(m.Interview.objects, "interview_not_found", "interview", id=interview_id))
+    return s.interview(
+        _get(m.Interview.objects, "interview_not_found", "interview", id=interview_id)
+    )
 
 
 def _serialize_schedules(ctx: Context, rows: list[m.InterviewSchedule]) -> list[dict]:

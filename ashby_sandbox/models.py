@@ -111,7 +111,12 @@ class InterviewStage(Tracked):
 
 
 class Job(Tracked):
-    STATUSES = [("Draft", "Draft"), ("Open", "Open"), ("Closed", "Closed"), ("Archived", "Archived")]
+    STATUSES = [
+        ("Draft", "Draft"),
+        ("Open", "Open"),
+        ("Closed", "Closed"),
+        ("Archived", "Archived"),
+    ]
     EMPLOYMENT_TYPES = [
         ("FullTime", "Full time"),
         ("PartTime", "Part time"),
@@ -187,7 +192,12 @@ class Candidate(Tracked):
 
 
 class Application(Tracked):
-    STATUSES = [("Hired", "Hired"), ("Archived", "Archived"), ("Active", "Active"), ("Lead", "Lead")]
+    STATUSES = [
+        ("Hired", "Hired"),
+        ("Archived", "Archived"),
+        ("Active", "Active"),
+        ("Lead", "Lead"),
+    ]
 
     candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="applications")
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="applications")
@@ -238,6 +248,9 @@ class InterviewSchedule(Tracked):
             models.Index(fields=["stage", "updated_seq"], name="sandbox_sched_stage_seq"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.status} schedule {self.id}"
+
 
 class InterviewEvent(Tracked):
     schedule = models.ForeignKey(InterviewSchedule, on_delete=models.CASCADE, related_name="events")
@@ -254,6 +267,9 @@ class InterviewEvent(Tracked):
         indexes = [
             models.Index(fields=["schedule", "updated_seq"], name="sandbox_event_sched_seq"),
         ]
+
+    def __str__(self) -> str:
+        return f"event {self.id} at {self.start_time:%Y-%m-%d %H:%M}"
 
 
 class ApiKey(models.Model):

@@ -24,18 +24,121 @@ logger = logging.getLogger(__name__)
 
 BATCH = 2000
 
-FIRST_NAMES = (
-    "Ada Aiko Alejandro Amara Anika Ayesha Bao Beatriz Chen Chidi Chloe Dara Diego Elif Emeka "
-    "Emma Fatima Felix Hana Hugo Ines Ingrid Isabela Jamal Jana Javier Jin Kai Kamala Kenji "
-    "Lars Layla Leila Liam Lucia Mateo Maya Mei Mohammed Nadia Nia Noah Olga Omar Priya Rafael "
-    "Ravi Rosa Sakura Samir Sofia Tariq Thandiwe Tomas Valentina Wei Yara Yusuf Zainab Zoe"
-).split()
-LAST_NAMES = (
-    "Abebe Adeyemi Alvarez Andersen Bakker Banerjee Becker Chen Costa Dubois Eriksson Fernandes "
-    "Fischer Garcia Gupta Haddad Hansen Hernandez Ivanova Jensen Kim Kowalski Kumar Larsen "
-    "Lopez Martin Mensah Moreau Müller Nakamura Nguyen Novak Okafor Oliveira Park Patel Petrov "
-    "Rossi Santos Schmidt Silva Singh Smith Sato Tanaka Torres Wang Watanabe Weber Yilmaz Zhang"
-).split()
+FIRST_NAMES = [
+    "Ada",
+    "Aiko",
+    "Alejandro",
+    "Amara",
+    "Anika",
+    "Ayesha",
+    "Bao",
+    "Beatriz",
+    "Chen",
+    "Chidi",
+    "Chloe",
+    "Dara",
+    "Diego",
+    "Elif",
+    "Emeka",
+    "Emma",
+    "Fatima",
+    "Felix",
+    "Hana",
+    "Hugo",
+    "Ines",
+    "Ingrid",
+    "Isabela",
+    "Jamal",
+    "Jana",
+    "Javier",
+    "Jin",
+    "Kai",
+    "Kamala",
+    "Kenji",
+    "Lars",
+    "Layla",
+    "Leila",
+    "Liam",
+    "Lucia",
+    "Mateo",
+    "Maya",
+    "Mei",
+    "Mohammed",
+    "Nadia",
+    "Nia",
+    "Noah",
+    "Olga",
+    "Omar",
+    "Priya",
+    "Rafael",
+    "Ravi",
+    "Rosa",
+    "Sakura",
+    "Samir",
+    "Sofia",
+    "Tariq",
+    "Thandiwe",
+    "Tomas",
+    "Valentina",
+    "Wei",
+    "Yara",
+    "Yusuf",
+    "Zainab",
+    "Zoe",
+]
+LAST_NAMES = [
+    "Abebe",
+    "Adeyemi",
+    "Alvarez",
+    "Andersen",
+    "Bakker",
+    "Banerjee",
+    "Becker",
+    "Chen",
+    "Costa",
+    "Dubois",
+    "Eriksson",
+    "Fernandes",
+    "Fischer",
+    "Garcia",
+    "Gupta",
+    "Haddad",
+    "Hansen",
+    "Hernandez",
+    "Ivanova",
+    "Jensen",
+    "Kim",
+    "Kowalski",
+    "Kumar",
+    "Larsen",
+    "Lopez",
+    "Martin",
+    "Mensah",
+    "Moreau",
+    "Müller",
+    "Nakamura",
+    "Nguyen",
+    "Novak",
+    "Okafor",
+    "Oliveira",
+    "Park",
+    "Patel",
+    "Petrov",
+    "Rossi",
+    "Santos",
+    "Schmidt",
+    "Silva",
+    "Singh",
+    "Smith",
+    "Sato",
+    "Tanaka",
+    "Torres",
+    "Wang",
+    "Watanabe",
+    "Weber",
+    "Yilmaz",
+    "Zhang",
+]
 # (city, region, country, IANA time zone): candidates live all over the world.
 CITIES = [
     ("San Francisco", "California", "United States", "America/Los_Angeles"),
@@ -182,9 +285,7 @@ class Seeder:
 
     def departments(self) -> list[m.Department]:
         created = self.past(900, 700)
-        rows = [
-            m.Department(id=self.uuid(), name=name, created_at=created) for name in DEPARTMENTS
-        ]
+        rows = [m.Department(id=self.uuid(), name=name, created_at=created) for name in DEPARTMENTS]
         platform = m.Department(
             id=self.uuid(), name="Platform", parent_id=rows[0].id, created_at=created
         )
@@ -221,8 +322,12 @@ class Seeder:
         rows = []
         for index in range(count):
             first, last = self.rng.choice(FIRST_NAMES), self.rng.choice(LAST_NAMES)
-            role = "Organization Admin" if index < 2 else self.rng.choice(
-                ["Elevated Access", "Limited Access", "Limited Access", "External Recruiter"]
+            role = (
+                "Organization Admin"
+                if index < 2
+                else self.rng.choice(
+                    ["Elevated Access", "Limited Access", "Limited Access", "External Recruiter"]
+                )
             )
             rows.append(
                 m.User(
@@ -248,9 +353,13 @@ class Seeder:
             dept = self.rng.choice(departments)
             title = self.rng.choice(LEVELS) + self.rng.choice(ROLES[dept.name])
             # Every status appears; then mostly open jobs.
-            status = statuses[index] if index < 4 else self.rng.choices(statuses, [60, 15, 10, 10])[0]
+            status = (
+                statuses[index] if index < 4 else self.rng.choices(statuses, [60, 15, 10, 10])[0]
+            )
             created = self.past(500, 20)
-            plan = m.InterviewPlan(id=self.uuid(), title=f"{title} Interview Plan", created_at=created)
+            plan = m.InterviewPlan(
+                id=self.uuid(), title=f"{title} Interview Plan", created_at=created
+            )
             plans.append(plan)
             team = self.rng.sample(enabled, k=min(3, len(enabled)))
             job = m.Job(
@@ -299,7 +408,10 @@ class Seeder:
                 interviews.append(interview)
                 org.interviews.setdefault((job.id, stage_index), []).append(interview)
         archived_plan = m.InterviewPlan(
-            id=self.uuid(), title="Old Generic Plan", is_archived=True, created_at=self.past(900, 800)
+            id=self.uuid(),
+            title="Old Generic Plan",
+            is_archived=True,
+            created_at=self.past(900, 800),
         )
         self.save(m.InterviewPlan, [*plans, archived_plan])
         self.save(m.Job, jobs)
@@ -363,7 +475,9 @@ class Seeder:
     def application(self, org: Org, cand: m.Candidate, job: m.Job, users) -> m.Application:
         stage_index = self.rng.choices(range(len(STAGES)), STAGE_WEIGHTS)[0]
         stage_type = STAGES[stage_index][1]
-        status = {"Hired": "Hired", "Archived": "Archived", "Lead": "Lead"}.get(stage_type, "Active")
+        status = {"Hired": "Hired", "Archived": "Archived", "Lead": "Lead"}.get(
+            stage_type, "Active"
+        )
         created = max(cand.created_at, job.created_at)
         app = m.Application(
             id=self.uuid(),
@@ -422,8 +536,12 @@ class Seeder:
                         interviewer_ids=[
                             str(u.id) for u in self.rng.sample(users, k=self.rng.randint(1, 3))
                         ],
-                        location="" if remote else (app.job.location.name if app.job.location else "Office"),
-                        meeting_link=f"https://meet.example.com/{self.uuid().hex[:10]}" if remote else "",
+                        location=""
+                        if remote
+                        else (app.job.location.name if app.job.location else "Office"),
+                        meeting_link=f"https://meet.example.com/{self.uuid().hex[:10]}"
+                        if remote
+                        else "",
                         has_submitted_feedback=not upcoming and not current,
                         created_at=schedule.created_at,
                     )
