@@ -282,7 +282,8 @@ def wake_sender() -> None:
 
 
 def _run() -> None:
-    while True:
+    # Stops when the setting changes (tests switch back to "manual").
+    while conf.get("SANDBOX_WEBHOOK_SENDER") == "thread":
         _wake.wait(timeout=0.5)
         _wake.clear()
         try:
