@@ -1,0 +1,115 @@
+"""The setup an admin goes through, in a real browser: sign in, create an API key in Ashby's
+(the sandbox's) admin, connect it in Guide, watch the first sync, set up the webhooks, and
+see a change made in Ashby reach a candidate's guide.
+
+One test, one story, in the order an admin lives it; a screenshot per step lands in
+test-artifacts/e2e/. Playwright's `expect` waits (up to its timeout) for each state: no sleeps.
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from ashby_sandbox import seed
+from integrations.models import AshbyConnection
+from tests.conftest import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+GUIDE_NEEDS = [
+    "candidatesRead",
+    "jobsRead",
+    "interviewsRead",
+    "organizationRead",
+    "apiKeysRead",
+    "apiKeysWrite",
+]
+
+
+def sign_in(page: Page, base: str, username: str) -> None:
+    page.goto(base + "/")
+    expect(page.get_by_role("heading", name="Sign in to Guide")).to_be_visible()
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def create_sandbox_key(page: Page, name: str, permissions: list[str]) -> str:
+    """Ashby's Admin > API Keys: a new key for the Guide partner with these boxes ticked;
+    returns the key, which the page shows once."""
+    page.get_by_role("banner").get_by_role("link", name="API Keys").click()
+    expect(page.get_by_role("heading", name="New API key")).to_be_visible()
+    page.get_by_label("Name", exact=True).fill(name)
+    page.get_by_label("Integration Partner").select_option("Guide")
+    boxes = page.locator("input[name=permissions]")
+    for index in range(boxes.count()):
+        boxes.nth(index).set_checked(boxes.nth(index).get_attribute("value") in permissions)
+    page.get_by_role("button", name="Create API key").click()
+    secret = page.locator("#new-api-key")
+    expect(secret).to_be_visible()
+    newest = page.locator("table").last.locator("tbody tr").first  # keys list, newest first
+    expect(newest).to_contain_text(name)
+    expect(newest).to_contain_text("Active")
+    return secret.inner_text().strip()
+
+
+def connect_in_guide(page: Page, api_key: str) -> None:
+    """The Connect (or Replace key) dialog on the Integrations page."""
+    dialog = page.locator("#connect-dialog")
+    if not dialog.is_visible():
+        page.locator("[data-open-dialog=connect-dialog]").click()
+    expect(dialog).to_be_visible()
+    dialog.get_by_label("Ashby API Key").fill(api_key)
+    dialog.get_by_role("button", name="Connect").click()
+
+
+def test_an_admin_sets_up_ashby_end_to_end(tenant_a, admin_user, guide_live, shots, context):
+    seed.seed(20, seed=7)
+    base = guide_live.url
+
+    # 1. Sign in, then Settings > Integrations.
+    guide = context.new_page()
+    sign_in(guide, base, admin_user.username)
+    shots(guide, "signed-in")
+    guide.get_by_role("link", name="Settings › Integrations", exact=True).click()
+    expect(guide.get_by_role("heading", name="Integrations", exact=True)).to_be_visible()
+    expect(guide.locator("#ashby")).to_contain_text("Not connected")
+    shots(guide, "integrations-not-connected")
+
+    # 2. In a second tab, Ashby's admin: a key that lacks Interviews read.
+    ashby = context.new_page()
+    ashby.goto(base + "/sandbox/ashby/")
+    lacking = [p for p in GUIDE_NEEDS if p != "interviewsRead"]
+    weak_key = create_sandbox_key(ashby, "Guide (no interviews)", lacking)
+    shots(ashby, "sandbox-key-lacking-interviews")
+
+    # 3. Connecting it says exactly which box to tick, and stores nothing.
+    guide.bring_to_front()
+    connect_in_guide(guide, weak_key)
+    error = guide.locator("#api-key-error")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("This key is missing permissions Guide needs: Interviews read")
+    expect(error).to_contain_text("tick the Read box of the Interviews module")
+    shots(guide, "missing-permission-error")
+    assert not AshbyConnection.objects.filter(tenant=tenant_a).exists()
+    assert weak_key not in guide.content()
+
+    # 4. A key with what Guide needs: connected, with the confirmation.
+    ashby.bring_to_front()
+    good_key = create_sandbox_key(ashby, "Guide", GUIDE_NEEDS)
+    shots(ashby, "sandbox-key-for-guide")
+    guide.bring_to_front()
+    connect_in_guide(guide, good_key)
+    expect(guide.get_by_role("status")).to_contain_text(
+        "Ashby is linked. Guide is starting the first sync now."
+    )
+    panel = guide.locator("#ashby")
+    expect(panel.locator(".badge")).to_have_text("Connected")
+    expect(panel).to_contain_text("Guide · ends in")
+    shots(guide, "connected")
+    connection = AshbyConnection.objects.get(tenant=tenant_a)
+    assert connection.key_last4 == good_key[-4:]
+    assert set(GUIDE_NEEDS) <= set(connection.permissions)
+    assert good_key not in guide.content()
