@@ -88,9 +88,12 @@ def _log(name: str):
     return (LOGS / f"{name}.log").open("w")
 
 
+STARTED: list[subprocess.Popen] = []
+
+
 def start(name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen:
     """A server process in its own process group (so stopping it stops its children)."""
-    return subprocess.Popen(
+    process = subprocess.Popen(
         args,
         cwd=ROOT,
         env=env,
@@ -98,6 +101,14 @@ def start(name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen:
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+    STARTED.append(process)
+    return process
+
+
+def stop_all() -> None:
+    """Stop every process this benchmark started and that still runs."""
+    for process in reversed(STARTED):
+        stop(process)
 
 
 def stop(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 20) -> None:
