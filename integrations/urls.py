@@ -6,4 +6,7 @@ app_name = "integrations"
 
 urlpatterns = [
     path("settings/integrations/", connect.integrations_page, name="integrations"),
+    path("settings/integrations/ashby/connect/", connect.connect, name="connect"),
+    path("settings/integrations/ashby/disconnect/", connect.disconnect, name="disconnect"),
+    path("settings/integrations/ashby/check/", connect.check, name="check"),
 ]
