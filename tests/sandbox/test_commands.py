@@ -71,6 +71,15 @@ def test_sandbox_key_prints_only_the_key_on_the_last_line(db):
     assert sorted(key.permissions) == sorted(GUIDE_PERMISSIONS) and key.partner == "Guide"
 
 
+def test_sandbox_key_if_absent_creates_the_demo_key_once(db):
+    args = ("sandbox_key", "--name", "Guide demo", "--if-absent", "--announce")
+    first = run(*args)
+    assert "shown only now" in first[0] and len(first[-1]) == 64
+    second = run(*args)
+    assert "already exists" in second[-1]
+    assert m.ApiKey.objects.filter(title="Guide demo").count() == 1
+
+
 def test_sandbox_key_takes_permissions_and_faults(db):
     secret = run(
         "sandbox_key",
