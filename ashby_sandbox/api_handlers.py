@@ -173,7 +173,7 @@ def candidate_list(ctx: Context, body: dict) -> dict:
     return page(
         "candidate.list",
         body,
-        lambda incremental: _created_after(body, _candidates(ctx)),
+        lambda show_hidden: _created_after(body, _candidates(ctx)),
         _serialize_candidates,
     )
 
@@ -198,7 +198,7 @@ def application_list(ctx: Context, body: dict) -> dict:
     job_id = _uuid(body, "jobId", required=False)
     _list(body, "expand", {"openings"})
 
-    def queryset(incremental: bool) -> QuerySet:
+    def queryset(show_hidden: bool) -> QuerySet:
         qs = _created_after(body, _applications(ctx))
         if status:
             qs = qs.filter(status=status)
@@ -235,12 +235,12 @@ def job_list(ctx: Context, body: dict) -> dict:
     bounds = {name: _ms(body, name) for name in ("openedAfter", "openedBefore")}
     bounds |= {name: _ms(body, name) for name in ("closedAfter", "closedBefore")}
 
-    def queryset(incremental: bool) -> QuerySet:
+    def queryset(show_hidden: bool) -> QuerySet:
         qs = _created_after(body, _jobs(ctx))
         # "To include draft jobs, Draft must be specified in the status param."
         if statuses:
             qs = qs.filter(status__in=statuses)
-        elif not incremental:
+        elif not show_hidden:
             qs = qs.exclude(status="Draft")
         for name, lookup in (
             ("openedAfter", "opened_at__gt"),
@@ -278,9 +278,9 @@ def job_interview_plan_info(ctx: Context, body: dict) -> dict:
 def interview_plan_list(ctx: Context, body: dict) -> dict:
     include_archived = _bool(body, "includeArchived")
 
-    def queryset(incremental: bool) -> QuerySet:
+    def queryset(show_hidden: bool) -> QuerySet:
         qs = m.InterviewPlan.objects.all()
-        return qs if include_archived or incremental else qs.filter(is_archived=False)
+        return qs if include_archived or show_hidden else qs.filter(is_archived=False)
 
     return page(
         "interviewPlan.list", body, queryset, lambda rows: [s.interview_plan(p) for p in rows]
@@ -313,12 +313,12 @@ def interview_list(ctx: Context, body: dict) -> dict:
     include_non_shared = _bool(body, "includeNonSharedInterviews")
     _bool(body, "excludeArchivedScheduleTemplateInterviews")
 
-    def queryset(incremental: bool) -> QuerySet:
+    def queryset(show_hidden: bool) -> QuerySet:
         qs = m.Interview.objects.all()
-        if not (include_archived or incremental):
+        if not (include_archived or show_hidden):
             qs = qs.filter(is_archived=False)
         # Job-specific interviews only when asked for (includeNonSharedInterviews).
-        return qs if include_non_shared or incremental else qs.filter(job__isnull=True)
+        return qs if include_non_shared or show_hidden else qs.filter(job__isnull=True)
 
     return page("interview.list", body, queryset, lambda rows: [s.interview(i) for i in rows])
 
@@ -341,7 +341,7 @@ def interview_schedule_list(ctx: Context, body: dict) -> dict:
     application_id = _uuid(body, "applicationId", required=False)
     stage_id = _uuid(body, "interviewStageId", required=False)
 
-    def queryset(incremental: bool) -> QuerySet:
+    def queryset(show_hidden: bool) -> QuerySet:
         qs = _created_after(body, m.InterviewSchedule.objects.all())
         if not ctx.key.allow_confidential:
             qs = qs.filter(application__job__confidential=False)
@@ -364,7 +364,7 @@ def interview_event_list(ctx: Context, body: dict) -> dict:
         id=schedule_id,
     )
 
-    def queryset(incremental: bool) -> QuerySet:
+    def queryset(show_hidden: bool) -> QuerySet:
         qs = m.InterviewEvent.objects.filter(schedule_id=schedule_id).select_related("interview")
         return _created_after(body, qs)
 
@@ -382,9 +382,9 @@ def interview_event_list(ctx: Context, body: dict) -> dict:
 def user_list(ctx: Context, body: dict) -> dict:
     include_deactivated = _bool(body, "includeDeactivated")
 
-    def queryset(incremental: bool) -> QuerySet:
+    def queryset(show_hidden: bool) -> QuerySet:
         qs = m.User.objects.all()
-        return qs if include_deactivated or incremental else qs.filter(is_enabled=True)
+        return qs if include_deactivated or show_hidden else qs.filter(is_enabled=True)
 
     return page("user.list", body, queryset, lambda rows: [s.user(u) for u in rows])
 
@@ -397,9 +397,9 @@ def user_info(ctx: Context, body: dict) -> dict:
 def department_list(ctx: Context, body: dict) -> dict:
     include_archived = _bool(body, "includeArchived")
 
-    def queryset(incremental: bool) -> QuerySet:
+    def queryset(show_hidden: bool) -> QuerySet:
         qs = m.Department.objects.all()
-        return qs if include_archived or incremental else qs.filter(is_archived=False)
+        return qs if include_archived or show_hidden else qs.filter(is_archived=False)
 
     return page("department.list", body, queryset, lambda rows: [s.department(d) for d in rows])
 
@@ -408,9 +408,9 @@ def location_list(ctx: Context, body: dict) -> dict:
     include_archived = _bool(body, "includeArchived")
     _bool(body, "includeLocationHierarchy")
 
-    def queryset(incremental: bool) -> QuerySet:
+    def queryset(show_hidden: bool) -> QuerySet:
         qs = m.Location.objects.all()
-        return qs if include_archived or incremental else qs.filter(is_archived=False)
+        return qs if include_archived or show_hidden else qs.filter(is_archived=False)
 
     return page("location.list", body, queryset, lambda rows: [s.location(loc) for loc in rows])
 
