@@ -357,8 +357,11 @@ def interview_schedule_list(ctx: Context, body: dict) -> dict:
 def interview_event_list(ctx: Context, body: dict) -> dict:
     schedule_id = _uuid(body, "interviewScheduleId")
     expand = _list(body, "expand", {"interview"}) or []
+    schedules = m.InterviewSchedule.objects.all()
+    if not ctx.key.allow_confidential:
+        schedules = schedules.filter(application__job__confidential=False)
     _get(
-        m.InterviewSchedule.objects,
+        schedules,
         "interview_schedule_not_found",
         "interview schedule",
         id=schedule_id,
