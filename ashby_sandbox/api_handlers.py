@@ -15,12 +15,12 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from ashby_sandbox import conf, webhooks
 from ashby_sandbox import models as m
 from ashby_sandbox import serializers as s
-from ashby_sandbox import webhooks
 from ashby_sandbox.errors import ApiError, invalid_input
 from ashby_sandbox.pagination import page
-from ashby_sandbox.spec import permission_to_scope
+from ashby_sandbox.spec import permission_to_scope, webhook_create_types
 
 
 @dataclass
@@ -109,6 +109,15 @@ def webhook_create(ctx: Context, body: dict) -> dict:
     for name in ("webhookType", "requestUrl", "secretToken"):
         if not isinstance(body.get(name), str):
             raise invalid_input(f"{name} is required and must be a string")
+    # The spec's enum leaves out jobCreate, jobUpdate, openingCreate and
+    # signatureRequestUpdate (the UI offers them); whether the API takes them is unconfirmed.
+    if body["webhookType"] not in webhook_create_types() and not conf.get(
+        "SANDBOX_WEBHOOK_API_ALL_TYPES"
+    ):
+        raise invalid_input(
+            f"webhookType must be one of {', '.join(webhook_create_types())}; "
+            f"{body['webhookType']} can be set up in Admin > Webhooks only"
+        )
     try:
         hook = webhooks.create_webhook(
             webhook_type=body["webhookType"],

@@ -20,6 +20,9 @@ DEFAULTS: dict[str, Any] = {
     # Whether an incremental pass also returns records its default filters hide (archived,
     # deactivated, draft) when they changed. Ashby's behaviour is undocumented; off by default.
     "SANDBOX_INCREMENTAL_SHOWS_HIDDEN": False,
+    # Whether webhook.create takes every type of the Event dropdown (jobCreate, jobUpdate, ...)
+    # or only the spec's enum (the default, so every response matches the spec).
+    "SANDBOX_WEBHOOK_API_ALL_TYPES": False,
     # Requests per key per minute before 429 (Ashby publishes no number).
     "SANDBOX_RATE_LIMIT_PER_MINUTE": 600,
     # Webhook retries: delay (2^n - 1) x 10 s multiplied by this scale (tests use ~0.001).
