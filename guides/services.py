@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
-from guides.models import Membership, Tenant
+from guides.models import Guide, Membership, Tenant
 
 logger = logging.getLogger(__name__)
 
@@ -37,3 +39,31 @@ def create_tenant(
         user=user, tenant=tenant, defaults={"role": Membership.Role.ADMIN}
     )
     return tenant, created
+
+
+def ensure_guides(tenant: Tenant, candidate_ids: Iterable[int]) -> int:
+    """Give each of the tenant's candidates in `candidate_ids` a guide if it has none yet.
+
+    Two queries whatever the number of candidates; returns how many guides were created.
+    A concurrent creator is harmless: the one-guide-per-candidate constraint ignores the loser.
+    """
+    wanted = set(candidate_ids)
+    if not wanted:
+        return 0
+    have = set(
+        Guide.objects.filter(tenant=tenant, candidate_id__in=wanted).values_list(
+            "candidate_id", flat=True
+        )
+    )
+    new = [Guide(tenant=tenant, candidate_id=pk) for pk in sorted(wanted - have)]
+    Guide.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
+
+
+def touch_guides(tenant: Tenant, candidate_ids: Iterable[int]) -> None:
+    """Mark the guides of these candidates as changed now (something they show changed)."""
+    wanted = set(candidate_ids)
+    if wanted:
+        Guide.objects.filter(tenant=tenant, candidate_id__in=wanted).update(
+            updated_at=timezone.now()
+        )

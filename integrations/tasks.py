@@ -1,0 +1,20 @@
+"""django-q2 tasks: thin, idempotent, taking ids only; the work is in integrations/sync.py."""
+
+from __future__ import annotations
+
+import logging
+
+from integrations import sync
+
+logger = logging.getLogger(__name__)
+
+
+def run_sync(connection_id: int) -> str:
+    """Run the connection's queued sync; a no-op when another worker already runs it."""
+    run = sync.run_sync(connection_id)
+    return run.status if run is not None else "skipped"
+
+
+def sync_all_connections() -> int:
+    """The periodic tick: request an incremental sync of every usable connection."""
+    return sync.sync_all_connections()
