@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -132,3 +133,16 @@ def test_check_deploy_is_clean_with_production_settings(database_url):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_every_setting_read_from_the_environment_is_documented():
+    source = (ROOT / "guide_project" / "settings.py").read_text()
+    names = set(re.findall(r'env\.\w+\(\s*"([A-Z_]+)"', source))
+    names |= set(re.findall(r'os\.environ\.get\("([A-Z_]+)"', source))
+    assert {"SECRET_KEY", "DATABASE_URL", "GUIDE_ENCRYPTION_KEYS", "REDIS_URL"} <= names
+    readme = (ROOT / "README.md").read_text()
+    example = (ROOT / ".env.example").read_text()
+    missing_readme = sorted(n for n in names if f"`{n}`" not in readme)
+    missing_example = sorted(n for n in names if f"{n}=" not in example)
+    assert missing_readme == []
+    assert missing_example == []
