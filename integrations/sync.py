@@ -148,7 +148,9 @@ def _claim(connection_id: int) -> SyncRun | None:
             return None
         if not connection.is_usable:
             if run is not None:
-                _finish(run, SyncRun.Status.CANCELLED, "The connection needs attention.", run.ACTIVE)
+                _finish(
+                    run, SyncRun.Status.CANCELLED, "The connection needs attention.", run.ACTIVE
+                )
             return None
         if run is None:
             run = SyncRun.objects.create(connection=connection, reason="task")

@@ -124,7 +124,9 @@ def _simple(model: type[g.SyncedRecord], mapper: Callable[..., dict[str, Any]]):
 
 def store_candidates(ctx: Context, records: Sequence[dict[str, Any]], counts: Counts) -> None:
     """Candidates, and a guide for each new one that has an application."""
-    result = upsert_records(ctx.tenant, g.Candidate, _mapped(records, mapping.map_candidate, counts))
+    result = upsert_records(
+        ctx.tenant, g.Candidate, _mapped(records, mapping.map_candidate, counts)
+    )
     counts.add(result)
     applied = [r["id"] for r in records if mapping.candidate_has_applications(r) and r.get("id")]
     ensure_guides(ctx.tenant, [result.ids[i] for i in applied if i in result.ids])
@@ -141,7 +143,9 @@ def store_applications(ctx: Context, records: Sequence[dict[str, Any]], counts: 
     insert_missing(ctx.tenant, g.InterviewPlan, _plan_stubs(stages))
     insert_missing(ctx.tenant, g.InterviewStage, stages)
     stubs = [c for c in map(mapping.application_candidate_stub, valid) if c]
-    insert_missing(ctx.tenant, g.Candidate, [{**c, "timezone": "", "location_summary": ""} for c in stubs])
+    insert_missing(
+        ctx.tenant, g.Candidate, [{**c, "timezone": "", "location_summary": ""} for c in stubs]
+    )
     result = upsert_records(ctx.tenant, g.Application, rows)
     counts.add(result)
     candidate_of = dict(
@@ -213,8 +217,8 @@ def _store_events(
     result = upsert_records(ctx.tenant, g.InterviewEvent, rows)
     kept = [row["external_id"] for row in rows]
     gone = g.InterviewEvent.objects.filter(tenant=ctx.tenant, schedule_id__in=schedule_pks)
-    counts.deleted += gone.exclude(external_id__in=kept).delete()[1].get(
-        g.InterviewEvent._meta.label, 0
+    counts.deleted += (
+        gone.exclude(external_id__in=kept).delete()[1].get(g.InterviewEvent._meta.label, 0)
     )
     _replace_interviewers(ctx, result, events)
 
@@ -246,7 +250,9 @@ def _replace_interviewers(
         if user in user_pk
     ]
     through = g.InterviewEvent.interviewers.through
-    replace_related(through, "interviewevent", "interviewer", pairs, [result.ids[e] for e in wanted])
+    replace_related(
+        through, "interviewevent", "interviewer", pairs, [result.ids[e] for e in wanted]
+    )
 
 
 # --- the resources, in order -----------------------------------------------------------------
@@ -388,9 +394,13 @@ class Engine:
             except errors.CursorExpired:
                 if attempt == MAX_CURSOR_RESTARTS:
                     raise
-                logger.info("Sync %s: %s cursor expired; restarting the pass", self.run.pk, resource.name)
+                logger.info(
+                    "Sync %s: %s cursor expired; restarting the pass", self.run.pk, resource.name
+                )
 
-    def _pass(self, resource: Resource, state: SyncState, token: str | None, counts: Counts) -> None:
+    def _pass(
+        self, resource: Resource, state: SyncState, token: str | None, counts: Counts
+    ) -> None:
         full = token is None
         seen = SyncSeen.objects.filter(run=self.run, resource=resource.name)
         if full:
@@ -453,13 +463,17 @@ class Engine:
                 with transaction.atomic():
                     counts.fetched += len(results)
                     rows = _mapped(
-                        results, lambda s, p=plan_id: mapping.map_interview_stage(s, plan_id=p), counts
+                        results,
+                        lambda s, p=plan_id: mapping.map_interview_stage(s, plan_id=p),
+                        counts,
                     )
                     counts.add(upsert_records(self.ctx.tenant, g.InterviewStage, rows))
                     gone = g.InterviewStage.objects.filter(tenant=self.ctx.tenant, plan_id=plan_pk)
-                    counts.deleted += gone.exclude(
-                        external_id__in=[r["external_id"] for r in rows]
-                    ).delete()[1].get(g.InterviewStage._meta.label, 0)
+                    counts.deleted += (
+                        gone.exclude(external_id__in=[r["external_id"] for r in rows])
+                        .delete()[1]
+                        .get(g.InterviewStage._meta.label, 0)
+                    )
                     self._record(STAGES, counts, page=True)
         except errors.AshbyError as exc:
             self._record(STAGES, counts, error=str(exc))

@@ -12,9 +12,9 @@ from guides.models import (
     Application,
     Candidate,
     Guide,
+    Interviewer,
     InterviewEvent,
     InterviewSchedule,
-    Interviewer,
 )
 from guides.services import ensure_guides, touch_guides
 from guides.upsert import UpsertError, insert_missing, replace_related, upsert_records

@@ -11,8 +11,8 @@ from typing import Any
 OBJECTS = Path(__file__).resolve().parent.parent / "fixtures" / "ashby" / "objects"
 
 
-def ashby_object(name: str, **changes: Any) -> dict[str, Any]:
-    """A fresh copy of fixture `name` (e.g. "candidate") with top-level keys replaced."""
-    payload = json.loads((OBJECTS / f"{name}.json").read_text())
+def ashby_object(fixture: str, /, **changes: Any) -> dict[str, Any]:
+    """A fresh copy of fixture `fixture` (e.g. "candidate") with top-level keys replaced."""
+    payload = json.loads((OBJECTS / f"{fixture}.json").read_text())
     payload.update(copy.deepcopy(changes))
     return payload
