@@ -83,8 +83,9 @@ def _base(obj: Payload, kind: str) -> Row:
 
 def map_department(obj: Payload) -> Row:
     """department.list / department.info item -> Department."""
+    base = _base(obj, "department")
     return {
-        **_base(obj, "department"),
+        **base,
         "name": _text(obj.get("name"), 255),
         "is_archived": bool(obj.get("isArchived")),
         "parent_external_id": _ref(obj.get("parentId")) or "",
@@ -93,8 +94,9 @@ def map_department(obj: Payload) -> Row:
 
 def map_location(obj: Payload) -> Row:
     """location.list / location.info item -> Location (Ashby gives locations no updatedAt)."""
+    base = _base(obj, "location")
     return {
-        **_base(obj, "location"),
+        **base,
         "name": _text(obj.get("name"), 255),
         "is_archived": bool(obj.get("isArchived")),
         "workplace_type": _text(obj.get("workplaceType"), 20),
@@ -106,8 +108,9 @@ def map_user(obj: Payload) -> Row:
 
     Only what Ashby knows; the profile candidates see is edited in Guide and never synced.
     """
+    base = _base(obj, "user")
     return {
-        **_base(obj, "user"),
+        **base,
         "first_name": _text(obj.get("firstName"), 150),
         "last_name": _text(obj.get("lastName"), 150),
         "email": _email(obj.get("email")),
@@ -120,9 +123,10 @@ def map_user(obj: Payload) -> Row:
 
 def map_job(obj: Payload) -> Row:
     """job.list / job.info item (or a jobCreate/jobUpdate webhook's job) -> Job."""
+    base = _base(obj, "job")
     status = obj.get("status")
     return {
-        **_base(obj, "job"),
+        **base,
         "title": _text(obj.get("title"), 255),
         "status": status if status in ("Draft", "Open", "Closed", "Archived") else "Open",
         "employment_type": _text(obj.get("employmentType"), 20),
@@ -135,8 +139,9 @@ def map_job(obj: Payload) -> Row:
 
 def map_interview_plan(obj: Payload) -> Row:
     """interviewPlan.list item -> InterviewPlan."""
+    base = _base(obj, "interview plan")
     return {
-        **_base(obj, "interview plan"),
+        **base,
         "title": _text(obj.get("title"), 255),
         "is_archived": bool(obj.get("isArchived")),
     }
@@ -147,12 +152,13 @@ def map_interview_stage(obj: Payload, *, plan_id: str | None = None) -> Row:
 
     Stages carry their plan's id; `plan_id` stands in when the payload omits it.
     """
+    base = _base(obj, "interview stage")
     plan = _ref(obj.get("interviewPlanId")) or plan_id
     if plan is None:
         raise MappingError(f"interview stage {obj.get('id')}: interviewPlanId is missing.")
     order = obj.get("orderInInterviewPlan")
     return {
-        **_base(obj, "interview stage"),
+        **base,
         "title": _text(obj.get("title"), 255),
         "stage_type": _text(obj.get("type"), 40),
         "order": order if isinstance(order, int) else 0,
@@ -162,8 +168,9 @@ def map_interview_stage(obj: Payload, *, plan_id: str | None = None) -> Row:
 
 def map_interview(obj: Payload) -> Row:
     """interview.list / interview.info item -> Interview (an interview type)."""
+    base = _base(obj, "interview")
     return {
-        **_base(obj, "interview"),
+        **base,
         "title": _text(obj.get("title"), 255),
         "external_title": _text(obj.get("externalTitle"), 255),
         "instructions": _text(obj.get("instructionsPlain"), 20000),
@@ -176,9 +183,10 @@ def map_interview(obj: Payload) -> Row:
 
 def map_candidate(obj: Payload) -> Row:
     """candidate.list / candidate.info item -> Candidate."""
+    base = _base(obj, "candidate")
     location = obj.get("location") if isinstance(obj.get("location"), Mapping) else {}
     return {
-        **_base(obj, "candidate"),
+        **base,
         "name": _text(obj.get("name"), 255),
         "email": _email(obj.get("primaryEmailAddress")),
         "timezone": _text(obj.get("timezone"), 64),
@@ -196,13 +204,14 @@ def map_application(obj: Payload) -> Row:
 
     The recruiter is the hiring-team member whose role is "Recruiter".
     """
+    base = _base(obj, "application")
     candidate = _embedded_id(obj.get("candidate")) or _ref(obj.get("candidateId"))
     if candidate is None:
         raise MappingError(f"application {obj.get('id')}: candidate is missing.")
     status = obj.get("status")
     reason = obj.get("archiveReason") if isinstance(obj.get("archiveReason"), Mapping) else {}
     return {
-        **_base(obj, "application"),
+        **base,
         "status": status if status in ("Active", "Hired", "Archived", "Lead") else "Active",
         "archive_reason": _text(reason.get("text"), 255),
         "external_created_at": _time(obj, "createdAt", "application"),
@@ -258,11 +267,12 @@ def application_job_stub(obj: Payload) -> Row | None:
 
 def map_interview_schedule(obj: Payload) -> Row:
     """interviewSchedule.list item (or an interviewSchedule webhook's data) -> InterviewSchedule."""
+    base = _base(obj, "interview schedule")
     application = _ref(obj.get("applicationId"))
     if application is None:
         raise MappingError(f"interview schedule {obj.get('id')}: applicationId is missing.")
     return {
-        **_base(obj, "interview schedule"),
+        **base,
         "status": _text(obj.get("status"), 40),
         "application_external_id": application,
         "stage_external_id": _ref(obj.get("interviewStageId")),
@@ -281,12 +291,13 @@ def schedule_events(obj: Payload) -> list[Payload]:
 
 def map_interview_event(obj: Payload, *, schedule_id: str | None = None) -> Row:
     """interviewEvent.list item (or a schedule's embedded event) -> InterviewEvent."""
+    base = _base(obj, "interview event")
     schedule = _ref(obj.get("interviewScheduleId")) or schedule_id
     if schedule is None:
         raise MappingError(f"interview event {obj.get('id')}: interviewScheduleId is missing.")
     interview = _ref(obj.get("interviewId")) or _embedded_id(obj.get("interview"))
     return {
-        **_base(obj, "interview event"),
+        **base,
         "schedule_external_id": schedule,
         "interview_external_id": interview,
         "start_time": _time(obj, "startTime", "interview event", required=True),

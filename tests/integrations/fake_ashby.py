@@ -13,6 +13,7 @@ import copy
 import json
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,6 +55,7 @@ class FakeAshby:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.faults: list[Fault] = []
         self._ok_calls: dict[str, int] = defaultdict(int)
+        self.on_call: Callable[[str], None] | None = None  # a hook run before each answer
 
     # --- data ---------------------------------------------------------------------------
 
@@ -88,6 +90,8 @@ class FakeAshby:
         endpoint = request.url.rsplit("/", 1)[1]
         body = json.loads(request.body or b"{}")
         self.calls.append((endpoint, body))
+        if self.on_call is not None:
+            self.on_call(endpoint)
         fault = self._fault(endpoint)
         if fault is not None:
             return self._error(fault.status, fault.code or "server_error")
