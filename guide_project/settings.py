@@ -209,6 +209,8 @@ GUIDE_FULL_SYNC_EVERY_HOURS = env.float("GUIDE_FULL_SYNC_EVERY_HOURS", default=2
 GUIDE_SYNC_STALE_MINUTES = env.int("GUIDE_SYNC_STALE_MINUTES", default=10)
 # A sync task may outlive Q_RETRY: a redelivered copy finds the run running and leaves it.
 GUIDE_SYNC_TIMEOUT_SECONDS = env.int("GUIDE_SYNC_TIMEOUT_SECONDS", default=3600)
+# Finished sync runs are kept this many days (the latest one always).
+GUIDE_SYNC_KEEP_RUNS_DAYS = env.int("GUIDE_SYNC_KEEP_RUNS_DAYS", default=30)
 # Records asked of Ashby per page (Ashby's maximum and default is 100).
 GUIDE_SYNC_PAGE_SIZE = env.int("GUIDE_SYNC_PAGE_SIZE", default=100)
 

@@ -22,13 +22,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from integrations.ashby import errors
 from integrations.ashby.client import AshbyClient
 from integrations.ashby.sync import Engine, RunAbandoned
-from integrations.models import AshbyConnection, SyncRun
+from integrations.models import AshbyConnection, SyncRun, SyncSeen
 
 logger = logging.getLogger(__name__)
 
@@ -97,17 +97,32 @@ def reap_stale_runs(*, connection_id: int | None = None) -> int:
     return count
 
 
-def run_sync(connection_id: int, *, client: AshbyClient | None = None) -> SyncRun | None:
-    """Run the connection's queued sync (or a new one) to its end.
+def run_sync(
+    connection_id: int,
+    *,
+    client: AshbyClient | None = None,
+    full: bool = False,
+    reason: str = "task",
+) -> SyncRun | None:
+    """Run the connection's queued sync (or a new one, `full` if asked) to its end.
 
     Returns the finished run, or None when there was nothing to do: another worker is running
     this connection's sync, the connection is gone, or it needs attention (its run is then
     cancelled). Never raises for an Ashby failure: the run records it.
     """
-    run = _claim(connection_id)
+    run = _claim(connection_id, full=full, reason=reason)
     if run is None:
         return None
     client = client or AshbyClient(run.connection.api_key)
+    try:
+        _execute(run, client)
+    finally:
+        SyncSeen.objects.filter(run=run).delete()  # left over by a pass that did not finish
+    run.refresh_from_db()
+    return run
+
+
+def _execute(run: SyncRun, client: AshbyClient) -> None:
     try:
         Engine(run, client).sync_all()
     except errors.InvalidApiKey as exc:
@@ -127,11 +142,9 @@ def run_sync(connection_id: int, *, client: AshbyClient | None = None) -> SyncRu
         )
     else:
         _finish(run, SyncRun.Status.SUCCEEDED)
-    run.refresh_from_db()
-    return run
 
 
-def _claim(connection_id: int) -> SyncRun | None:
+def _claim(connection_id: int, *, full: bool, reason: str) -> SyncRun | None:
     with transaction.atomic():
         connection = (
             AshbyConnection.objects.select_for_update()
@@ -153,7 +166,7 @@ def _claim(connection_id: int) -> SyncRun | None:
                 )
             return None
         if run is None:
-            run = SyncRun.objects.create(connection=connection, reason="task")
+            run = SyncRun.objects.create(connection=connection, full=full, reason=reason[:200])
         now = timezone.now()
         SyncRun.objects.filter(pk=run.pk).update(
             status=SyncRun.Status.RUNNING, started_at=now, heartbeat_at=now
@@ -176,6 +189,7 @@ def sync_all_connections() -> int:
     """Queue an incremental sync of every usable connection (folded into any under way);
     connections that need attention are skipped. Returns how many were requested."""
     reap_stale_runs()
+    prune_old_runs()
     ids = AshbyConnection.objects.filter(status=AshbyConnection.Status.CONNECTED).values_list(
         "pk", flat=True
     )
@@ -186,5 +200,13 @@ def sync_all_connections() -> int:
     return count
 
 
-def latest_run(connection: AshbyConnection) -> SyncRun | None:
-    return connection.sync_runs.order_by("-requested_at", "-id").first()
+def prune_old_runs() -> int:
+    """Forget finished runs older than GUIDE_SYNC_KEEP_RUNS_DAYS (the history stays bounded
+    at 96 runs a day per tenant); a connection's latest run is always kept."""
+    cutoff = timezone.now() - timedelta(days=settings.GUIDE_SYNC_KEEP_RUNS_DAYS)
+    old = SyncRun.objects.exclude(status__in=SyncRun.ACTIVE).filter(requested_at__lt=cutoff)
+    latest = SyncRun.objects.filter(connection=OuterRef("connection")).order_by(
+        "-requested_at", "-id"
+    )
+    deleted, _ = old.exclude(pk=Subquery(latest.values("pk")[:1])).delete()
+    return deleted

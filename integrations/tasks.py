@@ -9,9 +9,9 @@ from integrations import sync
 logger = logging.getLogger(__name__)
 
 
-def run_sync(connection_id: int) -> str:
+def run_sync(connection_id: int, *, full: bool = False, reason: str = "task") -> str:
     """Run the connection's queued sync; a no-op when another worker already runs it."""
-    run = sync.run_sync(connection_id)
+    run = sync.run_sync(connection_id, full=full, reason=reason)
     return run.status if run is not None else "skipped"
 
 

@@ -329,6 +329,10 @@ class Engine:
         self.page_size = int(getattr(settings, "GUIDE_SYNC_PAGE_SIZE", 100))
         hours = float(getattr(settings, "GUIDE_FULL_SYNC_EVERY_HOURS", 24))
         self.full_every = timedelta(hours=hours) if hours > 0 else None
+        # Set when a full pass deleted candidates or applications: what cascaded away with them
+        # (an application moved to a merged candidate, its schedules) only comes back in a full
+        # pass, so every later resource of this run gets one.
+        self.cascade_full = False
 
     def sync_all(self) -> None:
         """Every resource in order. Raises the AshbyError that stopped the run, if any;
@@ -378,7 +382,7 @@ class Engine:
     def _needs_full(self, state: SyncState) -> bool:
         """Full when asked, when there is no token, and once a day (deletions only show in a
         full pass, so a periodic one carries them over)."""
-        if self.run.full or not state.sync_token:
+        if self.run.full or self.cascade_full or not state.sync_token:
             return True
         if self.full_every is None:
             return False
@@ -423,8 +427,11 @@ class Engine:
             new_token = page.sync_token or new_token
         with transaction.atomic():
             if full:
-                counts.deleted += self._remove_unseen(resource)
+                removed = self._remove_unseen(resource)
+                counts.deleted += removed
                 seen.delete()
+                if removed and resource.model in (g.Candidate, g.Application):
+                    self.cascade_full = True
             now = timezone.now()
             updates: dict[str, Any] = {"sync_token": new_token or "", "last_synced_at": now}
             if full:

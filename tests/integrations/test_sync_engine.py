@@ -7,9 +7,9 @@ import pytest
 import responses
 from django.db import connection as db
 from django.test.utils import CaptureQueriesContext
+from integrations.ashby.client import AshbyClient, RetryPolicy
 
 from guides import models as g
-from integrations.ashby.client import AshbyClient, RetryPolicy
 from integrations.models import AshbyConnection, SyncRun, SyncSeen, SyncState
 from integrations.sync import run_sync
 from tests.integrations.fake_ashby import BASE_URL, FakeAshby, add_candidate, seed
@@ -244,9 +244,10 @@ def test_a_change_to_the_application_or_schedule_marks_the_guide_changed(fake, a
 def test_a_refused_token_falls_back_to_a_full_pass_of_that_resource(fake, ashby, tenant_a, code):
     data = seed(fake, candidates=2)
     sync(ashby)
-    fake.delete(
-        "candidate.list", data["people"][0]["candidate"]["id"]
-    )  # only a full pass sees this
+    gone = data["people"][0]  # deleted in Ashby: only a full pass can see that
+    fake.delete("candidate.list", gone["candidate"]["id"])
+    fake.delete("application.list", gone["application"]["id"])
+    fake.delete("interviewSchedule.list", gone["schedule"]["id"])
     fake.fail("candidate.list", code=code)
     fake.calls.clear()
 
@@ -397,6 +398,32 @@ def test_a_full_sync_removes_what_ashby_no_longer_returns(fake, ashby, tenant_a)
     # The deleted candidate's schedule went with the candidate; the other one in its own pass.
     assert run.progress["interview_schedules"]["deleted"] == 1
     assert SyncSeen.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_full_pass_that_deleted_candidates_makes_the_later_passes_full(fake, ashby, tenant_a):
+    """A candidate merged away takes its applications and schedules with it; they come back
+    under the kept candidate only if the later resources are read in full too."""
+    data = seed(fake, candidates=2)
+    sync(ashby)
+    kept, merged = data["people"][0]["candidate"], data["people"][1]
+    fake.delete("candidate.list", merged["candidate"]["id"])
+    application = {
+        **merged["application"],
+        "candidate": {**merged["application"]["candidate"], "id": kept["id"]},
+    }
+    fake.put("application.list", {**application, "updatedAt": "2026-05-01T00:00:00.000Z"})
+    SyncState.objects.filter(resource="candidates").update(sync_token="")  # candidates go full
+    fake.calls.clear()
+
+    run = sync(ashby)
+
+    assert "syncToken" not in fake.calls_to("interviewSchedule.list")[0]
+    assert "syncToken" in fake.calls_to("job.list")[0]  # before candidates: unaffected
+    moved = g.Application.objects.get(external_id=application["id"])
+    assert moved.candidate.external_id == kept["id"]
+    assert g.InterviewSchedule.objects.filter(application=moved).count() == 1
+    assert run.progress["candidates"]["deleted"] == 1
 
 
 @pytest.mark.django_db

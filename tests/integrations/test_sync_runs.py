@@ -181,7 +181,8 @@ def test_request_sync_enqueues_the_task_after_commit(
 ):
     ran: list[int] = []
     monkeypatch.setattr(
-        "integrations.tasks.sync.run_sync", lambda connection_id: ran.append(connection_id)
+        "integrations.tasks.sync.run_sync",
+        lambda connection_id, **kwargs: ran.append(connection_id),
     )
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -191,6 +192,24 @@ def test_request_sync_enqueues_the_task_after_commit(
     assert ran == [ashby.pk]  # Q_CLUSTER sync=True runs the task at once in tests
     run.refresh_from_db()
     assert run.task_id
+
+
+@pytest.mark.django_db
+def test_old_finished_runs_are_pruned_but_the_latest_is_kept(ashby, tenant_b, settings):
+    settings.GUIDE_SYNC_KEEP_RUNS_DAYS = 30
+    old = timezone.now() - timedelta(days=40)
+    done = SyncRun.Status.SUCCEEDED
+    pruned = SyncRun.objects.create(connection=ashby, status=done, requested_at=old)
+    recent = SyncRun.objects.create(connection=ashby, status=done, requested_at=timezone.now())
+    other = AshbyConnection(tenant=tenant_b)
+    other.api_key = "k"
+    other.save()
+    only = SyncRun.objects.create(connection=other, status=done, requested_at=old)
+
+    assert sync_service.prune_old_runs() == 1
+
+    assert set(SyncRun.objects.values_list("pk", flat=True)) == {recent.pk, only.pk}
+    assert not SyncRun.objects.filter(pk=pruned.pk).exists()
 
 
 # --- the schedule -------------------------------------------------------------------------------
