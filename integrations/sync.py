@@ -126,8 +126,11 @@ def _execute(run: SyncRun, client: AshbyClient) -> None:
     try:
         Engine(run, client).sync_all()
     except errors.InvalidApiKey as exc:
-        run.connection.mark_needs_attention(KEY_REFUSED)
+        _pause_connection(run.connection, exc)
         _finish(run, SyncRun.Status.FAILED, f"{KEY_REFUSED} ({exc})")
+    except errors.MissingPermission as exc:
+        _pause_connection(run.connection, exc)
+        _finish(run, SyncRun.Status.FAILED, f"{getattr(exc, 'resource', '')}: {exc}")
     except errors.AshbyError as exc:
         _finish(run, SyncRun.Status.FAILED, f"{run.current_resource}: {exc}")
     except RunAbandoned:
@@ -142,6 +145,17 @@ def _execute(run: SyncRun, client: AshbyClient) -> None:
         )
     else:
         _finish(run, SyncRun.Status.SUCCEEDED)
+
+
+def _pause_connection(connection: AshbyConnection, exc: errors.AshbyError) -> None:
+    """The key was refused or lost a permission: Needs attention (with the Connect flow's
+    words for why), so scheduled syncs skip it until an admin replaces or re-checks the key."""
+    from integrations.connect import handle_rejected_key  # connect imports this module
+
+    handle_rejected_key(connection, exc)
+    connection.refresh_from_db(fields=["status"])
+    if connection.is_usable:  # the Connect flow did not recognise it: pause all the same
+        connection.mark_needs_attention(KEY_REFUSED)
 
 
 def _claim(connection_id: int, *, full: bool, reason: str) -> SyncRun | None:

@@ -339,14 +339,14 @@ class Engine:
         a missing permission stops only its resource."""
         failures = []
         for resource in RESOURCES:
-            try:
-                self.sync_resource(resource)
-            except errors.MissingPermission as exc:
-                failures.append(exc)
+            steps = [(resource.name, lambda r=resource: self.sync_resource(r))]
             if resource.name == "interview_plans":
+                steps.append((STAGES, self.sync_stages))
+            for name, step in steps:
                 try:
-                    self.sync_stages()
+                    step()
                 except errors.MissingPermission as exc:
+                    exc.resource = name  # for the run's error message
                     failures.append(exc)
         if failures:
             raise failures[0]

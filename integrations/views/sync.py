@@ -37,7 +37,7 @@ def sync_status_json(request: HttpRequest) -> JsonResponse:
     status = sync_status(request.tenant)
     status["html"] = render_to_string(
         "integrations/_sync_status.html",
-        {"sync": status, "can_sync": request.membership.is_admin},
+        {"sync": status},
         request=request,
     )
     response = JsonResponse(status)

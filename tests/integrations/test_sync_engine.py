@@ -7,12 +7,12 @@ import pytest
 import responses
 from django.db import connection as db
 from django.test.utils import CaptureQueriesContext
-from integrations.ashby.client import AshbyClient, RetryPolicy
 
 from guides import models as g
+from integrations.ashby.client import AshbyClient, RetryPolicy
 from integrations.models import AshbyConnection, SyncRun, SyncSeen, SyncState
 from integrations.sync import run_sync
-from tests.integrations.fake_ashby import BASE_URL, FakeAshby, add_candidate, seed
+from tests.integrations.sync_fake import BASE_URL, FakeAshby, add_candidate, seed
 
 API_KEY = "test-key-0123456789abcdef"
 
@@ -343,22 +343,27 @@ def test_a_revoked_key_stops_the_sync_and_marks_the_connection_needs_attention(f
     assert run.status == SyncRun.Status.FAILED
     assert "refused the API key" in run.error
     assert ashby.status == AshbyConnection.Status.NEEDS_ATTENTION
-    assert "Replace the key" in ashby.status_reason
+    assert "no longer accepts the stored API key" in ashby.status_reason
+    assert "syncing is paused" in ashby.status_reason
     assert fake.calls_to("user.list") == []  # stopped at once
     assert run_sync(ashby.pk, client=client()) is None  # and no more syncs until fixed
 
 
 @pytest.mark.django_db
-def test_a_missing_permission_skips_that_resource_only(fake, ashby, tenant_a):
+def test_a_lost_permission_skips_that_resource_then_pauses_the_connection(fake, ashby, tenant_a):
     seed(fake, candidates=1)
     fake.fail("interview.list", status=403, code="missing_endpoint_permission")
 
     run = sync(ashby)
 
     assert run.status == SyncRun.Status.FAILED
-    assert "interview" in run.progress["interviews"]["error"].lower()
-    assert g.Candidate.objects.filter(tenant=tenant_a).count() == 1
+    assert run.error.startswith("interviews: ")
+    assert run.progress["interviews"]["error"]
+    assert g.Candidate.objects.filter(tenant=tenant_a).count() == 1  # the rest still synced
     assert g.InterviewSchedule.objects.filter(tenant=tenant_a).count() == 1
+    ashby.refresh_from_db()
+    assert ashby.status == AshbyConnection.Status.NEEDS_ATTENTION
+    assert "permission" in ashby.status_reason
 
 
 # --- deletions --------------------------------------------------------------------------------

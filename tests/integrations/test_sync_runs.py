@@ -16,7 +16,7 @@ from integrations import sync as sync_service
 from integrations.models import AshbyConnection, SyncRun
 from integrations.schedule import SCHEDULE_NAME, ensure_sync_schedule
 from integrations.sync import reap_stale_runs, request_sync, run_sync, sync_all_connections
-from tests.integrations.fake_ashby import FakeAshby, seed
+from tests.integrations.sync_fake import FakeAshby, seed
 from tests.integrations.test_sync_engine import API_KEY, client
 
 

@@ -9,14 +9,19 @@ from __future__ import annotations
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import call_command, get_commands
 from integrations.ashby.client import AshbyClient, RetryPolicy
 
 from guides import models as g
 from integrations.models import AshbyConnection, SyncRun, SyncState
 from integrations.sync import run_sync
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        "sandbox_seed" not in get_commands(), reason="needs the Ashby sandbox (ashby_sandbox)"
+    ),
+]
 
 
 def _manage(*args: str) -> str:

@@ -127,7 +127,6 @@ def test_the_status_of_a_running_sync_has_its_progress(member_client, ashby):
     assert 'role="progressbar"' in data["html"]
     assert f'aria-valuenow="{data["run"]["percent"]}"' in data["html"]
     assert "Candidates" in data["html"]
-    assert "Sync now" not in data["html"]  # a member sees no button
 
 
 @pytest.mark.django_db
@@ -146,7 +145,7 @@ def test_after_a_sync_the_panel_shows_the_last_result_and_the_next_run(tenant_ad
     data = tenant_admin_client.get(STATUS).json()
 
     assert data["active"] is False and data["next_run"]
-    assert "Last sync:" in page and "Failed" in page
+    assert "<dt>Last sync</dt>" in page and '<span class="badge bad">Failed</span>' in page
     assert "candidates: Ashby is unreachable" in page
     assert "Next scheduled sync" in page
     assert "Sync now" in page
