@@ -10,9 +10,9 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command, get_commands
-from integrations.ashby.client import AshbyClient, RetryPolicy
 
 from guides import models as g
+from integrations.ashby.client import AshbyClient, RetryPolicy
 from integrations.models import AshbyConnection, SyncRun, SyncState
 from integrations.sync import run_sync
 
