@@ -16,6 +16,9 @@ For each resource, in an order where what is referred to comes before what refer
 - After a full pass, records of that resource the pass did not return are gone from Ashby:
   they are deleted here (or archived, for records other records and guides still point at:
   departments, locations, interview plans and interviews are archived; users disabled).
+  A candidate candidate.list stops returning but whose applications are still listed (Ashby
+  hides candidates of confidential jobs) is kept, with its guide, as a placeholder until no
+  application of theirs is left.
   The ids seen are kept in `SyncSeen` rows, so memory stays flat however many records.
 
 References to records not synced yet: an application's candidate (and current stage with its
@@ -35,6 +38,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from guides import models as g
@@ -317,6 +321,17 @@ STAGES = "interview_stages"  # fetched per plan after the plans; no syncToken
 RESOURCE_NAMES = [r.name for r in RESOURCES[:4]] + [STAGES] + [r.name for r in RESOURCES[4:]]
 
 
+def _delete_in_chunks(queryset) -> int:
+    """Delete the rows of `queryset` a chunk at a time (memory stays flat); how many went.
+    A candidate's applications, schedules, events and guide go with it."""
+    removed = 0
+    model = queryset.model
+    while ids := list(queryset.values_list("pk", flat=True)[:DELETE_CHUNK]):
+        model.objects.filter(pk__in=ids).delete()
+        removed += len(ids)
+    return removed
+
+
 # --- the engine ------------------------------------------------------------------------------
 
 
@@ -432,6 +447,8 @@ class Engine:
                 seen.delete()
                 if removed and resource.model in (g.Candidate, g.Application):
                     self.cascade_full = True
+                if resource.model is g.Application:
+                    self._remove_orphan_placeholders()
             now = timezone.now()
             updates: dict[str, Any] = {"sync_token": new_token or "", "last_synced_at": now}
             if full:
@@ -448,11 +465,35 @@ class Engine:
         if isinstance(resource.on_missing, dict):
             field_name, value = next(iter(resource.on_missing.items()))
             return missing.exclude(**{field_name: value}).update(**resource.on_missing)
-        removed = 0  # a candidate's applications, schedules, events and guide go with it
-        while ids := list(missing.values_list("pk", flat=True)[:DELETE_CHUNK]):
-            resource.model.objects.filter(pk__in=ids).delete()
-            removed += len(ids)
-        return removed
+        if resource.model is g.Candidate:
+            missing = self._keep_candidates_with_applications(missing)
+        return _delete_in_chunks(missing)
+
+    def _keep_candidates_with_applications(self, missing):
+        """Candidates candidate.list no longer returns but that still have applications here.
+
+        Ashby hides a candidate from candidate.list once they apply to a confidential job,
+        while application.list still returns their other applications; deleting them would
+        take their guide (and its address) with them, only for the applications pass to make
+        a new one. They become placeholders instead (no external_updated_at) and are removed
+        after the applications pass if none of their applications is left."""
+        has_applications = Exists(g.Application.objects.filter(candidate_id=OuterRef("pk")))
+        demoted = missing.filter(has_applications, external_updated_at__isnull=False).update(
+            external_updated_at=None
+        )
+        if demoted:
+            self.cascade_full = True  # their applications must be checked in full
+        return missing.exclude(has_applications)
+
+    def _remove_orphan_placeholders(self) -> None:
+        """After a full applications pass: placeholder candidates left with no application."""
+        orphans = g.Candidate.objects.filter(
+            tenant=self.ctx.tenant, external_updated_at__isnull=True
+        ).exclude(Exists(g.Application.objects.filter(candidate_id=OuterRef("pk"))))
+        removed = _delete_in_chunks(orphans)
+        if removed:
+            entry = self.run.progress.setdefault("candidates", {"pages": 0})
+            entry["deleted"] = int(entry.get("deleted") or 0) + removed
 
     # --- stages -----------------------------------------------------------------------
 

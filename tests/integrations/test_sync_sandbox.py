@@ -6,6 +6,7 @@ its own management commands, never imported.
 
 from __future__ import annotations
 
+import logging
 from io import StringIO
 
 import pytest
@@ -105,18 +106,25 @@ def test_a_full_then_an_incremental_sync_over_http_picks_up_exactly_the_changes(
 
     full = _sync(ashby)
 
-    candidates = _api(ashby, "candidate.list")
-    assert g.Candidate.objects.filter(tenant=tenant_a).count() == len(candidates) > 0
-    assert full.progress["candidates"]["created"] == len(candidates)
-    with_applications = {c["id"] for c in candidates if c.get("applicationIds")}
+    listed = {c["id"] for c in _api(ashby, "candidate.list")}
+    applications = _api(ashby, "application.list")
+    applicants = {a["candidate"]["id"] for a in applications}
+    stored = set(g.Candidate.objects.filter(tenant=tenant_a).values_list("external_id", flat=True))
+    # Candidates of confidential jobs are not listed, but their other applications are: they
+    # are kept as placeholders, so every visible application has its candidate and a guide.
+    assert stored == listed | applicants
+    assert full.progress["candidates"]["created"] == len(listed)
+    hidden = g.Candidate.objects.filter(tenant=tenant_a, external_id__in=applicants - listed)
+    assert all(c.external_updated_at is None for c in hidden)
     guides = set(
         g.Guide.objects.filter(tenant=tenant_a).values_list("candidate__external_id", flat=True)
     )
-    assert guides == with_applications
+    assert guides == applicants
+    assert g.Application.objects.filter(tenant=tenant_a).count() == len(applications)
     assert g.InterviewEvent.objects.filter(tenant=tenant_a).exists()
     every_job = _api(ashby, "job.list", {"status": ["Draft", "Open", "Closed", "Archived"]})
     assert g.Job.objects.filter(tenant=tenant_a).count() == len(every_job)
-    application = next(a for a in _api(ashby, "application.list") if a["status"] == "Active")
+    application = next(a for a in applications if a["status"] == "Active")
     schedule = next(s for s in _api(ashby, "interviewSchedule.list") if s["status"] == "Scheduled")
 
     _manage("sandbox_activity", "move-stage", application["id"])
@@ -140,24 +148,32 @@ def test_a_full_then_an_incremental_sync_over_http_picks_up_exactly_the_changes(
 
 def test_an_expired_token_falls_back_to_a_full_pass_over_http(sandbox, tenant_a, settings):
     ashby = _connect(tenant_a)
-    _sync(ashby)
+    first = _sync(ashby)
+    unchanged = _sync(ashby)
+    assert unchanged.progress["candidates"]["fetched"] == 0  # incremental: nothing changed
     settings.SANDBOX_SYNC_TOKEN_LIFETIME_SECONDS = 0
 
     run = _sync(ashby)
 
-    assert (
-        run.progress["candidates"]["fetched"] == g.Candidate.objects.filter(tenant=tenant_a).count()
-    )
-    assert run.progress["candidates"]["created"] == 0
+    # The refused tokens were dropped and every resource read in full again, changing nothing.
+    assert run.progress["candidates"]["fetched"] == first.progress["candidates"]["fetched"] > 0
+    assert run.progress["applications"]["fetched"] == first.progress["applications"]["fetched"]
+    assert run.total("created") == 0 and run.total("deleted") == 0
     assert SyncState.objects.get(connection=ashby, resource="candidates").sync_token
 
 
-def test_injected_faults_over_http_give_the_same_data_as_a_clean_run(sandbox, tenant_a, tenant_b):
+def test_injected_faults_over_http_give_the_same_data_as_a_clean_run(
+    sandbox, tenant_a, tenant_b, caplog
+):
     clean = _connect(tenant_a)
     faulty = _connect(tenant_b, "--error-rate", "0.2", "--rate-limit-rate", "0.1")
 
     _sync(clean)
-    _sync(faulty)
+    with caplog.at_level(logging.WARNING, logger="integrations.ashby.client"):
+        _sync(faulty)
+
+    retries = [r.getMessage() for r in caplog.records if "retry" in r.getMessage()]
+    assert retries, "the sandbox injected no fault"
 
     clean_data, faulty_data = _data(tenant_a), _data(tenant_b)
     assert clean_data["candidates"]
