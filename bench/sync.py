@@ -209,9 +209,8 @@ class Meter:
 
 
 def run_once(label: str, connection_id: int, key: str, meter: Meter) -> dict:
-    from integrations.ashby.client import AshbyClient
-
     from guides import models as g
+    from integrations.ashby.client import AshbyClient
     from integrations.models import SyncRun
     from integrations.sync import run_sync
 
@@ -239,6 +238,13 @@ def run_once(label: str, connection_id: int, key: str, meter: Meter) -> dict:
         "e2e_rate": records / wall,
         "queries": {name: (sum(q) / len(q), max(q)) for name, q in meter.queries.items() if q},
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "progress": {
+            name: {
+                k: v for k, v in counts.items() if k in ("fetched", "created", "updated", "deleted")
+            }
+            for name, counts in run.progress.items()
+            if counts.get("fetched")
+        },
         "rows": {
             "candidates": g.Candidate.objects.count(),
             "applications": g.Application.objects.count(),
@@ -263,6 +269,7 @@ def report(result: dict) -> None:
         f"Guide's own rate {result['own_rate']:,.0f} records/s; end-to-end {result['e2e_rate']:,.0f} records/s"
     )
     print(f"peak RSS {result['peak_rss_mb']:.0f} MB; rows now {result['rows']}")
+    print(f"per resource: {result['progress']}")
     print(
         "queries per page (mean / max): "
         + ", ".join(f"{name} {mean:.1f}/{top}" for name, (mean, top) in result["queries"].items())

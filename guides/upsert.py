@@ -70,20 +70,22 @@ def upsert_records(
         resolved = {
             name: _resolve(tenant, fk.related_model, rows, name) for name, fk in refs.items()
         }
-        stored = _stored(tenant, model, [row["external_id"] for row in rows])
+        update_fields = _update_fields(model, rows[0], refs)
+        columns = [model._meta.get_field(name).attname for name in update_fields[:-1]]
+        stored = _stored(tenant, model, [row["external_id"] for row in rows], columns)
         to_write: list[SyncedRecord] = []
         for row in rows:
             obj = _instance(tenant, model, row, refs, resolved, result)
             if obj is None:
                 continue
             known = stored.get(row["external_id"])
-            if known is not None and not _is_newer(row.get("external_updated_at"), known[1]):
+            if known is not None and _keeps(obj, known, columns):
                 result.unchanged.append(row["external_id"])
-                result.ids[row["external_id"]] = known[0]
+                result.ids[row["external_id"]] = known["id"]
                 continue
             (result.updated if known else result.created).append(row["external_id"])
             to_write.append(obj)
-        _write(model, to_write, _update_fields(model, rows[0], refs))
+        _write(model, to_write, update_fields)
     _collect_ids(tenant, model, to_write, result)
     return result
 
@@ -190,18 +192,24 @@ def _resolve(
 
 
 def _stored(
-    tenant: Tenant, model: type[SyncedRecord], external_ids: list[str]
-) -> dict[str, tuple[int, datetime | None]]:
+    tenant: Tenant, model: type[SyncedRecord], external_ids: list[str], columns: list[str]
+) -> dict[str, dict[str, Any]]:
+    """The stored copies of the page's records: id and the columns an upsert would write."""
     query = model.objects.filter(tenant=tenant, external_id__in=external_ids)
     if connection.features.has_select_for_update:
         # Rows a concurrent writer (a webhook) is upserting wait here, so the newest copy wins.
         query = query.select_for_update()
-    return {
-        external_id: (pk, updated_at)
-        for external_id, pk, updated_at in query.values_list(
-            "external_id", "id", "external_updated_at"
-        )
-    }
+    fields = {"external_id", "id", "external_updated_at", *columns}
+    return {values["external_id"]: values for values in query.values(*fields)}
+
+
+def _keeps(obj: SyncedRecord, stored: Mapping[str, Any], columns: list[str]) -> bool:
+    """Whether the stored copy stays: it is as new as `obj` or newer, or (when either has no
+    timestamp, as for records the ATS does not stamp) it already holds the same values."""
+    incoming, known = obj.external_updated_at, stored["external_updated_at"]
+    if incoming is not None and known is not None:
+        return incoming <= known
+    return all(getattr(obj, column) == stored[column] for column in columns)
 
 
 def _instance(

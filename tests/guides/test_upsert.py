@@ -15,6 +15,7 @@ from guides.models import (
     Interviewer,
     InterviewEvent,
     InterviewSchedule,
+    Location,
 )
 from guides.services import ensure_guides, touch_guides
 from guides.upsert import UpsertError, insert_missing, replace_related, upsert_records
@@ -238,3 +239,22 @@ def test_the_number_of_queries_does_not_depend_on_the_page_size(tenant_a):
 
     assert small == large
     assert Application.objects.count() == 110
+
+
+@pytest.mark.django_db
+def test_a_record_without_timestamp_is_written_only_when_its_values_change(tenant_a):
+    row = {
+        "external_id": "l1",
+        "external_updated_at": None,
+        "name": "Paris",
+        "is_archived": False,
+        "workplace_type": "Hybrid",
+    }
+    upsert_records(tenant_a, Location, [row])
+
+    same = upsert_records(tenant_a, Location, [dict(row)])
+    changed = upsert_records(tenant_a, Location, [{**row, "name": "Paris HQ"}])
+
+    assert same.unchanged == ["l1"] and same.written == []
+    assert changed.updated == ["l1"]
+    assert Location.objects.get().name == "Paris HQ"
