@@ -220,7 +220,8 @@ def _store_events(
     insert_missing(ctx.tenant, g.Interviewer, [_user_stub(p) for p in people])
     result = upsert_records(ctx.tenant, g.InterviewEvent, rows)
     kept = [row["external_id"] for row in rows]
-    gone = g.InterviewEvent.objects.filter(tenant=ctx.tenant, schedule_id__in=schedule_pks)
+    # The schedules are this tenant's; no tenant filter, so SQLite uses the schedule index.
+    gone = g.InterviewEvent.objects.filter(schedule_id__in=schedule_pks)
     counts.deleted += (
         gone.exclude(external_id__in=kept).delete()[1].get(g.InterviewEvent._meta.label, 0)
     )
@@ -353,23 +354,29 @@ class Engine:
         """Every resource in order. Raises the AshbyError that stopped the run, if any;
         a missing permission stops only its resource."""
         failures = []
+        plans_full = True
         for resource in RESOURCES:
-            steps = [(resource.name, lambda r=resource: self.sync_resource(r))]
-            if resource.name == "interview_plans":
-                steps.append((STAGES, self.sync_stages))
-            for name, step in steps:
-                try:
-                    step()
-                except errors.MissingPermission as exc:
-                    exc.resource = name  # for the run's error message
-                    failures.append(exc)
+            try:
+                full = self.sync_resource(resource)
+                plans_full = full if resource.name == "interview_plans" else plans_full
+            except errors.MissingPermission as exc:
+                exc.resource = resource.name  # for the run's error message
+                failures.append(exc)
+            if resource.name != "interview_plans":
+                continue
+            try:
+                self.sync_stages(all_plans=plans_full)
+            except errors.MissingPermission as exc:
+                exc.resource = STAGES
+                failures.append(exc)
         if failures:
             raise failures[0]
 
     # --- one resource -----------------------------------------------------------------
 
-    def sync_resource(self, resource: Resource) -> None:
-        """One pass of `resource`: incremental with its saved token, else full."""
+    def sync_resource(self, resource: Resource) -> bool:
+        """One pass of `resource`: incremental with its saved token, else full. Returns
+        whether the pass that completed was a full one."""
         state, _ = SyncState.objects.get_or_create(
             connection=self.run.connection, resource=resource.name
         )
@@ -379,6 +386,7 @@ class Engine:
         try:
             try:
                 self._pass_with_restarts(resource, state, token, counts)
+                return token is None
             except errors.SyncTokenRejected as exc:
                 if token is None:
                     raise
@@ -390,6 +398,7 @@ class Engine:
                 )
                 SyncState.objects.filter(pk=state.pk).update(sync_token="")
                 self._pass_with_restarts(resource, state, None, counts)
+                return True
         except errors.AshbyError as exc:
             self._record(resource.name, counts, error=str(exc))
             raise
@@ -497,14 +506,16 @@ class Engine:
 
     # --- stages -----------------------------------------------------------------------
 
-    def sync_stages(self) -> None:
-        """Stages of every plan (interviewStage.list has no syncToken and no cursor); a
-        stage its plan no longer lists is deleted."""
+    def sync_stages(self, *, all_plans: bool) -> None:
+        """The stages of the plans (interviewStage.list has no syncToken and no cursor: one
+        call per plan): of every plan after a full pass of the plans, else of the plans that
+        pass wrote. A stage its plan no longer lists is deleted."""
         counts = Counts()
         self._begin(STAGES, counts)
-        plans = list(
-            g.InterviewPlan.objects.filter(tenant=self.ctx.tenant).values_list("external_id", "pk")
-        )
+        plans = g.InterviewPlan.objects.filter(tenant=self.ctx.tenant)
+        if not all_plans:
+            plans = plans.filter(synced_at__gte=self.run.started_at)
+        plans = list(plans.values_list("external_id", "pk"))
         try:
             for plan_id, plan_pk in plans:
                 results = self.ctx.client.call("interviewStage.list", {"interviewPlanId": plan_id})

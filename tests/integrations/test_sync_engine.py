@@ -237,6 +237,24 @@ def test_a_change_to_the_application_or_schedule_marks_the_guide_changed(fake, a
     assert g.InterviewEvent.objects.get().start_time.isoformat() == "2026-04-02T15:00:00+00:00"
 
 
+@pytest.mark.django_db
+def test_stages_are_fetched_again_only_for_plans_that_changed(fake, ashby):
+    data = seed(fake, candidates=1)
+    sync(ashby)
+    fake.calls.clear()
+
+    sync(ashby)
+    assert fake.calls_to("interviewStage.list") == []
+
+    fake.stages[data["plan"]["id"]][0]["title"] = "Phone screen"
+    fake.put("interviewPlan.list", {**data["plan"], "updatedAt": "2026-05-01T00:00:00.000Z"})
+    run = sync(ashby)
+
+    assert fake.calls_to("interviewStage.list") == [{"interviewPlanId": data["plan"]["id"]}]
+    assert g.InterviewStage.objects.filter(title="Phone screen").exists()
+    assert run.progress["interview_stages"]["updated"] == 1
+
+
 @pytest.mark.parametrize(
     "code", ["sync_token_expired", "sync_token_invalid", "incremental_sync_too_large"]
 )
