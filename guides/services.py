@@ -27,6 +27,7 @@ from guides.models import (
     Membership,
     Tenant,
 )
+from guides.upsert import insert_rows
 
 logger = logging.getLogger(__name__)
 
@@ -98,8 +99,8 @@ def ensure_guides(tenant: Tenant, candidate_ids: Iterable[int]) -> int:
             "candidate_id", flat=True
         )
     )
-    new = [Guide(tenant=tenant, candidate_id=pk) for pk in sorted(wanted - have)]
-    Guide.objects.bulk_create(new, ignore_conflicts=True)
+    new = [{"tenant_id": tenant.pk, "candidate_id": pk} for pk in sorted(wanted - have)]
+    insert_rows(Guide, new)  # each gets its own token; a concurrent creator's guide wins
     return len(new)
 
 

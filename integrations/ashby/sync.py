@@ -43,7 +43,13 @@ from django.utils import timezone
 
 from guides import models as g
 from guides.services import ensure_guides, touch_guides
-from guides.upsert import UpsertResult, insert_missing, replace_related, upsert_records
+from guides.upsert import (
+    UpsertResult,
+    insert_missing,
+    insert_rows,
+    replace_related,
+    upsert_records,
+)
 from integrations.ashby import errors, mapping
 from integrations.ashby.client import AshbyClient
 from integrations.models import SyncRun, SyncSeen, SyncState
@@ -440,12 +446,13 @@ class Engine:
                 counts.fetched += len(page.results)
                 resource.store(self.ctx, page.results, counts)
                 if full:
-                    SyncSeen.objects.bulk_create(
+                    insert_rows(
+                        SyncSeen,
                         [
-                            SyncSeen(run=self.run, resource=resource.name, external_id=r["id"])
-                            for r in page.results
-                            if isinstance(r.get("id"), str)
-                        ]
+                            {"run_id": self.run.pk, "resource": resource.name, "external_id": i}
+                            for i in {r.get("id") for r in page.results}
+                            if isinstance(i, str) and len(i) <= 64
+                        ],
                     )
                 self._record(resource.name, counts, page=True)
             new_token = page.sync_token or new_token
