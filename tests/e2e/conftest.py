@@ -17,6 +17,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -144,7 +145,7 @@ def worker_env(live_server) -> dict[str, str]:
         "PUBLIC_BASE_URL": live_server.url,
         "Q_WORKERS": "1",
         "Q_POLL": "0.2",
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": "INFO",
     }
 
 
@@ -152,7 +153,8 @@ def worker_env(live_server) -> dict[str, str]:
 def qcluster(worker_env) -> Iterator[subprocess.Popen]:
     """A real django-q2 worker (`manage.py qcluster`) on the ORM broker and the test database."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = (ARTIFACTS / "qcluster.log").open("w")
+    log_path = ARTIFACTS / "qcluster.log"
+    log = log_path.open("w")
     process = subprocess.Popen(
         [sys.executable, "manage.py", "qcluster"],
         cwd=ROOT,
@@ -160,6 +162,7 @@ def qcluster(worker_env) -> Iterator[subprocess.Popen]:
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+    _wait_for_cluster(process, log_path)
     yield process
     process.terminate()
     try:
@@ -168,6 +171,18 @@ def qcluster(worker_env) -> Iterator[subprocess.Popen]:
         process.kill()
         process.wait(timeout=5)
     log.close()
+
+
+def _wait_for_cluster(process: subprocess.Popen, log_path: Path, timeout: float = 60) -> None:
+    """Until django-q2 says the cluster runs (its INFO line), so no step waits on start-up."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"qcluster exited ({process.returncode}): {log_path.read_text()[-2000:]}")
+        if "running." in log_path.read_text():
+            return
+        time.sleep(0.1)  # polling a subprocess's log, not waiting on the browser
+    pytest.fail(f"qcluster did not start within {timeout:.0f}s: {log_path.read_text()[-2000:]}")
 
 
 @pytest.fixture

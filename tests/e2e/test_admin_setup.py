@@ -8,15 +8,21 @@ test-artifacts/e2e/. Playwright's `expect` waits (up to its timeout) for each st
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
+from ashby_sandbox import models as sandbox_models
 from ashby_sandbox import seed
+from guides.models import Candidate, Guide
 from integrations.models import AshbyConnection
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
+SLOW_ASHBY_MS = 60
+SYNC_TIMEOUT_MS = 90_000
 GUIDE_NEEDS = [
     "candidatesRead",
     "jobsRead",
@@ -100,16 +106,34 @@ def test_an_admin_sets_up_ashby_end_to_end(tenant_a, admin_user, guide_live, sho
     ashby.bring_to_front()
     good_key = create_sandbox_key(ashby, "Guide", GUIDE_NEEDS)
     shots(ashby, "sandbox-key-for-guide")
+    # Ashby answers this key a little slowly, so the first sync lasts long enough to watch.
+    sandbox_models.ApiKey.objects.filter(title="Guide").update(latency_ms=SLOW_ASHBY_MS)
     guide.bring_to_front()
     connect_in_guide(guide, good_key)
     expect(guide.get_by_role("status")).to_contain_text(
         "Ashby is linked. Guide is starting the first sync now."
     )
     panel = guide.locator("#ashby")
-    expect(panel.locator(".badge")).to_have_text("Connected")
+    expect(panel.locator("p > .badge").first).to_have_text("Connected")
     expect(panel).to_contain_text("Guide · ends in")
     shots(guide, "connected")
     connection = AshbyConnection.objects.get(tenant=tenant_a)
     assert connection.key_last4 == good_key[-4:]
     assert set(GUIDE_NEEDS) <= set(connection.permissions)
     assert good_key not in guide.content()
+
+    # 5. The first sync, watched on the panel (it updates itself) to the end.
+    sync = panel.locator("#sync-status")
+    expect(guide.get_by_role("progressbar", name="Sync progress")).to_be_visible()
+    shots(guide, "first-sync-in-progress")
+    expect(sync.locator(".badge")).to_have_text("Succeeded", timeout=SYNC_TIMEOUT_MS)
+    expect(guide.get_by_role("progressbar")).to_have_count(0)
+    expect(sync).to_contain_text(re.compile(r"\d+ records fetched, \d+ created"))
+    sync.get_by_text("Details").click()
+    candidates_row = sync.get_by_role("row", name=re.compile("^Candidates"))
+    expect(candidates_row).to_be_visible()
+    shots(guide, "first-sync-done")
+    fetched = int(candidates_row.get_by_role("cell").first.inner_text())
+    assert fetched > 0
+    assert Candidate.objects.filter(tenant=tenant_a).count() >= fetched
+    assert Guide.objects.filter(tenant=tenant_a).count() >= fetched
