@@ -21,6 +21,8 @@ from ashby_sandbox.webhooks import WebhookInputError, create_webhook, ensure_sen
 logger = logging.getLogger(__name__)
 
 RECENT_DELIVERIES = 8
+# The new-key form starts with what Guide needs, for the demo's Connect flow.
+_KEY_FORM_INITIAL = {"permissions": GUIDE_PERMISSIONS, "partner": "Guide"}
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -52,9 +54,9 @@ def api_keys(request: HttpRequest) -> HttpResponse:
                 allow_confidential=data["allow_confidential"],
             )
             new_secret = new.secret
-            form = ApiKeyForm()
+            form = ApiKeyForm(initial=_KEY_FORM_INITIAL)
     else:
-        form = ApiKeyForm(initial={"permissions": GUIDE_PERMISSIONS, "partner": "Guide"})
+        form = ApiKeyForm(initial=_KEY_FORM_INITIAL)
     checked = set(form["permissions"].value() or [])
     response = render(
         request,
