@@ -64,10 +64,23 @@ def snapshot(tenant: Tenant | None = None) -> dict[str, list[dict]]:
     for label in ("guides", "integrations"):
         for model in apps.get_app_config(label).get_models():
             queryset = model.objects.order_by("pk")
-            if tenant is not None and any(f.name == "tenant" for f in model._meta.fields):
-                queryset = queryset.filter(tenant=tenant)
+            path = _tenant_path(model)
+            if tenant is not None and path:
+                queryset = queryset.filter(**{path: tenant})
             rows[model._meta.label] = list(queryset.values())
     return rows
+
+
+def _tenant_path(model) -> str | None:
+    """How a model's rows reach their tenant: "tenant", or through one foreign key
+    ("connection__tenant"); None for rows that belong to no tenant."""
+    fields = {f.name: f for f in model._meta.fields}
+    if "tenant" in fields:
+        return "tenant"
+    for field in fields.values():
+        if field.many_to_one and any(f.name == "tenant" for f in field.related_model._meta.fields):
+            return f"{field.name}__tenant"
+    return None
 
 
 # --- URL enumeration -------------------------------------------------------------------------
