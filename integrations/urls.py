@@ -1,9 +1,26 @@
 from django.urls import path
 
-from integrations.views import connect
+from integrations.views import connect, receiver, webhooks
 
 app_name = "integrations"
 
 urlpatterns = [
     path("settings/integrations/", connect.integrations_page, name="integrations"),
+    path("settings/integrations/ashby/webhooks/", webhooks.webhooks_page, name="webhooks"),
+    path(
+        "settings/integrations/ashby/webhooks/status/",
+        webhooks.webhooks_status,
+        name="webhooks_status",
+    ),
+    path(
+        "settings/integrations/ashby/webhooks/<int:pk>/rotate/",
+        webhooks.rotate,
+        name="webhooks_rotate",
+    ),
+    path(
+        "settings/integrations/ashby/webhooks/deliveries/<int:pk>/replay/",
+        webhooks.replay,
+        name="webhooks_replay",
+    ),
+    path("webhooks/ashby/<str:token>/", receiver.receive, name="receiver"),
 ]

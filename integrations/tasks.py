@@ -1,0 +1,24 @@
+"""django-q2 tasks: thin functions taking ids, each calling one service."""
+
+from __future__ import annotations
+
+import logging
+
+logger = logging.getLogger(__name__)
+
+
+# --- webhooks (integrations/deliveries.py) --------------------------------------------------
+
+
+def process_delivery(delivery_id: int) -> str:
+    """Apply one stored webhook delivery to its tenant's data (idempotent)."""
+    from integrations.deliveries import process_delivery as process
+
+    return process(delivery_id)
+
+
+def sweep_deliveries() -> int:
+    """Every minute: re-enqueue webhook deliveries not processed yet and retries now due."""
+    from integrations.deliveries import sweep_deliveries as sweep
+
+    return sweep()
