@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -182,11 +182,14 @@ def replay_delivery(tenant: Tenant, delivery_id: int) -> WebhookDelivery:
     return delivery
 
 
-def ensure_sweep_schedule(**_kwargs) -> None:
-    """Create (or correct) the every-minute sweep schedule; idempotent, run after migrate."""
+def ensure_sweep_schedule(using: str = DEFAULT_DB_ALIAS, **_kwargs) -> None:
+    """Create (or correct) the every-minute sweep schedule; idempotent, run after migrate
+    (skipped while django-q2's tables do not exist yet)."""
     from django_q.models import Schedule
 
-    Schedule.objects.update_or_create(
+    if Schedule._meta.db_table not in connections[using].introspection.table_names():
+        return
+    Schedule.objects.using(using).update_or_create(
         name=SWEEP_SCHEDULE_NAME,
         defaults={
             "func": "integrations.tasks.sweep_deliveries",
