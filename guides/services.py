@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 from django.utils.text import slugify
 
-from guides.models import Membership, Tenant
+from guides.models import (
+    Application,
+    Guide,
+    Interviewer,
+    InterviewPlan,
+    InterviewStage,
+    Job,
+    Membership,
+    Tenant,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -37,3 +49,89 @@ def create_tenant(
         user=user, tenant=tenant, defaults={"role": Membership.Role.ADMIN}
     )
     return tenant, created
+
+
+# --- Guides -----------------------------------------------------------------------------------
+
+TOUCH_CHUNK = 500
+
+
+def touch_guides(tenant: Tenant, candidate_ids: Iterable[int] | QuerySet) -> int:
+    """Mark the guides of these candidates as changed now (their "Last updated" moves).
+
+    Call it whenever something a guide shows changes: an application, a schedule or event,
+    a job, an interviewer. `candidate_ids` may be a list of candidate primary keys or a
+    queryset of them (`...values("candidate_id")`), which runs as one UPDATE with a subquery.
+    Only this tenant's guides are touched. Returns the number of guides updated.
+    """
+    now = timezone.now()
+    guides = Guide.objects.filter(tenant=tenant)
+    if isinstance(candidate_ids, QuerySet):
+        return guides.filter(candidate_id__in=candidate_ids).update(updated_at=now)
+    ids = sorted(set(candidate_ids))
+    return sum(
+        guides.filter(candidate_id__in=ids[i : i + TOUCH_CHUNK]).update(updated_at=now)
+        for i in range(0, len(ids), TOUCH_CHUNK)
+    )
+
+
+def search_guides(
+    tenant: Tenant,
+    *,
+    q: str = "",
+    job: Job | None = None,
+    stage: InterviewStage | None = None,
+) -> QuerySet[Guide]:
+    """The tenant's guides matching a name/email search and a job and/or current stage
+    (both on the same application), most recently updated first, applications prefetched."""
+    guides = Guide.objects.filter(tenant=tenant).select_related("candidate")
+    if q:
+        guides = guides.filter(Q(candidate__name__icontains=q) | Q(candidate__email__icontains=q))
+    conditions = {"job": job, "current_stage": stage}
+    conditions = {key: value for key, value in conditions.items() if value is not None}
+    if conditions:
+        applications = Application.objects.filter(
+            tenant=tenant, candidate_id=OuterRef("candidate_id"), **conditions
+        )
+        guides = guides.filter(Exists(applications))
+    shown = Application.objects.select_related("job", "current_stage")
+    return guides.prefetch_related(Prefetch("candidate__applications", queryset=shown)).order_by(
+        "-updated_at", "-pk"
+    )
+
+
+PROFILE_FIELDS = ["display_name", "title", "photo_url", "pronouns", "bio", "linkedin_url"]
+
+
+@transaction.atomic
+def save_interviewer_profile(tenant: Tenant, interviewer: Interviewer) -> Interviewer:
+    """Save the Guide-only profile fields of one of the tenant's interviewers (only those:
+    a sync may have written the ATS fields meanwhile), stamp profile_updated_at, and touch the
+    guides that show them (one UPDATE): candidates they interview, or whose recruiter they are."""
+    if interviewer.tenant_id != tenant.pk:
+        raise ValueError("This interviewer belongs to another tenant.")
+    interviewer.profile_updated_at = timezone.now()
+    interviewer.save(update_fields=[*PROFILE_FIELDS, "profile_updated_at"])
+    shown_by = Application.objects.filter(tenant=tenant).filter(
+        Q(schedules__events__interviewers=interviewer) | Q(recruiter=interviewer)
+    )
+    touch_guides(tenant, shown_by.values("candidate_id"))
+    logger.info("Interviewer %s profile updated in tenant %s", interviewer.pk, tenant.pk)
+    return interviewer
+
+
+@transaction.atomic
+def save_stage_texts(tenant: Tenant, plan: InterviewPlan, stages: list[InterviewStage]) -> int:
+    """Save the candidate-facing names and "what to expect" texts of a plan's changed stages
+    (only those two fields) and touch the guides of candidates on that plan (one UPDATE).
+    Returns the number of stages saved."""
+    for stage in stages:
+        if stage.tenant_id != tenant.pk or stage.plan_id != plan.pk:
+            raise ValueError("This stage belongs to another interview plan.")
+        stage.save(update_fields=["candidate_title", "what_to_expect"])
+    if stages:
+        on_plan = Application.objects.filter(tenant=tenant).filter(
+            Q(job__interview_plan=plan) | Q(current_stage__plan=plan)
+        )
+        touch_guides(tenant, on_plan.values("candidate_id"))
+    return len(stages)

@@ -2,13 +2,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from guides import health
+from guides.forms import GuideFilterForm
+from guides.models import Guide
+from guides.services import search_guides
 from guides.tenancy import switch_tenant, tenant_required
+from guides.views_staff import PAGE_SIZE, guide_row
 
 
 @tenant_required
@@ -18,7 +23,22 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @tenant_required
 def guide_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "guides/guide_list.html", {"tenant": request.tenant})
+    form = GuideFilterForm(request.GET or None, tenant=request.tenant)
+    filters = form.cleaned_data if form.is_valid() else {}
+    guides = search_guides(
+        request.tenant, q=filters.get("q", ""), job=filters.get("job"), stage=filters.get("stage")
+    )
+    page = Paginator(guides, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [guide_row(guide) for guide in page.object_list]
+    context = {
+        "tenant": request.tenant,
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "filtered": bool(filters and any(filters.values())),
+        "has_any_guide": bool(rows) or Guide.objects.filter(tenant=request.tenant).exists(),
+    }
+    return render(request, "guides/guide_list.html", context)
 
 
 @login_required

@@ -1,0 +1,102 @@
+"""Forms of the staff pages. Every choice list is scoped to the tenant the form is built for,
+so another tenant's job or stage is simply not a valid choice."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from django import forms
+from django.core.validators import URLValidator
+from django.forms import BaseModelFormSet, modelformset_factory
+
+from guides.models import Interviewer, InterviewStage, Job, Tenant
+
+HTTP_URL = URLValidator(
+    schemes=["http", "https"], message="Enter a web address starting with https://."
+)
+BIO_MAX = Interviewer._meta.get_field("bio").max_length
+
+
+class GuideFilterForm(forms.Form):
+    q = forms.CharField(
+        label="Search by candidate name or email", required=False, max_length=200, strip=True
+    )
+    job = forms.ModelChoiceField(
+        queryset=Job.objects.none(), required=False, empty_label="All jobs"
+    )
+    stage = forms.ModelChoiceField(
+        queryset=InterviewStage.objects.none(), required=False, empty_label="All stages"
+    )
+
+    def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["job"].queryset = Job.objects.filter(tenant=tenant).order_by("title", "pk")
+        stages = InterviewStage.objects.filter(tenant=tenant).select_related("plan")
+        self.fields["stage"].queryset = stages.order_by("plan__title", "plan_id", "order", "pk")
+        self.fields["stage"].label_from_instance = lambda s: f"{s.plan} · {s.title}"
+        self.fields["job"].error_messages["invalid_choice"] = "That job is not one of yours."
+        self.fields["stage"].error_messages["invalid_choice"] = "That stage is not one of yours."
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label="Search by name or email", required=False, max_length=200)
+
+
+class HttpURLField(forms.URLField):
+    """A URL that must be http(s): no javascript:, data: or ftp: address reaches a page."""
+
+    default_validators = [HTTP_URL]
+    default_error_messages = {"invalid": HTTP_URL.message}
+
+
+def _http_url_field(label: str, help_text: str) -> forms.URLField:
+    return HttpURLField(
+        label=label, required=False, max_length=200, assume_scheme="https", help_text=help_text
+    )
+
+
+class InterviewerProfileForm(forms.ModelForm):
+    """The profile candidates see. The ATS never writes these fields."""
+
+    photo_url = _http_url_field("Photo URL", "A square image, at least 128×128 pixels.")
+    linkedin_url = _http_url_field(
+        "LinkedIn profile", "For example https://www.linkedin.com/in/name"
+    )
+    bio = forms.CharField(
+        label="Short bio",
+        required=False,
+        max_length=BIO_MAX,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=f"A few sentences, at most {BIO_MAX} characters.",
+    )
+
+    class Meta:
+        model = Interviewer
+        fields = ["display_name", "title", "photo_url", "pronouns", "bio", "linkedin_url"]
+        labels = {"display_name": "Name shown to candidates", "title": "Job title"}
+        help_texts = {"display_name": "Leave empty to use the name from your ATS."}
+
+    def clean_linkedin_url(self) -> str:
+        url = self.cleaned_data["linkedin_url"]
+        host = (urlsplit(url).hostname or "").lower()
+        if url and host != "linkedin.com" and not host.endswith(".linkedin.com"):
+            raise forms.ValidationError("Enter a LinkedIn address (on linkedin.com).")
+        return url
+
+
+class StageTextForm(forms.ModelForm):
+    class Meta:
+        model = InterviewStage
+        fields = ["candidate_title", "what_to_expect"]
+        labels = {"candidate_title": "Name shown to candidates", "what_to_expect": "What to expect"}
+        widgets = {"what_to_expect": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Empty means "use the ATS's name": show that name as the placeholder.
+        self.fields["candidate_title"].widget.attrs["placeholder"] = self.instance.title
+
+
+StageTextFormSet: type[BaseModelFormSet] = modelformset_factory(
+    InterviewStage, form=StageTextForm, extra=0, edit_only=True
+)

@@ -1,0 +1,91 @@
+"""The candidate's guide at /g/<token>/: no sign-in, reached only by its exact token.
+
+Every response here is personal: never cached by a shared cache and never indexed
+(`X-Robots-Tag` header on every response, the meta tag in the page too).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+from guides import ics
+from guides.guide_page import build_guide_context, calendar_event, guide_calendar_events
+from guides.models import Guide
+
+logger = logging.getLogger(__name__)
+
+ROBOTS = "noindex, nofollow, noarchive"
+
+
+def private_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """GET/HEAD only, never cached, never indexed (also on 404s)."""
+
+    @require_safe
+    @never_cache
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            response = view(request, *args, **kwargs)
+        except Http404:
+            response = render(request, "guides/public/not_found.html", status=404)
+        response["X-Robots-Tag"] = ROBOTS
+        return response
+
+    return wrapper
+
+
+def guide_by_token(token: str) -> Guide:
+    # An exact, case-sensitive match on the unique token: nothing else finds a guide. A guide
+    # whose candidate was deleted is gone with it (the foreign key cascades).
+    return get_object_or_404(Guide.objects.select_related("tenant", "candidate"), token=token)
+
+
+def public_url(guide: Guide) -> str:
+    """The guide's absolute address, as shared with the candidate."""
+    return settings.PUBLIC_BASE_URL + reverse("guides:public", args=[guide.token])
+
+
+@private_page
+def guide_page(request: HttpRequest, token: str) -> HttpResponse:
+    guide = guide_by_token(token)
+    context = build_guide_context(guide, timezone.now())
+    return render(request, "guides/public/guide.html", {"g": context, "preview": False})
+
+
+def _calendar_response(body: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@private_page
+def event_ics(request: HttpRequest, token: str, event_id: str) -> HttpResponse:
+    guide = guide_by_token(token)
+    now = timezone.now()
+    events = guide_calendar_events(guide, now) or []
+    event = next((e for e in events if e.external_id == event_id), None)
+    if event is None:
+        raise Http404("No such interview in this guide.")
+    item = calendar_event(event, guide, now=now, guide_url=public_url(guide))
+    return _calendar_response(ics.build_calendar([item]), "interview.ics")
+
+
+@private_page
+def calendar_ics(request: HttpRequest, token: str) -> HttpResponse:
+    guide = guide_by_token(token)
+    now = timezone.now()
+    events = [e for e in guide_calendar_events(guide, now) or [] if e.end_time > now]
+    url = public_url(guide)
+    items = [calendar_event(e, guide, now=now, guide_url=url) for e in events]
+    name = f"Interviews with {guide.tenant.name}"
+    return _calendar_response(ics.build_calendar(items, name=name), "interviews.ics")
