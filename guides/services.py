@@ -13,11 +13,17 @@ from django.utils.text import slugify
 
 from guides.models import (
     Application,
+    Candidate,
+    Department,
     Guide,
+    Interview,
     Interviewer,
+    InterviewEvent,
     InterviewPlan,
+    InterviewSchedule,
     InterviewStage,
     Job,
+    Location,
     Membership,
     Tenant,
 )
@@ -135,3 +141,33 @@ def save_stage_texts(tenant: Tenant, plan: InterviewPlan, stages: list[Interview
         )
         touch_guides(tenant, on_plan.values("candidate_id"))
     return len(stages)
+
+
+# Children before parents, so no delete depends on a cascade and the counts are exact.
+SYNCED_MODELS = (
+    Guide,
+    InterviewEvent,
+    InterviewSchedule,
+    Application,
+    Candidate,
+    Job,
+    Interview,
+    InterviewStage,
+    InterviewPlan,
+    Interviewer,
+    Location,
+    Department,
+)
+
+
+@transaction.atomic
+def delete_synced_data(tenant: Tenant) -> dict[str, int]:
+    """Delete every record the tenant's ATS integration synced, and the guides built on
+    them (they cannot outlive their candidates). Returns the count deleted per model.
+    Other tenants' data and the tenant itself are untouched."""
+    counts: dict[str, int] = {}
+    for model in SYNCED_MODELS:
+        _, per_model = model.objects.filter(tenant=tenant).delete()
+        counts[str(model._meta.verbose_name_plural)] = per_model.get(model._meta.label, 0)
+    logger.info("Deleted the synced data of tenant %s: %s", tenant.pk, counts)
+    return counts

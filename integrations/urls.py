@@ -6,6 +6,9 @@ app_name = "integrations"
 
 urlpatterns = [
     path("settings/integrations/", connect.integrations_page, name="integrations"),
+    path("settings/integrations/ashby/connect/", connect.connect, name="connect"),
+    path("settings/integrations/ashby/disconnect/", connect.disconnect, name="disconnect"),
+    path("settings/integrations/ashby/check/", connect.check, name="check"),
     path("settings/integrations/ashby/webhooks/", webhooks.webhooks_page, name="webhooks"),
     path(
         "settings/integrations/ashby/webhooks/status/",

@@ -1,10 +1,12 @@
 """Models of the link to Ashby, one module per flow:
 
 - connection.py: the tenant's Ashby connection (API key encrypted at rest)
+- audit.py: who connected, replaced or disconnected a key
 - sync.py: sync runs and per-resource sync state
 - webhooks.py: webhook subscriptions (one row per event) and deliveries
 """
 
+from integrations.models.audit import *  # noqa: F403
 from integrations.models.connection import *  # noqa: F403
 from integrations.models.sync import *  # noqa: F403
 from integrations.models.webhooks import *  # noqa: F403

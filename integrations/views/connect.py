@@ -1,11 +1,100 @@
+"""The Integrations page and the Connect / Replace key / Disconnect flows.
+
+The Connect dialog is a real <dialog> whose form posts to the full-page Connect form's URL,
+so everything works with JavaScript off: the Connect button is a link to that page, and a
+failed attempt from the dialog re-renders the Integrations page with the dialog open.
+"""
+
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
 
-from guides.tenancy import tenant_required
+from guides.tenancy import tenant_admin_required, tenant_required
+from integrations.ashby import permissions as perms
+from integrations.connect import ConnectError, check_connection, connect_ashby, disconnect_ashby
+from integrations.forms import ConnectForm, DisconnectForm
+from integrations.models import AshbyConnection
+
+
+def _connection(request: HttpRequest) -> AshbyConnection | None:
+    return (
+        AshbyConnection.objects.filter(tenant=request.tenant).select_related("connected_by").first()
+    )
+
+
+def _context(request: HttpRequest, form: ConnectForm, **extra) -> dict:
+    return {
+        "tenant": request.tenant,
+        "connection": _connection(request),
+        "can_manage": request.membership.is_admin,
+        "form": form,
+        "required_permissions": perms.REQUIRED,
+        "optional_permissions": perms.OPTIONAL,
+        "admin_path": perms.ADMIN_PATH,
+        **extra,
+    }
 
 
 @tenant_required
 def integrations_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "integrations/integrations.html", {"tenant": request.tenant})
+    return render(request, "integrations/integrations.html", _context(request, ConnectForm()))
+
+
+@tenant_admin_required
+@require_http_methods(["GET", "POST"])
+def connect(request: HttpRequest) -> HttpResponse:
+    """Connect Ashby, or replace the key: the same check, then the key is stored."""
+    form = ConnectForm(request.POST if request.method == "POST" else None)
+    error = None
+    if form.is_bound and form.is_valid():
+        try:
+            connect_ashby(request.tenant, api_key=form.cleaned_data["api_key"], user=request.user)
+        except ConnectError as exc:
+            error = exc
+            form.add_error("api_key", exc.message)
+        else:
+            messages.success(request, "Ashby is linked. Guide is starting the first sync now.")
+            return redirect("integrations:integrations")
+    extra = {"connect_error": error, "dialog_open": form.is_bound}
+    if request.POST.get("via") == "dialog":
+        return render(request, "integrations/integrations.html", _context(request, form, **extra))
+    return render(request, "integrations/connect.html", _context(request, form, **extra))
+
+
+@tenant_admin_required
+@require_http_methods(["GET", "POST"])
+def disconnect(request: HttpRequest) -> HttpResponse:
+    """A confirmation page; on POST the stored key (and, if asked, the synced data) goes."""
+    connection = get_object_or_404(AshbyConnection, tenant=request.tenant)
+    form = DisconnectForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        delete_data = form.cleaned_data["delete_data"]
+        disconnect_ashby(request.tenant, user=request.user, delete_data=delete_data)
+        done = " and the synced data deleted" if delete_data else ""
+        messages.success(request, f"Ashby is disconnected: the stored API key was deleted{done}.")
+        return redirect("integrations:integrations")
+    return render(
+        request,
+        "integrations/disconnect.html",
+        {"tenant": request.tenant, "connection": connection, "form": form},
+    )
+
+
+@tenant_admin_required
+@require_POST
+def check(request: HttpRequest) -> HttpResponse:
+    """Check the stored key again (after fixing its permissions in Ashby)."""
+    connection = get_object_or_404(AshbyConnection, tenant=request.tenant)
+    try:
+        connection = check_connection(connection)
+    except ConnectError as exc:
+        messages.error(request, exc.message)
+    else:
+        if connection.is_usable:
+            messages.success(request, "Ashby accepts the key: the connection works.")
+        else:
+            messages.warning(request, "The key still needs attention: see below.")
+    return redirect("integrations:integrations")

@@ -1,0 +1,443 @@
+"""One handler per Ashby endpoint: `(ctx, body) -> results dict`, raising ApiError.
+
+`ENDPOINTS` is the dispatch table the API view reads; the permission each endpoint needs is
+read from the spec (see `spec.required_permission`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import QuerySet
+
+from ashby_sandbox import models as m
+from ashby_sandbox import serializers as s
+from ashby_sandbox import webhooks
+from ashby_sandbox.errors import ApiError, invalid_input
+from ashby_sandbox.pagination import page
+from ashby_sandbox.spec import permission_to_scope
+
+
+@dataclass
+class Context:
+    key: m.ApiKey
+    request_id: str
+    users: s.UserDirectory = field(default_factory=s.UserDirectory)
+
+
+Handler = Callable[[Context, dict[str, Any]], dict[str, Any]]
+
+
+# --- request parsing -------------------------------------------------------------------
+
+
+def _uuid(body: dict, name: str, required: bool = True) -> str | None:
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise invalid_input(f"{name} is required")
+        return None
+    try:
+        return str(uuid.UUID(str(value)))
+    except (ValueError, AttributeError):
+        raise invalid_input(f"{name} must be a UUID") from None
+
+
+def _bool(body: dict, name: str) -> bool:
+    value = body.get(name, False)
+    if not isinstance(value, bool):
+        raise invalid_input(f"{name} must be a boolean")
+    return value
+
+
+def _list(body: dict, name: str, allowed: set[str]) -> list[str] | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(v in allowed for v in value):
+        raise invalid_input(f"{name} must be a list of: {', '.join(sorted(allowed))}")
+    return value
+
+
+def _created_after(body: dict, qs: QuerySet) -> QuerySet:
+    value = body.get("createdAfter")
+    if value is None:
+        return qs
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise invalid_input("createdAfter must be an integer (milliseconds since the epoch)")
+    return qs.filter(created_at__gt=dt.datetime.fromtimestamp(value / 1000, tz=dt.UTC))
+
+
+def _ms(body: dict, name: str) -> dt.datetime | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise invalid_input(f"{name} must be an integer (milliseconds since the epoch)")
+    return dt.datetime.fromtimestamp(value / 1000, tz=dt.UTC)
+
+
+def _get(qs: QuerySet, code: str, what: str, **lookup: Any):
+    obj = qs.filter(**lookup).first()
+    if obj is None:
+        raise ApiError(code, f"No {what} was found with that id")
+    return obj
+
+
+# --- apiKey, webhooks --------------------------------------------------------------------
+
+
+def api_key_info(ctx: Context, body: dict) -> dict:
+    return {
+        "title": ctx.key.title,
+        "createdAt": s.ts(ctx.key.created_at),
+        "scopes": [permission_to_scope(p) for p in ctx.key.permissions],
+    }
+
+
+def _webhook(body: dict) -> m.Webhook:
+    webhook_id = _uuid(body, "webhookId")
+    return _get(m.Webhook.objects, "webhook_not_found", "webhook", id=webhook_id)
+
+
+def webhook_create(ctx: Context, body: dict) -> dict:
+    for name in ("webhookType", "requestUrl", "secretToken"):
+        if not isinstance(body.get(name), str):
+            raise invalid_input(f"{name} is required and must be a string")
+    try:
+        hook = webhooks.create_webhook(
+            webhook_type=body["webhookType"],
+            request_url=body["requestUrl"],
+            secret_token=body["secretToken"],
+        )
+    except webhooks.WebhookInputError as exc:
+        raise ApiError(exc.code, str(exc)) from None
+    return s.webhook(hook, with_secret=True)
+
+
+def webhook_info(ctx: Context, body: dict) -> dict:
+    return s.webhook(_webhook(body), with_secret=False)
+
+
+def webhook_update(ctx: Context, body: dict) -> dict:
+    hook = _webhook(body)
+    changes = {k: body[k] for k in ("enabled", "requestUrl", "secretToken") if k in body}
+    if not changes:
+        raise invalid_input("One of enabled, requestUrl or secretToken must be provided")
+    if "enabled" in changes and not isinstance(changes["enabled"], bool):
+        raise invalid_input("enabled must be a boolean")
+    for name in ("requestUrl", "secretToken"):
+        if name in changes and not isinstance(changes[name], str):
+            raise invalid_input(f"{name} must be a string")
+    try:
+        hook = webhooks.update_webhook(
+            hook,
+            enabled=changes.get("enabled"),
+            request_url=changes.get("requestUrl"),
+            secret_token=changes.get("secretToken"),
+        )
+    except webhooks.WebhookInputError as exc:
+        raise ApiError(exc.code, str(exc)) from None
+    return s.webhook(hook, with_secret=True)
+
+
+def webhook_delete(ctx: Context, body: dict) -> dict:
+    hook = _webhook(body)
+    webhook_id = str(hook.id)
+    hook.delete()
+    return {"webhookId": webhook_id}
+
+
+# --- candidates and applications ------------------------------------------------------------
+
+
+def _candidates(ctx: Context) -> QuerySet:
+    qs = m.Candidate.objects.filter(is_deleted=False)
+    return qs if ctx.key.allow_confidential else qs.filter(confidential=False)
+
+
+def _serialize_candidates(rows: list[m.Candidate]) -> list[dict]:
+    app_ids: dict[Any, list[str]] = defaultdict(list)
+    apps = m.Application.objects.filter(candidate__in=rows, is_deleted=False)
+    for cand_id, app_id in apps.order_by("created_at").values_list("candidate_id", "id"):
+        app_ids[cand_id].append(str(app_id))
+    return [s.candidate(c, app_ids[c.id]) for c in rows]
+
+
+def candidate_list(ctx: Context, body: dict) -> dict:
+    return page(
+        "candidate.list",
+        body,
+        lambda incremental: _created_after(body, _candidates(ctx)),
+        _serialize_candidates,
+    )
+
+
+def candidate_info(ctx: Context, body: dict) -> dict:
+    if body.get("id") is None and body.get("externalMappingId") is not None:
+        raise ApiError("candidate_not_found", "No candidate has that externalMappingId")
+    candidate_id = _uuid(body, "id")
+    candidate = _get(_candidates(ctx), "candidate_not_found", "candidate", id=candidate_id)
+    return _serialize_candidates([candidate])[0]
+
+
+def _applications(ctx: Context) -> QuerySet:
+    qs = m.Application.objects.filter(is_deleted=False).select_related("candidate", "job", "stage")
+    return qs if ctx.key.allow_confidential else qs.filter(job__confidential=False)
+
+
+def application_list(ctx: Context, body: dict) -> dict:
+    status = body.get("status")
+    if status is not None and status not in {"Hired", "Archived", "Active", "Lead"}:
+        raise invalid_input("status must be one of Hired, Archived, Active, Lead")
+    job_id = _uuid(body, "jobId", required=False)
+    _list(body, "expand", {"openings"})
+
+    def queryset(incremental: bool) -> QuerySet:
+        qs = _created_after(body, _applications(ctx))
+        if status:
+            qs = qs.filter(status=status)
+        return qs.filter(job_id=job_id) if job_id else qs
+
+    return page(
+        "application.list",
+        body,
+        queryset,
+        lambda rows: [s.application(a, ctx.users) for a in rows],
+    )
+
+
+def application_info(ctx: Context, body: dict) -> dict:
+    if body.get("applicationId") is None and body.get("submittedFormInstanceId") is not None:
+        raise ApiError("application_not_found", "No application has that submittedFormInstanceId")
+    application_id = _uuid(body, "applicationId")
+    _list(body, "expand", {"openings", "applicationFormSubmissions", "referrals"})
+    app = _get(_applications(ctx), "application_not_found", "application", id=application_id)
+    return s.application(app, ctx.users)
+
+
+# --- jobs and interview plans --------------------------------------------------------------------
+
+
+def _jobs(ctx: Context) -> QuerySet:
+    qs = m.Job.objects.select_related("location")
+    return qs if ctx.key.allow_confidential else qs.filter(confidential=False)
+
+
+def job_list(ctx: Context, body: dict) -> dict:
+    statuses = _list(body, "status", {"Draft", "Open", "Closed", "Archived"})
+    expand = frozenset(_list(body, "expand", {"location", "openings"}) or [])
+    bounds = {name: _ms(body, name) for name in ("openedAfter", "openedBefore")}
+    bounds |= {name: _ms(body, name) for name in ("closedAfter", "closedBefore")}
+
+    def queryset(incremental: bool) -> QuerySet:
+        qs = _created_after(body, _jobs(ctx))
+        # "To include draft jobs, Draft must be specified in the status param."
+        if statuses:
+            qs = qs.filter(status__in=statuses)
+        elif not incremental:
+            qs = qs.exclude(status="Draft")
+        for name, lookup in (
+            ("openedAfter", "opened_at__gt"),
+            ("openedBefore", "opened_at__lt"),
+            ("closedAfter", "closed_at__gt"),
+            ("closedBefore", "closed_at__lt"),
+        ):
+            if bounds[name] is not None:
+                qs = qs.filter(**{lookup: bounds[name]})
+        return qs
+
+    return page(
+        "job.list", body, queryset, lambda rows: [s.job(j, ctx.users, expand) for j in rows]
+    )
+
+
+def job_info(ctx: Context, body: dict) -> dict:
+    job_id = _uuid(body, "id")
+    expand = frozenset(_list(body, "expand", {"location", "openings"}) or [])
+    return s.job(_get(_jobs(ctx), "job_not_found", "job", id=job_id), ctx.users, expand)
+
+
+def job_interview_plan_info(ctx: Context, body: dict) -> dict:
+    job = _get(_jobs(ctx), "job_not_found", "job", id=_uuid(body, "jobId"))
+    if job.interview_plan_id is None:
+        raise ApiError("interview_plan_not_found", "This job has no interview plan")
+    stages = list(m.InterviewStage.objects.filter(plan_id=job.interview_plan_id))
+    by_stage: dict[Any, list[m.Interview]] = defaultdict(list)
+    interviews = m.Interview.objects.filter(stage__in=stages, is_archived=False)
+    for interview in interviews.filter(job__isnull=True) | interviews.filter(job=job):
+        by_stage[interview.stage_id].append(interview)
+    return s.job_interview_plan(job, stages, by_stage)
+
+
+def interview_plan_list(ctx: Context, body: dict) -> dict:
+    include_archived = _bool(body, "includeArchived")
+
+    def queryset(incremental: bool) -> QuerySet:
+        qs = m.InterviewPlan.objects.all()
+        return qs if include_archived or incremental else qs.filter(is_archived=False)
+
+    return page(
+        "interviewPlan.list", body, queryset, lambda rows: [s.interview_plan(p) for p in rows]
+    )
+
+
+def interview_stage_list(ctx: Context, body: dict) -> dict:
+    plan_id = _uuid(body, "interviewPlanId")
+    plan = _get(m.InterviewPlan.objects, "interview_plan_not_found", "interview plan", id=plan_id)
+    stages = m.InterviewStage.objects.filter(plan=plan).order_by("order")
+    return {
+        "success": True,
+        "results": [s.interview_stage(st) for st in stages],
+        "moreDataAvailable": False,
+    }
+
+
+def interview_stage_info(ctx: Context, body: dict) -> dict:
+    stage_id = _uuid(body, "interviewStageId")
+    return s.interview_stage(
+        _get(m.InterviewStage.objects, "interview_stage_not_found", "interview stage", id=stage_id)
+    )
+
+
+# --- interviews ----------------------------------------------------------------------------
+
+
+def interview_list(ctx: Context, body: dict) -> dict:
+    include_archived = _bool(body, "includeArchived")
+    include_non_shared = _bool(body, "includeNonSharedInterviews")
+    _bool(body, "excludeArchivedScheduleTemplateInterviews")
+
+    def queryset(incremental: bool) -> QuerySet:
+        qs = m.Interview.objects.all()
+        if not (include_archived or incremental):
+            qs = qs.filter(is_archived=False)
+        # Job-specific interviews only when asked for (includeNonSharedInterviews).
+        return qs if include_non_shared or incremental else qs.filter(job__isnull=True)
+
+    return page("interview.list", body, queryset, lambda rows: [s.interview(i) for i in rows])
+
+
+def interview_info(ctx: Context, body: dict) -> dict:
+    interview_id = _uuid(body, "id")
+    return s.interview(
+        _get(m.Interview.objects, "interview_not_found", "interview", id=interview_id)
+    )
+
+
+def _serialize_schedules(ctx: Context, rows: list[m.InterviewSchedule]) -> list[dict]:
+    events: dict[Any, list[m.InterviewEvent]] = defaultdict(list)
+    for event in m.InterviewEvent.objects.filter(schedule__in=rows).order_by("start_time"):
+        events[event.schedule_id].append(event)
+    return [s.interview_schedule(sc, events[sc.id], ctx.users) for sc in rows]
+
+
+def interview_schedule_list(ctx: Context, body: dict) -> dict:
+    application_id = _uuid(body, "applicationId", required=False)
+    stage_id = _uuid(body, "interviewStageId", required=False)
+
+    def queryset(incremental: bool) -> QuerySet:
+        qs = _created_after(body, m.InterviewSchedule.objects.all())
+        if not ctx.key.allow_confidential:
+            qs = qs.filter(application__job__confidential=False)
+        if application_id:
+            qs = qs.filter(application_id=application_id)
+        return qs.filter(stage_id=stage_id) if stage_id else qs
+
+    return page(
+        "interviewSchedule.list", body, queryset, lambda rows: _serialize_schedules(ctx, rows)
+    )
+
+
+def interview_event_list(ctx: Context, body: dict) -> dict:
+    schedule_id = _uuid(body, "interviewScheduleId")
+    expand = _list(body, "expand", {"interview"}) or []
+    _get(
+        m.InterviewSchedule.objects,
+        "interview_schedule_not_found",
+        "interview schedule",
+        id=schedule_id,
+    )
+
+    def queryset(incremental: bool) -> QuerySet:
+        qs = m.InterviewEvent.objects.filter(schedule_id=schedule_id).select_related("interview")
+        return _created_after(body, qs)
+
+    return page(
+        "interviewEvent.list",
+        body,
+        queryset,
+        lambda rows: [s.interview_event(e, ctx.users, "interview" in expand) for e in rows],
+    )
+
+
+# --- organisation --------------------------------------------------------------------------
+
+
+def user_list(ctx: Context, body: dict) -> dict:
+    include_deactivated = _bool(body, "includeDeactivated")
+
+    def queryset(incremental: bool) -> QuerySet:
+        qs = m.User.objects.all()
+        return qs if include_deactivated or incremental else qs.filter(is_enabled=True)
+
+    return page("user.list", body, queryset, lambda rows: [s.user(u) for u in rows])
+
+
+def user_info(ctx: Context, body: dict) -> dict:
+    user_id = _uuid(body, "userId")
+    return s.user(_get(m.User.objects, "user_not_found", "user", id=user_id))
+
+
+def department_list(ctx: Context, body: dict) -> dict:
+    include_archived = _bool(body, "includeArchived")
+
+    def queryset(incremental: bool) -> QuerySet:
+        qs = m.Department.objects.all()
+        return qs if include_archived or incremental else qs.filter(is_archived=False)
+
+    return page("department.list", body, queryset, lambda rows: [s.department(d) for d in rows])
+
+
+def location_list(ctx: Context, body: dict) -> dict:
+    include_archived = _bool(body, "includeArchived")
+    _bool(body, "includeLocationHierarchy")
+
+    def queryset(incremental: bool) -> QuerySet:
+        qs = m.Location.objects.all()
+        return qs if include_archived or incremental else qs.filter(is_archived=False)
+
+    return page("location.list", body, queryset, lambda rows: [s.location(loc) for loc in rows])
+
+
+# `*.list` handlers return the whole paginated response; the others return `results`.
+ENDPOINTS: dict[str, Handler] = {
+    "apiKey.info": api_key_info,
+    "candidate.list": candidate_list,
+    "candidate.info": candidate_info,
+    "application.list": application_list,
+    "application.info": application_info,
+    "job.list": job_list,
+    "job.info": job_info,
+    "jobInterviewPlan.info": job_interview_plan_info,
+    "interviewPlan.list": interview_plan_list,
+    "interviewStage.list": interview_stage_list,
+    "interviewStage.info": interview_stage_info,
+    "interview.list": interview_list,
+    "interview.info": interview_info,
+    "interviewSchedule.list": interview_schedule_list,
+    "interviewEvent.list": interview_event_list,
+    "user.list": user_list,
+    "user.info": user_info,
+    "department.list": department_list,
+    "location.list": location_list,
+    "webhook.create": webhook_create,
+    "webhook.info": webhook_info,
+    "webhook.update": webhook_update,
+    "webhook.delete": webhook_delete,
+}

@@ -1,0 +1,40 @@
+"""The sandbox's knobs. Each is read from Django settings first (so tests can use
+`override_settings`), then from the environment, then falls back to a default."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.conf import settings
+
+DEFAULTS: dict[str, Any] = {
+    # Lists: the spec says "The maximum and default value is 100".
+    "SANDBOX_PAGE_SIZE_MAX": 100,
+    # Ashby's tokens expire "after about a month of disuse"; cursor lifetime is undocumented.
+    "SANDBOX_SYNC_TOKEN_LIFETIME_SECONDS": 30 * 24 * 3600,
+    "SANDBOX_CURSOR_LIFETIME_SECONDS": 3600,
+    # An incremental pass with more changed records than this fails with
+    # incremental_sync_too_large (Ashby's changelog 2026-05-14; the real limit is unknown).
+    "SANDBOX_INCREMENTAL_SYNC_MAX_RECORDS": 50_000,
+    # Requests per key per minute before 429 (Ashby publishes no number).
+    "SANDBOX_RATE_LIMIT_PER_MINUTE": 600,
+    # Webhook retries: delay (2^n - 1) x 10 s multiplied by this scale (tests use ~0.001).
+    "SANDBOX_WEBHOOK_TIME_SCALE": 1.0,
+    "SANDBOX_WEBHOOK_TIMEOUT_SECONDS": 10.0,
+    "SANDBOX_WEBHOOK_MAX_ATTEMPTS": 10,
+    # "thread": a background sender thread in the web process; "manual": only
+    # `deliver_due()` / `manage.py sandbox_deliver` send (the test suite uses this).
+    "SANDBOX_WEBHOOK_SENDER": "thread",
+}
+
+
+def get(name: str) -> Any:
+    """The value of a SANDBOX_* setting: Django settings, then the environment, then default."""
+    default = DEFAULTS[name]
+    if hasattr(settings, name):
+        return getattr(settings, name)
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return type(default)(raw)

@@ -1,0 +1,321 @@
+"""The one client every call from Guide to Ashby goes through.
+
+Ashby's API is RPC over POST: `POST <base>/<category>.<method>` with a JSON body, HTTP Basic
+with the API key as username and an empty password. Every answer is an envelope
+`{"success": bool, "results": ..., ...}`; most errors come back as HTTP 200 with
+`success: false`, so the envelope is checked on every response, never just the status.
+
+Transient failures (5xx, timeouts, connection errors) and 429s are retried with exponential
+backoff and full jitter, honouring Retry-After and pausing longer when Ashby throttles all of
+Guide's traffic (`X-RateLimit-Scope: integration-partner`); attempts and total time are both
+bounded, and `sleep` is injectable so tests never wait.
+
+The key lives only in the per-request auth object: it is never logged, never put in an
+exception message (the client also redacts it from Ashby's messages) and not in the repr.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from importlib import metadata
+from typing import Any
+
+import requests
+import urllib3
+from django.conf import settings
+from requests.adapters import HTTPAdapter
+
+from integrations.ashby import errors
+from integrations.ashby.permissions import ENDPOINT_PERMISSIONS
+
+logger = logging.getLogger(__name__)
+
+PARTNER_SCOPE = "integration-partner"
+# Methods that only read: safe to retry even when Ashby may have processed the request.
+_READ_METHODS = ("list", "info", "search")
+
+
+def _version() -> str:
+    try:
+        return metadata.version("guide")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        return "dev"
+
+
+USER_AGENT = f"Guide/{_version()} (+https://guide.example)"
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds to wait to connect, and then for each read."""
+
+    connect: float = 5.0
+    read: float = 30.0
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to retry. `max_total` bounds the time spent sleeping between attempts."""
+
+    max_attempts: int = 5
+    base_delay: float = 1.0
+    max_delay: float = 30.0
+    max_total: float = 120.0
+    partner_pause: float = 60.0  # minimum wait when Ashby throttles all of Guide's traffic
+
+
+# For a person waiting on a page (the Connect dialog): one quick retry, then tell them.
+INTERACTIVE_RETRY = RetryPolicy(max_attempts=2, base_delay=0.5, max_delay=2.0, max_total=3.0)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list endpoint. `sync_token` is set on the last page of a pass only."""
+
+    results: list[dict[str, Any]]
+    next_cursor: str | None
+    sync_token: str | None
+    more_data_available: bool
+
+
+_pool = threading.local()
+
+
+def shared_session() -> requests.Session:
+    """A pooled Session per process and thread (re-made after a fork, e.g. in a worker).
+
+    It carries no credentials: each client passes its own auth on every request."""
+    session = getattr(_pool, "session", None)
+    if session is None or getattr(_pool, "pid", None) != os.getpid():
+        session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=8, max_retries=0)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        _pool.session, _pool.pid = session, os.getpid()
+    return session
+
+
+class AshbyClient:
+    """A client for one API key.
+
+    `call` returns an endpoint's `results`, `call_raw` the whole envelope, `paginate` walks a
+    list endpoint page by page. Every failure raises a subclass of `errors.AshbyError`.
+    """
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        base_url: str | None = None,
+        session: requests.Session | None = None,
+        timeouts: Timeouts | None = None,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self._auth = requests.auth.HTTPBasicAuth(api_key, "")
+        self._key = api_key
+        self.base_url = (base_url or settings.ASHBY_API_URL).rstrip("/")
+        self._session = session
+        self.timeouts = timeouts or Timeouts()
+        self.retry = retry or RetryPolicy()
+        self._sleep, self._clock, self._jitter = sleep, clock, jitter
+
+    def __repr__(self) -> str:
+        return f"<AshbyClient {self.base_url}>"
+
+    @property
+    def session(self) -> requests.Session:
+        return self._session or shared_session()
+
+    # --- public API -------------------------------------------------------------------
+
+    def call(self, endpoint: str, body: dict[str, Any] | None = None) -> Any:
+        """POST `body` to `endpoint` and return its `results` (a dict, or a list for .list)."""
+        envelope = self.call_raw(endpoint, body)
+        if "results" not in envelope:
+            raise self._bad_response(endpoint, "Ashby's answer has no results.")
+        return envelope["results"]
+
+    def call_raw(self, endpoint: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        """POST `body` to `endpoint` with retries; return the whole success envelope."""
+        started = self._clock()
+        attempt = 1
+        while True:
+            try:
+                return self._attempt(endpoint, body or {})
+            except (errors.TransientError, errors.RateLimited) as exc:
+                delay = self._retry_delay(endpoint, exc, attempt, started)
+                if delay is None:
+                    raise
+                logger.warning(
+                    "Ashby %s failed (%s, request %s); retry %d/%d in %.1fs",
+                    endpoint,
+                    exc.code or type(exc).__name__,
+                    exc.request_id or "-",
+                    attempt,
+                    self.retry.max_attempts - 1,
+                    delay,
+                )
+                self._sleep(delay)
+                attempt += 1
+
+    def paginate(
+        self, endpoint: str, body: dict[str, Any] | None = None, *, sync_token: str | None = None
+    ) -> Iterator[Page]:
+        """Walk a list endpoint: yield each Page, following nextCursor until
+        moreDataAvailable is false; the last Page carries the pass's syncToken.
+
+        Every request repeats `body` (and `syncToken`) unchanged apart from `cursor`, as Ashby
+        asks. A page claiming more data without a cursor, or repeating the previous cursor,
+        raises instead of looping or silently dropping the rest."""
+        base = dict(body or {})
+        base.pop("cursor", None)
+        if sync_token:
+            base["syncToken"] = sync_token
+        cursor: str | None = None
+        while True:
+            request = {**base, "cursor": cursor} if cursor else dict(base)
+            envelope = self.call_raw(endpoint, request)
+            page = self._page(endpoint, envelope)
+            yield page
+            if not page.more_data_available:
+                return
+            if page.next_cursor == cursor:
+                raise self._bad_response(endpoint, "Ashby returned the same cursor twice.")
+            cursor = page.next_cursor
+
+    # --- one attempt ------------------------------------------------------------------
+
+    def _attempt(self, endpoint: str, body: dict[str, Any]) -> dict[str, Any]:
+        try:
+            response = self.session.post(
+                f"{self.base_url}/{endpoint}",
+                json=body,
+                auth=self._auth,
+                headers={
+                    "Accept": "application/json; version=1",
+                    "User-Agent": USER_AGENT,
+                },
+                timeout=(self.timeouts.connect, self.timeouts.read),
+            )
+        except requests.Timeout as exc:
+            code = "connect_timeout" if isinstance(exc, requests.ConnectTimeout) else "timeout"
+            raise errors.TransientError(
+                "Ashby did not answer in time.", code=code, endpoint=endpoint
+            ) from None
+        except requests.RequestException as exc:
+            # Keep only the exception's class: never the request, which carries the auth header.
+            raise errors.TransientError(
+                f"Could not reach Ashby ({type(exc).__name__}).",
+                code="connect_failed" if _never_sent(exc) else "connection_error",
+                endpoint=endpoint,
+            ) from None
+        return self._envelope(endpoint, response)
+
+    def _envelope(self, endpoint: str, response: requests.Response) -> dict[str, Any]:
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        if response.status_code == 200 and isinstance(data, dict):
+            if data.get("success") is True:
+                return data
+            if data.get("success") is not False:
+                raise self._bad_response(endpoint, "Ashby's answer has no success flag.")
+        elif response.status_code == 200:
+            raise self._bad_response(endpoint, "Ashby's answer is not a JSON object.")
+        raise self._redacted(
+            errors.error_for(
+                response.status_code,
+                data,
+                endpoint=endpoint,
+                retry_after=_retry_after(response.headers.get("Retry-After")),
+                scope=response.headers.get("X-RateLimit-Scope", ""),
+                fallback_permission=ENDPOINT_PERMISSIONS.get(endpoint, ""),
+            )
+        )
+
+    def _page(self, endpoint: str, envelope: dict[str, Any]) -> Page:
+        results = envelope.get("results")
+        if not isinstance(results, list):
+            raise self._bad_response(endpoint, "Ashby's list answer has no results list.")
+        more = envelope.get("moreDataAvailable") is True
+        next_cursor = envelope.get("nextCursor") or None
+        if more and not next_cursor:
+            raise self._bad_response(
+                endpoint, "Ashby said more data is available but gave no cursor."
+            )
+        sync_token = None if more else (envelope.get("syncToken") or None)
+        return Page(results, next_cursor if more else None, sync_token, more)
+
+    # --- retries ----------------------------------------------------------------------
+
+    def _retry_delay(
+        self, endpoint: str, exc: errors.AshbyError, attempt: int, started: float
+    ) -> float | None:
+        """Seconds to wait before the next attempt, or None to give up now."""
+        if attempt >= self.retry.max_attempts:
+            return None
+        if isinstance(exc, errors.TransientError) and not _may_repeat(endpoint, exc):
+            return None
+        cap = min(self.retry.max_delay, self.retry.base_delay * 2 ** (attempt - 1))
+        delay = self._jitter() * cap  # "full jitter"
+        if isinstance(exc, errors.RateLimited):
+            if exc.retry_after is not None:
+                delay = max(delay, exc.retry_after)
+            if exc.scope == PARTNER_SCOPE:
+                delay = max(delay, self.retry.partner_pause)
+        if self._clock() - started + delay > self.retry.max_total:
+            return None
+        return delay
+
+    # --- helpers ----------------------------------------------------------------------
+
+    def _bad_response(self, endpoint: str, message: str) -> errors.AshbyApiError:
+        return errors.AshbyApiError(message, code="invalid_response", endpoint=endpoint)
+
+    def _redacted(self, exc: errors.AshbyError) -> errors.AshbyError:
+        """Ashby's messages never echo the key as far as we know; make sure of it."""
+        if self._key and self._key in exc.message:
+            exc.message = exc.message.replace(self._key, "[redacted]")
+            exc.args = (exc.message,)
+        return exc
+
+
+def _may_repeat(endpoint: str, exc: errors.TransientError) -> bool:
+    """Reads can always be repeated. A write is repeated only when the request surely never
+    reached Ashby: repeating a webhook.create that did arrive makes a duplicate webhook."""
+    method = endpoint.rsplit(".", 1)[-1]
+    if method in _READ_METHODS or method.startswith("list"):
+        return True
+    return exc.code in ("connect_timeout", "connect_failed")
+
+
+def _never_sent(exc: requests.RequestException) -> bool:
+    """True when the connection itself failed (refused, DNS), so nothing reached Ashby."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, urllib3.exceptions.NewConnectionError)
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Retry-After as seconds: either a number of seconds or an HTTP date."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
