@@ -25,5 +25,10 @@ urlpatterns = [
         webhooks.replay,
         name="webhooks_replay",
     ),
+    path(
+        "settings/integrations/ashby/webhooks/create-in-ashby/",
+        webhooks.create_in_ashby,
+        name="webhooks_create_in_ashby",
+    ),
     path("webhooks/ashby/<str:token>/", receiver.receive, name="receiver"),
 ]

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from guides.models import Tenant
+from django.utils.module_loading import import_string
 
-Handler = Callable[[Tenant, Mapping[str, Any]], str]
+# handler(tenant, data) -> a line for the delivery log
+Handler = Callable[[Any, Mapping[str, Any]], str]
 
 # Frequent events should arrive daily in an active company; rare ones may stay quiet for weeks.
 FREQUENT = timedelta(days=3)
@@ -106,8 +107,24 @@ EVENTS: dict[str, WebhookEvent] = {event.action: event for event in _EVENTS}
 PING = "ping"
 
 
+# The handler table: what applies each action's delivery to the tenant's data. Dotted paths,
+# imported on first use, so the receiver and the pages never load the storing code.
+_H = "integrations.ashby.handlers."
+HANDLERS: dict[str, str | Handler] = {
+    "applicationSubmit": _H + "application_changed",
+    "applicationUpdate": _H + "application_changed",
+    "candidateStageChange": _H + "application_changed",
+    "candidateHire": _H + "application_changed",
+    "candidateDelete": _H + "candidate_deleted",
+    "candidateMerge": _H + "candidate_merged",
+    "interviewScheduleCreate": _H + "schedule_changed",
+    "interviewScheduleUpdate": _H + "schedule_changed",
+    "jobCreate": _H + "job_changed",
+    "jobUpdate": _H + "job_changed",
+}
+
+
 def handler_for(action: str) -> Handler | None:
     """The function that applies an `action` delivery to a tenant's data, or None."""
-    from integrations.ashby import handlers
-
-    return handlers.HANDLERS.get(action)
+    handler = HANDLERS.get(action)
+    return import_string(handler) if isinstance(handler, str) else handler

@@ -14,6 +14,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from guides.tenancy import tenant_admin_required, tenant_required
+from integrations import webhook_setup
+from integrations.ashby.events import EVENTS
 from integrations.deliveries import ReplayRefused, replay_delivery
 from integrations.models import WebhookDelivery, WebhookSubscription
 from integrations.webhooks import rotate_secret, subscription_statuses, summarize
@@ -34,6 +36,9 @@ def webhooks_page(request: HttpRequest) -> HttpResponse:
         "summary": summarize(statuses),
         "show_secrets": request.membership.is_admin,
         "deliveries": deliveries,
+        "can_create": request.membership.is_admin
+        and webhook_setup.can_create_in_ashby(request.tenant),
+        "manual_only": [e.label for e in EVENTS.values() if not e.api_creatable],
     }
     return render(request, "integrations/webhooks.html", context)
 
@@ -74,3 +79,25 @@ def replay(request: HttpRequest, pk: int) -> HttpResponse:
             request, f"The {delivery.action} delivery was queued to be processed again."
         )
     return redirect(reverse("integrations:webhooks") + "#deliveries")
+
+
+@tenant_admin_required
+@require_POST
+def create_in_ashby(request: HttpRequest) -> HttpResponse:
+    try:
+        result = webhook_setup.create_in_ashby(request.tenant)
+    except webhook_setup.WebhookSetupError as exc:
+        messages.error(request, str(exc))
+        return redirect("integrations:webhooks")
+    if result.created:
+        messages.success(
+            request,
+            f"Created {len(result.created)} webhooks in Ashby. Ashby pings each one: "
+            "its row turns green here when the ping arrives.",
+        )
+    for event, why in result.failed.items():
+        messages.error(request, f"{EVENTS[event].label}: {why}")
+    if result.manual:
+        labels = ", ".join(EVENTS[e].label for e in result.manual)
+        messages.warning(request, f"Create these by hand in Ashby (its API cannot): {labels}.")
+    return redirect("integrations:webhooks")

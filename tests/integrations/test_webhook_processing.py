@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from integrations import deliveries
-from integrations.ashby import handlers
+from integrations.ashby import events
 from integrations.deliveries import (
     MAX_ATTEMPTS,
     SWEEP_SCHEDULE_NAME,
@@ -38,7 +38,7 @@ def calls(monkeypatch):
         seen.append((tenant.slug, data["job"]["id"]))
         return "job stored"
 
-    monkeypatch.setitem(handlers.HANDLERS, "jobCreate", handle)
+    monkeypatch.setitem(events.HANDLERS, "jobCreate", handle)
     return seen
 
 
@@ -97,7 +97,7 @@ def test_a_transient_failure_is_retried_with_backoff(sub, monkeypatch):
     def flaky(tenant, data):
         raise OperationalError("deadlock detected")
 
-    monkeypatch.setitem(handlers.HANDLERS, "jobCreate", flaky)
+    monkeypatch.setitem(events.HANDLERS, "jobCreate", flaky)
     delivery = _delivery(sub)
     before = timezone.now()
     assert process_delivery(delivery.pk) == Status.RETRYING
@@ -117,7 +117,7 @@ def test_after_the_last_attempt_the_delivery_is_failed_with_the_error(sub, monke
     def broken(tenant, data):
         raise OperationalError("still down")
 
-    monkeypatch.setitem(handlers.HANDLERS, "jobCreate", broken)
+    monkeypatch.setitem(events.HANDLERS, "jobCreate", broken)
     delivery = _delivery(sub)
     for attempt in range(1, MAX_ATTEMPTS + 1):
         WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=None)
@@ -144,7 +144,7 @@ def test_a_failed_handler_leaves_no_half_written_data(sub, monkeypatch, tenant_a
         Department.objects.create(tenant=tenant, external_id="d1", name="Half")
         raise OperationalError("connection lost")
 
-    monkeypatch.setitem(handlers.HANDLERS, "jobCreate", half)
+    monkeypatch.setitem(events.HANDLERS, "jobCreate", half)
     process_delivery(_delivery(sub).pk)
     assert not Department.objects.filter(tenant=tenant_a).exists()
 
