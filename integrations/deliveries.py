@@ -70,10 +70,12 @@ def process_delivery(delivery_id: int) -> str:
     if not claimed:
         return "not pending"
     delivery = WebhookDelivery.objects.select_related("tenant").get(pk=delivery_id)
-    handler = handler_for(delivery.action)
-    if handler is None:
-        return _finish(delivery, Status.IGNORED, f"Guide does not use {delivery.action} events.")
     try:
+        handler = handler_for(delivery.action)
+        if handler is None:
+            return _finish(
+                delivery, Status.IGNORED, f"Guide does not use {delivery.action} events."
+            )
         with transaction.atomic():
             data = _data(delivery)
             outcome = handler(delivery.tenant, data)
