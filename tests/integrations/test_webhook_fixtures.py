@@ -3,7 +3,12 @@ from __future__ import annotations
 import pytest
 
 from integrations.ashby.events import EVENTS
-from tests.integrations.webhook_helpers import fixture_names, validate_against_spec, webhook_fixture
+from tests.integrations.webhook_helpers import (
+    fixture_names,
+    needs_sync,
+    validate_against_spec,
+    webhook_fixture,
+)
 
 
 @pytest.mark.parametrize("name", fixture_names())
@@ -24,3 +29,11 @@ def test_the_spec_validator_refuses_a_payload_that_breaks_the_schema():
     del payload["data"]["application"]["candidate"]["name"]
     with pytest.raises(Exception, match="name"):
         validate_against_spec(payload)
+
+
+@needs_sync
+def test_every_event_guide_subscribes_to_has_a_handler():
+    from integrations.ashby.events import HANDLERS, handler_for
+
+    assert set(HANDLERS) == set(EVENTS)
+    assert all(callable(handler_for(action)) for action in EVENTS)
