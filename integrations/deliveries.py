@@ -29,7 +29,10 @@ Status = WebhookDelivery.Status
 
 MAX_ATTEMPTS = 5
 RETRY_BASE = timedelta(seconds=30)  # 30 s, 2 min, 8 min, 32 min: then failed
-SWEEP_AFTER = timedelta(seconds=30)  # a delivery still "received" this long was never enqueued
+# A delivery still "received" this long was probably never enqueued (or its task was lost);
+# one the sweep enqueued is left alone for RESWEEP_AFTER, so a backlog is not multiplied.
+SWEEP_AFTER = timedelta(minutes=2)
+RESWEEP_AFTER = timedelta(minutes=10)
 SWEEP_BATCH = 500
 SWEEP_SCHEDULE_NAME = "Re-enqueue webhook deliveries"
 PROCESS_TASK = "integrations.tasks.process_delivery"
@@ -45,7 +48,8 @@ def enqueue(delivery_id: int) -> None:
     from django_q.tasks import async_task
 
     try:
-        async_task(PROCESS_TASK, delivery_id, group="webhooks")
+        # save=False: the delivery row is the record; django-q's result rows would be noise.
+        async_task(PROCESS_TASK, delivery_id, group="webhooks", save=False)
     except Exception as exc:  # the broker is down: the sweep is the safety net
         logger.warning("Could not enqueue webhook delivery %s: %s", delivery_id, type(exc).__name__)
 
@@ -144,15 +148,22 @@ def sweep_deliveries(now: datetime | None = None) -> int:
     stuck.update(
         status=Status.RETRYING, next_attempt_at=now, error="The worker stopped while processing it."
     )
+    not_swept_lately = (
+        Q(swept_at__isnull=True)
+        | Q(swept_at__lt=now - RESWEEP_AFTER)
+        | Q(status=Status.RETRYING, swept_at__lt=F("next_attempt_at"))
+    )
     due = (
         WebhookDelivery.objects.filter(
             Q(status=Status.RECEIVED, received_at__lt=now - SWEEP_AFTER)
             | Q(status=Status.RETRYING, next_attempt_at__lte=now)
         )
+        .filter(not_swept_lately)
         .order_by("received_at")
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )
     ids = list(due)
+    WebhookDelivery.objects.filter(pk__in=ids).update(swept_at=now)
     for delivery_id in ids:
         enqueue(delivery_id)
     if ids:

@@ -135,6 +135,9 @@ class WebhookDelivery(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.RECEIVED)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    swept_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the sweep last enqueued it again."
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)

@@ -15,6 +15,7 @@ from integrations import deliveries
 from integrations.ashby import events
 from integrations.deliveries import (
     MAX_ATTEMPTS,
+    RESWEEP_AFTER,
     SWEEP_SCHEDULE_NAME,
     process_delivery,
     replay_delivery,
@@ -160,10 +161,28 @@ def queued(monkeypatch):
 
 
 def test_the_sweep_re_enqueues_deliveries_never_picked_up(sub, queued):
-    old = _delivery(sub, received_at=timezone.now() - timedelta(minutes=2))
+    old = _delivery(sub, received_at=timezone.now() - timedelta(minutes=5))
     _delivery(sub, dedupe_key="fresh")  # just received: its own task is on its way
     assert sweep_deliveries() == 1
     assert queued == [old.pk]
+
+
+def test_a_backlogged_delivery_is_swept_once_not_every_minute(sub, queued):
+    now = timezone.now()
+    waiting = _delivery(sub, received_at=now - timedelta(minutes=5))
+    assert sweep_deliveries(now) == 1
+    assert sweep_deliveries(now + timedelta(minutes=1)) == 0
+    assert sweep_deliveries(now + RESWEEP_AFTER + timedelta(seconds=1)) == 1
+    assert queued == [waiting.pk, waiting.pk]
+
+
+def test_each_due_retry_is_swept_even_if_an_earlier_one_was(sub, queued):
+    now = timezone.now()
+    retry = _delivery(
+        sub, status=Status.RETRYING, next_attempt_at=now, swept_at=now - timedelta(minutes=1)
+    )
+    assert sweep_deliveries(now) == 1
+    assert queued == [retry.pk]
 
 
 def test_the_sweep_re_enqueues_retries_that_are_due_only(sub, queued):
@@ -200,7 +219,7 @@ def test_the_sweep_retries_a_delivery_whose_worker_died(sub, queued):
 
 
 def test_a_delivery_whose_enqueue_was_lost_is_processed_by_the_sweep(sub, calls):
-    delivery = _delivery(sub, received_at=timezone.now() - timedelta(minutes=1))
+    delivery = _delivery(sub, received_at=timezone.now() - timedelta(minutes=5))
     sweep_deliveries()  # sync django-q in tests: the task runs now
     delivery.refresh_from_db()
     assert delivery.status == Status.PROCESSED
