@@ -1,6 +1,6 @@
 from django.urls import path
 
-from integrations.views import connect, receiver, webhooks
+from integrations.views import connect, receiver, sync, webhooks
 
 app_name = "integrations"
 
@@ -9,6 +9,8 @@ urlpatterns = [
     path("settings/integrations/ashby/connect/", connect.connect, name="connect"),
     path("settings/integrations/ashby/disconnect/", connect.disconnect, name="disconnect"),
     path("settings/integrations/ashby/check/", connect.check, name="check"),
+    path("settings/integrations/ashby/sync/", sync.sync_now, name="sync_now"),
+    path("settings/integrations/ashby/sync/status/", sync.sync_status_json, name="sync_status"),
     path("settings/integrations/ashby/webhooks/", webhooks.webhooks_page, name="webhooks"),
     path(
         "settings/integrations/ashby/webhooks/status/",
