@@ -5,7 +5,6 @@ import pytest
 from integrations.ashby.events import EVENTS
 from tests.integrations.webhook_helpers import (
     fixture_names,
-    needs_sync,
     validate_against_spec,
     webhook_fixture,
 )
@@ -31,7 +30,6 @@ def test_the_spec_validator_refuses_a_payload_that_breaks_the_schema():
         validate_against_spec(payload)
 
 
-@needs_sync
 def test_every_event_guide_subscribes_to_has_a_handler():
     from integrations.ashby.events import HANDLERS, handler_for
 

@@ -20,9 +20,9 @@ from guides.models import (
 from integrations.deliveries import replay_delivery, sweep_deliveries
 from integrations.models import WebhookDelivery
 from integrations.webhooks import ensure_subscriptions
-from tests.integrations.webhook_helpers import needs_sync, post_webhook, webhook_fixture
+from tests.integrations.webhook_helpers import post_webhook, webhook_fixture
 
-pytestmark = [pytest.mark.django_db, needs_sync]
+pytestmark = pytest.mark.django_db
 Status = WebhookDelivery.Status
 
 CAND = "8d6a2f0e-4b1c-4c7a-9e2d-1a0000000001"

@@ -343,3 +343,50 @@ def test_a_delivery_being_processed_is_not_replayed(tenant_admin_client, tenant_
     assert "being processed right now" in response.content.decode()
     delivery.refresh_from_db()
     assert delivery.status == WebhookDelivery.Status.PROCESSING
+
+
+# --- the Integrations page's real-time block ---------------------------------------------------
+
+
+@pytest.fixture
+def connected_acme(tenant_a, admin_user, fake_ashby, monkeypatch):
+    from integrations import connect
+    from tests.integrations.fake_ashby import GOOD_KEY
+
+    monkeypatch.setattr(connect, "request_sync", lambda *args, **kwargs: None)
+    return connect.connect_ashby(tenant_a, api_key=GOOD_KEY, user=admin_user)
+
+
+INTEGRATIONS = reverse("integrations:integrations")
+
+
+def test_with_no_webhook_connected_the_panel_warns_and_says_when_the_next_sync_runs(
+    tenant_admin_client, connected_acme
+):
+    from integrations.schedule import next_scheduled_sync
+
+    html = tenant_admin_client.get(INTEGRATIONS).content.decode()
+    assert "No Ashby webhook is connected yet, so guides may fall behind Ashby" in html
+    next_run = next_scheduled_sync()
+    assert next_run is not None
+    assert f'datetime="{next_run.isoformat()}"' in html
+    assert reverse("integrations:webhooks") in html
+
+
+def test_once_a_webhook_is_connected_the_panel_shows_the_count_instead(
+    client, tenant_admin_client, connected_acme, tenant_a
+):
+    post_webhook(client, _rows(tenant_a)["candidateHire"], webhook_fixture("ping"))
+    html = tenant_admin_client.get(INTEGRATIONS).content.decode()
+    assert "guides may fall behind" not in html
+    assert "1 of 10 connected" in html
+
+
+def test_the_members_panel_shows_the_same_status(member_client, connected_acme):
+    html = member_client.get(INTEGRATIONS).content.decode()
+    assert "No Ashby webhook is connected yet" in html
+
+
+def test_without_ashby_there_is_no_real_time_block(tenant_admin_client):
+    html = tenant_admin_client.get(INTEGRATIONS).content.decode()
+    assert 'data-role="webhooks-panel"' not in html

@@ -20,7 +20,6 @@ from guides.models import Application, Candidate, Guide, InterviewEvent, Intervi
 from integrations.ashby.events import EVENTS
 from integrations.models import WebhookDelivery, WebhookSubscription
 from integrations.webhooks import ensure_subscriptions, receiver_url
-from tests.integrations.webhook_helpers import needs_sync
 
 pytestmark = pytest.mark.django_db(transaction=True)
 Status = WebhookDelivery.Status
@@ -77,7 +76,6 @@ def test_a_wrong_secret_in_the_sandbox_shows_as_failing(guide_online, tenant_a):
     assert row.signature_failures == 1
 
 
-@needs_sync
 def test_activity_in_the_sandbox_changes_the_guide_here(registered, tenant_a, client):
     app = activity.add_candidate(name="Grace Hopper", email="grace@example.com")
     deliver_due()

@@ -8,12 +8,10 @@ import copy
 import functools
 import hashlib
 import hmac
-import importlib.util
 import json
 from pathlib import Path
 from typing import Any
 
-import pytest
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
@@ -95,11 +93,3 @@ def _validator(action: str) -> Draft202012Validator:
 def validate_against_spec(payload: dict[str, Any]) -> None:
     """Raise jsonschema.ValidationError unless `payload` matches Ashby's schema for its action."""
     _validator(payload["action"]).validate(payload)
-
-
-# Handlers store through the sync's mapping and upsert (integrations/ashby/sync.py, sync
-# branch). Until that code is merged, the tests that process deliveries for real say so.
-needs_sync = pytest.mark.skipif(
-    importlib.util.find_spec("integrations.ashby.sync") is None,
-    reason="needs integrations/ashby/sync.py (the sync branch's mapping and storing)",
-)
