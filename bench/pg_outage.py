@@ -105,11 +105,11 @@ def run(args, pg) -> int:
     h.gunicorn(env, args.port, workers=2, threads=4)
     h.qcluster(env, "worker")
 
-    from integrations.webhooks import ensure_subscriptions, receiver_url
     from sync_faults import sync_until_done
 
     from guides.models import Tenant
     from integrations.models import AshbyConnection, WebhookDelivery
+    from integrations.webhooks import ensure_subscriptions, receiver_url
 
     key = h.manage(sandbox, "sandbox_key", "--name", "outage").strip().splitlines()[-1]
     tenant = Tenant.objects.create(name="Outage", slug="outage")

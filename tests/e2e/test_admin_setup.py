@@ -71,6 +71,43 @@ def connect_in_guide(page: Page, api_key: str) -> None:
     dialog.get_by_role("button", name="Connect").click()
 
 
+def copy_from_guide(guide: Page, row, field: str) -> str:
+    """Click the row's Copy button for `field`; returns what landed on the clipboard."""
+    button = row.locator(f"[data-copy-field={field}]")
+    button.click()
+    expect(button).to_have_text("Copied")
+    return guide.evaluate("navigator.clipboard.readText()")
+
+
+def paste_into(page: Page, label: str) -> None:
+    field = page.locator("#new-webhook").get_by_label(label, exact=True)
+    field.fill("")
+    field.focus()
+    page.keyboard.press("ControlOrMeta+V")
+
+
+def add_webhook_in_ashby(guide: Page, ashby: Page, event: str) -> None:
+    """One Guide row into one Ashby "New Webhook", in the order of Ashby's form."""
+    row = guide.locator(f'[data-event="{event}"]')
+    for field, label in (("name", "Name"), ("url", "URL"), ("secret", "Secret")):
+        guide.bring_to_front()
+        copied = copy_from_guide(guide, row, field)
+        ashby.bring_to_front()
+        paste_into(ashby, label)
+        if field != "secret":
+            expect(ashby.locator("#new-webhook").get_by_label(label, exact=True)).to_have_value(
+                copied
+            )
+    guide.bring_to_front()
+    event_label = copy_from_guide(guide, row, "event")
+    ashby.bring_to_front()
+    form = ashby.locator("#new-webhook")
+    form.get_by_label("Event", exact=True).select_option(label=event_label)
+    form.get_by_label("Enabled").check()
+    form.get_by_role("button", name="Save").click()
+    expect(ashby.locator(".messages")).to_contain_text("Webhook saved and enabled")
+
+
 def test_an_admin_sets_up_ashby_end_to_end(tenant_a, admin_user, guide_live, shots, context):
     seed.seed(20, seed=7)
     base = guide_live.url
@@ -137,3 +174,31 @@ def test_an_admin_sets_up_ashby_end_to_end(tenant_a, admin_user, guide_live, sho
     assert fetched > 0
     assert Candidate.objects.filter(tenant=tenant_a).count() >= fetched
     assert Guide.objects.filter(tenant=tenant_a).count() >= fetched
+
+    # 6. Configure Webhooks in Guide (this tab), Ashby's Webhooks page in the other: each
+    #    row's Name, URL, Secret and Event copied into a New Webhook; Ashby pings it and the
+    #    row turns green here without a reload.
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
+    guide.get_by_role("link", name="Configure Webhooks").click()
+    expect(guide.get_by_role("heading", name="Configure Webhooks")).to_be_visible()
+    rows = guide.locator("[data-event]")
+    events = [rows.nth(i).get_attribute("data-event") for i in range(rows.count())]
+    assert len(events) == 10
+    shots(guide, "configure-webhooks")
+    ashby.bring_to_front()
+    ashby.get_by_role("banner").get_by_role("link", name="Webhooks").click()
+    expect(ashby.get_by_role("heading", name="New Webhook")).to_be_visible()
+    for number, event in enumerate(events):
+        add_webhook_in_ashby(guide, ashby, event)
+        guide.bring_to_front()
+        row = guide.locator(f'[data-event="{event}"]')
+        expect(row).to_have_attribute("data-state", "connected")
+        expect(row.locator('[data-role="state"]')).to_have_class(re.compile(r"\bok\b"))
+        if number == 0:
+            shots(ashby, "ashby-first-webhook-saved")
+            shots(guide, "first-webhook-green")
+    expect(guide.locator("#webhooks-summary")).to_have_text("Real-time updates are on")
+    shots(guide, "real-time-updates-on")
+    shots(ashby, "ashby-webhooks")
+    page_text = guide.content()
+    assert good_key not in page_text
