@@ -4,6 +4,7 @@ so the outsider's pages are not empty. Plus the URL helpers that enumerate the p
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 
@@ -11,7 +12,8 @@ import pytest
 from django.apps import apps
 
 from guides.models import Tenant
-from integrations.models import AshbyConnection
+from integrations.models import AshbyConnection, WebhookDelivery
+from integrations.webhooks import ensure_subscriptions
 from tests.guides import factories as f
 from tests.integrations.conftest import fake_ashby  # noqa: F401 (the fixture, for test_secrets)
 
@@ -46,6 +48,18 @@ def world(tenant_a, tenant_b, admin_user, member_user, outsider_user) -> World:
     ines = f.interviewer(tenant_a)
     sched = f.schedule(tenant_a, app)
     f.event(tenant_a, sched, f.at("2030-03-08 15:00"), interviewers=[ines])
+    subscription = ensure_subscriptions(tenant_a)[0]
+    delivery = WebhookDelivery.objects.create(
+        tenant=tenant_a,
+        subscription=subscription,
+        action=subscription.event,
+        webhook_action_id="acme-action-1",
+        dedupe_key="acme-action-1",
+        body=json.dumps({"action": subscription.event, "data": {}}),
+        status=WebhookDelivery.Status.FAILED,
+        error="ValueError: acme delivery",
+    )
+    ensure_subscriptions(tenant_b)
     f.candidate_with_guide(tenant_b, "Brigitte Bravo")
     f.interviewer(tenant_b, "Bruno", "Bravo")
     objects = {
@@ -53,6 +67,8 @@ def world(tenant_a, tenant_b, admin_user, member_user, outsider_user) -> World:
         "interviewer": ines,
         "job": app.job,
         "event": sched.events.first(),
+        "subscription": subscription,
+        "delivery": delivery,
     }
     return World(tenant_a, tenant_b, objects)
 

@@ -92,3 +92,40 @@ def test_api_keys_appear_in_no_page_log_error_or_column(
 def test_the_walk_covers_the_pages_that_show_keys(world):
     names = {name for name, _route, _pattern in all_urls()}
     assert {"integrations:integrations", "integrations:connect", "integrations:disconnect"} <= names
+
+
+# Where an admin copies the secret into Ashby: by design, the one page that shows it.
+SHOWS_WEBHOOK_SECRETS = {"integrations:webhooks"}
+
+
+def test_webhook_secrets_appear_only_where_the_admin_copies_them(
+    tenant_admin_client, member_client, outsider_client, client, world, debug_logs
+):
+    from integrations.webhooks import ensure_subscriptions, rotate_secret
+    from tests.integrations.webhook_helpers import post_webhook, webhook_fixture
+
+    subscriptions = ensure_subscriptions(world.tenant_a)
+    old_secret = subscriptions[0].secret
+    rotate_secret(subscriptions[0])
+    secrets = [s.secret for s in ensure_subscriptions(world.tenant_a)] + [old_secret]
+    seen: list[str] = []
+
+    # Deliveries: signed right, signed with the old secret, signed with another tenant's.
+    application = next(s for s in subscriptions if s.event == "applicationSubmit")
+    payload = webhook_fixture("applicationSubmit")
+    for secret in (application.secret, old_secret, "not-the-secret"):
+        response = post_webhook(client, application, payload, secret=secret)
+        assert response.status_code in (200, 401)
+        seen.append(response.content.decode())
+
+    for name, pattern in TENANT_URLS:
+        url = url_for(name, pattern, world)
+        for visitor in (member_client, outsider_client):
+            seen.append(visitor.get(url).content.decode())
+        if name not in SHOWS_WEBHOOK_SECRETS:
+            seen.append(tenant_admin_client.get(url).content.decode())
+    shown = tenant_admin_client.get(reverse("integrations:webhooks")).content.decode()
+    assert application.secret in shown  # the check below looks for something real
+
+    for secret in secrets:
+        assert_nowhere(secret, debug_logs.text, stored_text(), *seen)

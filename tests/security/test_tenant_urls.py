@@ -43,6 +43,8 @@ OBJECT_PARAMS = {
     "guides:preview": {"pk": "guide"},
     "guides:interviewer_edit": {"pk": "interviewer"},
     "guides:job_stages": {"pk": "job"},
+    "integrations:webhooks_rotate": {"pk": "subscription"},
+    "integrations:webhooks_replay": {"pk": "delivery"},
 }
 
 TENANT_URLS = sorted(
@@ -92,7 +94,9 @@ def test_the_outsider_gets_404_for_our_objects_and_never_sees_or_changes_our_dat
     got, posted = outsider_client.get(url), outsider_client.post(url)
 
     if params_of(pattern):
-        assert (got.status_code, posted.status_code) == (404, 404), name
+        # 404 for our object; 405 for the method the URL does not take (no object looked up)
+        answers = (got.status_code, posted.status_code)
+        assert set(answers) <= {404, 405} and 404 in answers, f"{name}: {answers}"
     for response in (got, posted):
         assert response.status_code < 500, name
         content = response.content.decode()
