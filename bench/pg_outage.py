@@ -1,7 +1,7 @@
 """Fault: PostgreSQL stops while Ashby is delivering webhooks, then comes back.
 
     .venv/bin/python bench/pg_outage.py                  # 60 changes before, 60 during
-    .venv/bin/python bench/pg_outage.py --changes 20     # the suite's
+    .venv/bin/python bench/pg_outage.py --changes 6 --candidates 15 --outage-seconds 2   # the suite's
 
 Guide's database is a private, throwaway PostgreSQL cluster (initdb in a temporary folder,
 started with pg_ctl on 127.0.0.1:--pg-port as the postgres user), so stopping it touches no
