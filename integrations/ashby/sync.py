@@ -223,7 +223,8 @@ def _store_events(
             continue
         people.extend(mapping.event_interviewers(event))
     # Interviewers are users, synced before; one Ashby lists here but not there is a stub.
-    insert_missing(ctx.tenant, g.Interviewer, [_user_stub(p) for p in people])
+    unique = {person["id"]: person for person in people}
+    insert_missing(ctx.tenant, g.Interviewer, [_user_stub(p) for p in unique.values()])
     result = upsert_records(ctx.tenant, g.InterviewEvent, rows)
     kept = [row["external_id"] for row in rows]
     # The schedules are this tenant's; no tenant filter, so SQLite uses the schedule index.
