@@ -110,6 +110,14 @@ def insert_missing(
     rows = _newest_per_external_id(rows)
     if not rows:
         return
+    # Usually every record is known already: one indexed SELECT is far cheaper than an
+    # INSERT whose rows all conflict (PostgreSQL tries each one, then backs it out).
+    known = {
+        row[0] for row in _select(model, tenant, [r["external_id"] for r in rows], ["external_id"])
+    }
+    rows = [row for row in rows if row["external_id"] not in known]
+    if not rows:
+        return
     refs = _ref_fields(model, rows[0])
     resolved = {key: _resolve(tenant, fk.related_model, rows, key) for key, fk in refs.items()}
     values = [_values({**row, "external_updated_at": None}, refs, resolved, None) for row in rows]
