@@ -329,6 +329,17 @@ STAGES = "interview_stages"  # fetched per plan after the plans; no syncToken
 RESOURCE_NAMES = [r.name for r in RESOURCES[:4]] + [STAGES] + [r.name for r in RESOURCES[4:]]
 
 
+def _refresh_statistics() -> None:
+    """Give SQLite's query planner statistics (ANALYZE), early in and after a full pass.
+
+    Without them SQLite guesses that `tenant_id = ?` matches a handful of rows and reads a
+    page's guides or events through the tenant index, scanning the whole tenant on every
+    page; with them it uses the unique keys. PostgreSQL keeps its own statistics."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
 def _relax_durability() -> None:
     """Let this page's commit return before PostgreSQL has flushed it to disk.
 
@@ -455,7 +466,11 @@ class Engine:
             seen.delete()
         body = {**resource.body, "limit": self.page_size}
         new_token = None
-        for page in self.ctx.client.paginate(resource.endpoint, body, sync_token=token):
+        for number, page in enumerate(
+            self.ctx.client.paginate(resource.endpoint, body, sync_token=token), start=1
+        ):
+            if number == 2 and full:
+                _refresh_statistics()
             with transaction.atomic():
                 _relax_durability()
                 counts.fetched += len(page.results)
@@ -471,6 +486,8 @@ class Engine:
                     )
                 self._record(resource.name, counts, page=True)
             new_token = page.sync_token or new_token
+        if full:
+            _refresh_statistics()
         with transaction.atomic():
             if full:
                 removed = self._remove_unseen(resource)
