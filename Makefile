@@ -22,6 +22,8 @@ $(VENV)/.installed: pyproject.toml
 run: venv .env
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo_tenant
+	$(PY) manage.py sandbox_seed --candidates 300 --seed 1 --if-empty
+	$(PY) manage.py sandbox_key --name "Guide demo" --partner Guide --permissions guide --if-absent --announce
 	$(PY) bin/run_local.py --port $(PORT)
 
 ## make test: lint, then the suite on SQLite, then on PostgreSQL

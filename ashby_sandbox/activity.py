@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 import random
 import uuid
+import zoneinfo
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,6 +19,7 @@ from django.utils import timezone
 from ashby_sandbox import models as m
 from ashby_sandbox import serializers as s
 from ashby_sandbox.changes import stamp_new, touch
+from ashby_sandbox.seed_data import STAGES
 from ashby_sandbox.webhooks import emit
 
 logger = logging.getLogger(__name__)
@@ -84,9 +86,15 @@ def add_candidate(
     job_id=None, name: str = "", email: str = "", timezone_name: str = "Europe/Paris"
 ) -> m.Application:
     """A new candidate applies to a job (applicationSubmit)."""
-    job = _one(m.Job, job_id, "job") if job_id else m.Job.objects.filter(status="Open").first()
+    # By default the oldest open job that every key can see (not confidential).
+    open_jobs = m.Job.objects.filter(
+        status="Open", confidential=False, interview_plan__isnull=False
+    )
+    job = _one(m.Job, job_id, "job") if job_id else open_jobs.order_by("created_at").first()
     if job is None or job.interview_plan_id is None:
         raise ActivityError("No open job with an interview plan to apply to")
+    if timezone_name not in zoneinfo.available_timezones():
+        raise ActivityError(f"{timezone_name!r} is not an IANA time zone such as Europe/Paris")
     first_stage = m.InterviewStage.objects.filter(plan_id=job.interview_plan_id)
     first_stage = first_stage.exclude(type="Lead").order_by("order").first()
     name = name or f"Candidate {random.randint(1000, 9999)}"
@@ -300,8 +308,6 @@ def cancel_interview(schedule_id) -> m.InterviewSchedule:
 @transaction.atomic
 def create_job(title: str, status: str = "Open", department_id=None, location_id=None) -> m.Job:
     """Create a job with a copy of the standard interview plan: jobCreate."""
-    from ashby_sandbox.seed import STAGES
-
     if status not in dict(m.Job.STATUSES):
         raise ActivityError(f"Unknown job status {status!r}")
     plan = stamp_new(m.InterviewPlan(title=f"{title} Interview Plan"))

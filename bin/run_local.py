@@ -20,6 +20,7 @@ def main() -> int:
     args = parser.parse_args()
     address = f"127.0.0.1:{args.port}"
     print(f"\nGuide is starting on http://{address}/  (sign in as admin / admin; local demo only)")
+    print(f"The Ashby sandbox (API keys, webhooks, activity): http://{address}/sandbox/ashby/")
     print("Press Ctrl-C once to stop the web server and the worker.\n", flush=True)
     procs = [
         subprocess.Popen([PYTHON, "manage.py", "runserver", address, "--noreload"]),
