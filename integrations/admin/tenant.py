@@ -1,0 +1,60 @@
+"""The tenant page gains the integration's side: the connection (a read-only summary) and
+links to the tenant's audit trail. guides/admin.py cannot import integrations (imports
+point integrations -> guides), so the tenant admin is extended here."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Model
+from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+
+from guides import admin as guides_admin
+from guides.admin_kit import changelist_url
+from guides.models import Tenant
+from integrations.admin.connection import ConnectionDisplays
+from integrations.models import AshbyConnection, AuditEvent
+
+
+class ConnectionInline(ConnectionDisplays, admin.StackedInline):
+    """A read-only summary; its page (the link) has the actions."""
+
+    model = AshbyConnection
+    fields = [
+        "status",
+        "status_reason",
+        "api_key",
+        "key_title",
+        "permissions_missing",
+        "last_checked_at",
+    ]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+    extra = 0
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+admin.site.unregister(Tenant)
+
+
+@admin.register(Tenant)
+class TenantAdmin(guides_admin.TenantAdmin):
+    inlines = [*guides_admin.TenantAdmin.inlines, ConnectionInline]
+    readonly_fields = [*guides_admin.TenantAdmin.readonly_fields, "integration_links"]
+
+    @admin.display(description="Integration")
+    def integration_links(self, tenant: Tenant) -> str:
+        if tenant.pk is None:
+            return "—"
+        links = [
+            (changelist_url(AshbyConnection, tenant__id__exact=tenant.pk), "Ashby connection"),
+            (changelist_url(AuditEvent, tenant__id__exact=tenant.pk), "Audit trail"),
+        ]
+        items = format_html_join("", '<li><a href="{}">{}</a></li>', links)
+        return format_html("<ul>{}</ul>", items)

@@ -1,0 +1,131 @@
+"""The support console's actions (run from the Django admin), as typed service functions.
+
+Each action calls the service that owns the behaviour (connect.check_connection,
+sync.request_sync, ...) and never reimplements it. `perform` wraps one action on one row:
+it runs it in a transaction, turns a refusal into a message for support (never a stack
+trace), and writes the audit trail row (who, what, when, which row, how it went), whatever
+the outcome.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Model
+
+from guides.models import Tenant
+from integrations import connect
+from integrations.models import AshbyConnection, AuditEvent
+from integrations.sync import request_sync
+
+logger = logging.getLogger(__name__)
+
+Action = AuditEvent.Action
+Outcome = AuditEvent.Outcome
+
+
+class Refused(Exception):
+    """The action cannot be done on this row now; the message tells support why."""
+
+
+@dataclass(frozen=True)
+class Result:
+    ok: bool
+    message: str
+
+
+def perform(action: str, obj: Model, *, tenant: Tenant, user, run: Callable[[], str]) -> Result:
+    """Run one support action on `obj` and audit it. `run` returns the message for support
+    or raises Refused / connect.ConnectError, which become a refused / failed outcome."""
+    target = f"{type(obj).__name__} {obj.pk}"
+    try:
+        with transaction.atomic():
+            message = run()
+        outcome = Outcome.DONE
+    except Refused as exc:
+        outcome, message = Outcome.REFUSED, str(exc)
+    except connect.ConnectError as exc:
+        outcome, message = Outcome.FAILED, exc.message
+    except Exception:  # one bad row must not hide the others' results
+        logger.exception("Support action %s failed on %s", action, target)
+        outcome, message = Outcome.FAILED, "Unexpected error; the details are in the server log."
+    AuditEvent.record(
+        tenant,
+        user,
+        action,
+        source=AuditEvent.Source.ADMIN,
+        target=target,
+        outcome=outcome,
+        message=message,
+    )
+    return Result(ok=outcome == Outcome.DONE, message=f"{obj}: {message}")
+
+
+# --- Connections --------------------------------------------------------------------------
+
+
+def _require_usable(connection: AshbyConnection) -> None:
+    if not connection.is_usable:
+        raise Refused(
+            f"the connection is {connection.get_status_display().lower()}; "
+            "enable it or check the key first."
+        )
+
+
+def sync_now(connection: AshbyConnection, *, user) -> Result:
+    """Queue an incremental sync (folded into one already queued or running)."""
+
+    def run() -> str:
+        _require_usable(connection)
+        transaction.on_commit(lambda: request_sync(connection.pk, reason="support: sync now"))
+        return "sync queued."
+
+    return perform(Action.SYNC_REQUESTED, connection, tenant=connection.tenant, user=user, run=run)
+
+
+def set_disabled(connection: AshbyConnection, *, user) -> Result:
+    """Stop every sync of the connection until support enables it again."""
+
+    def run() -> str:
+        if connection.status == AshbyConnection.Status.DISABLED:
+            raise Refused("already disabled.")
+        connection.status = AshbyConnection.Status.DISABLED
+        connection.status_reason = "Disabled by Guide support. Contact support to resume syncing."
+        connection.save(update_fields=["status", "status_reason", "updated_at"])
+        return "disabled; syncs stop until it is enabled."
+
+    return perform(
+        Action.CONNECTION_DISABLED, connection, tenant=connection.tenant, user=user, run=run
+    )
+
+
+def enable(connection: AshbyConnection, *, user) -> Result:
+    """Enable a disabled connection by checking its key again (connect.check_connection):
+    a good key makes it Connected and queues a sync, a refused one Needs attention."""
+
+    def run() -> str:
+        if connection.status != AshbyConnection.Status.DISABLED:
+            raise Refused("not disabled.")
+        checked = connect.check_connection(connection)
+        return f"key checked; now {checked.get_status_display().lower()}."
+
+    return perform(
+        Action.CONNECTION_ENABLED, connection, tenant=connection.tenant, user=user, run=run
+    )
+
+
+def check_key(connection: AshbyConnection, *, user) -> Result:
+    """Check the stored key against Ashby (connect.check_connection) and say the verdict."""
+
+    def run() -> str:
+        if connection.status == AshbyConnection.Status.DISABLED:
+            raise Refused("disabled; use Enable, which checks the key too.")
+        checked = connect.check_connection(connection)
+        if checked.status == AshbyConnection.Status.NEEDS_ATTENTION:
+            return f"Ashby refused the key: {checked.status_reason}"
+        return "Ashby accepts the key; permissions refreshed."
+
+    return perform(Action.KEY_CHECKED, connection, tenant=connection.tenant, user=user, run=run)
