@@ -1,0 +1,52 @@
+"""The tenant page: members, the connection, counts of synced records, links to the lists."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from tests.admin.world import populate
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_tenant_page_counts_its_own_synced_records_and_links_to_the_lists(
+    support_client, tenant_a, tenant_b, admin_user, member_user, connection
+):
+    populate(tenant_a, name="Ada Lovelace")
+    populate(tenant_a, name="Bob Byron")
+    populate(tenant_b, name="Bea Bravo")
+    page = support_client.get(reverse("admin:guides_tenant_change", args=[tenant_a.pk]))
+    html = page.content.decode()
+    candidates = reverse("admin:guides_candidate_changelist")
+    assert f'<a href="{candidates}?tenant__id__exact={tenant_a.pk}">Candidates</a>: 2' in html
+    guides = reverse("admin:guides_guide_changelist")
+    assert f'<a href="{guides}?tenant__id__exact={tenant_a.pk}">Guides</a>: 2' in html
+    assert admin_user.username in html and member_user.username in html
+    assert "Connected" in html
+    connections = reverse("admin:integrations_ashbyconnection_changelist")
+    assert f"{connections}?tenant__id__exact={tenant_a.pk}" in html
+
+
+def test_the_filtered_list_the_tenant_page_links_to_shows_only_that_tenant(
+    support_client, tenant_a, tenant_b
+):
+    populate(tenant_a, name="Ada Lovelace")
+    populate(tenant_b, name="Bea Bravo")
+    url = reverse("admin:guides_candidate_changelist") + f"?tenant__id__exact={tenant_a.pk}"
+    html = support_client.get(url).content.decode()
+    assert "Ada Lovelace" in html
+    assert "Bea Bravo" not in html
+
+
+def test_support_finds_a_candidate_by_email_and_by_ashby_id(support_client, tenant_a):
+    world = populate(tenant_a, name="Ada Lovelace")
+    populate(tenant_a, name="Bob Byron")
+    candidate = world["guide"].candidate
+    url = reverse("admin:guides_candidate_changelist")
+    by_email = support_client.get(url, {"q": candidate.email}).content.decode()
+    assert "Ada Lovelace" in by_email and "Bob Byron" not in by_email
+    by_id = support_client.get(url, {"q": candidate.external_id}).content.decode()
+    assert "Ada Lovelace" in by_id and "Bob Byron" not in by_id
+    by_tenant = support_client.get(url, {"q": "Acme"}).content.decode()
+    assert "Ada Lovelace" in by_tenant and "Bob Byron" in by_tenant
