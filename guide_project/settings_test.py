@@ -34,3 +34,7 @@ STORAGES = {
 }
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+
+# Live-server threads keep their own connections; persistent ones would block dropping the
+# PostgreSQL test database at the end of the run.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
