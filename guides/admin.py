@@ -12,6 +12,7 @@ from django.utils.html import format_html, format_html_join
 
 from guides.admin_kit import (
     BigTableAdmin,
+    ExactSearchAdmin,
     ReadOnlyAdmin,
     StaleFilter,
     SyncedRecordAdmin,
@@ -112,6 +113,7 @@ class InterviewerAdmin(SyncedRecordAdmin):
     list_display = ["__str__", "email", "tenant", "title", "is_enabled", "profile_updated_at"]
     list_filter = ["tenant", "is_enabled", StaleFilter]
     search_fields = ["first_name", "last_name", "display_name", "email", "=external_id"]
+    email_search_fields = ("email",)
     readonly_fields = [
         "tenant",
         "external_id",
@@ -199,6 +201,7 @@ class ApplicationInline(admin.TabularInline):
 class CandidateAdmin(SyncedRecordAdmin):
     list_display = ["name", "email", "guide_updated", *SyncedRecordAdmin.sync_columns]
     search_fields = ["name", "email", "tenant__name", "=external_id"]
+    email_search_fields = ("email",)
     list_select_related = ["tenant", "guide"]
     inlines = [ApplicationInline]
     readonly_fields = ["guide_link"]
@@ -232,6 +235,8 @@ class ApplicationAdmin(SyncedRecordAdmin):
         "=external_id",
         "=candidate__external_id",
     ]
+    id_search_fields = ("external_id", "candidate__external_id")
+    email_search_fields = ("candidate__email",)
     list_select_related = ["tenant", "candidate", "job", "current_stage"]
     raw_id_fields = ["tenant", "candidate", "job", "current_stage", "recruiter"]
 
@@ -241,6 +246,7 @@ class InterviewScheduleAdmin(SyncedRecordAdmin):
     list_display = ["external_id", "status", "application", "stage", "tenant", "synced_at"]
     list_filter = ["status", "tenant", StaleFilter]
     search_fields = ["=external_id", "=application__external_id", "application__candidate__name"]
+    id_search_fields = ("external_id", "application__external_id")
     list_select_related = ["tenant", "application", "stage"]
     raw_id_fields = ["tenant", "application", "stage"]
 
@@ -263,13 +269,15 @@ class GuideStaleFilter(StaleFilter):
 
 
 @admin.register(Guide)
-class GuideAdmin(BigTableAdmin, ReadOnlyAdmin):
+class GuideAdmin(ExactSearchAdmin, BigTableAdmin, ReadOnlyAdmin):
     """The candidate's page. The token is a bearer secret: the list shows its last four
     characters; the page links to the guide so support sees what the candidate sees."""
 
     list_display = ["candidate", "candidate_email", "tenant", "token_hint", "updated_at"]
     list_filter = ["tenant", GuideStaleFilter]
     search_fields = ["candidate__name", "candidate__email", "=candidate__external_id"]
+    id_search_fields = ("candidate__external_id",)
+    email_search_fields = ("candidate__email",)
     list_select_related = ["tenant", "candidate"]
     raw_id_fields = ["tenant", "candidate"]
     fields = ["tenant", "candidate", "open_guide", "created_at", "updated_at"]

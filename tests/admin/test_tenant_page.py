@@ -50,3 +50,25 @@ def test_support_finds_a_candidate_by_email_and_by_ashby_id(support_client, tena
     assert "Ada Lovelace" in by_id and "Bob Byron" not in by_id
     by_tenant = support_client.get(url, {"q": "Acme"}).content.decode()
     assert "Ada Lovelace" in by_tenant and "Bob Byron" in by_tenant
+
+
+def test_an_ashby_id_or_an_email_is_matched_exactly_in_every_tenant(
+    superuser_client, tenant_a, tenant_b
+):
+    from guides.models import Candidate
+    from tests.guides import factories as f
+
+    uuid = "1f0c5a2e-8d3b-4c6a-9e7f-0a1b2c3d4e5f"
+    Candidate.objects.create(
+        tenant=tenant_b, external_id=uuid, name="Uma Uuid", email="Uma@Example.com"
+    )
+    f.candidate(tenant_a, "Ned Near", email="ned-uma@example.com")
+    url = reverse("admin:guides_candidate_changelist")
+    by_id = superuser_client.get(url, {"q": uuid.upper()}).content.decode()
+    assert "Uma Uuid" in by_id and "Ned Near" not in by_id
+    by_email = superuser_client.get(url, {"q": "Uma@Example.com"}).content.decode()
+    assert "Uma Uuid" in by_email and "Ned Near" not in by_email
+    by_domain = superuser_client.get(url, {"q": "@example.com"}).content.decode()
+    assert "Uma Uuid" in by_domain and "Ned Near" in by_domain
+    applications = reverse("admin:guides_application_changelist")
+    assert superuser_client.get(applications, {"q": uuid}).status_code == 200
