@@ -107,7 +107,8 @@ class NamedRecordAdmin(SyncedRecordAdmin):
 
 @admin.register(Interviewer)
 class InterviewerAdmin(SyncedRecordAdmin):
-    """Support staff may fix a profile candidates see; what the ATS syncs stays read-only."""
+    """A superuser (or staff given guides.change_interviewer) may fix a profile candidates
+    see; what the ATS syncs stays read-only. The Support group only views it."""
 
     form = InterviewerProfileForm
     list_display = ["__str__", "email", "tenant", "title", "is_enabled", "profile_updated_at"]
