@@ -22,10 +22,8 @@ $(VENV)/.installed: pyproject.toml
 run: venv .env
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo_tenant
-	@# First run only: a small Ashby organisation in the sandbox and a key ready for Connect.
-	@if $(PY) manage.py sandbox_seed --candidates 300 --seed 1 --if-empty | tee /dev/stderr | grep -q "^Seeded"; then \
-		umask 077; $(PY) manage.py sandbox_key --name "Guide demo" --permissions guide | tail -n 1 > .sandbox-demo-key; \
-	fi
+	$(PY) manage.py sandbox_seed --candidates 300 --seed 1 --if-empty
+	$(PY) manage.py sandbox_key --name "Guide demo" --partner Guide --permissions guide --if-absent --announce
 	$(PY) bin/run_local.py --port $(PORT)
 
 ## make test: lint, then the suite on SQLite, then on PostgreSQL

@@ -18,6 +18,7 @@ from django.utils import timezone
 from ashby_sandbox import models as m
 from ashby_sandbox import serializers as s
 from ashby_sandbox.changes import stamp_new, touch
+from ashby_sandbox.seed_data import STAGES
 from ashby_sandbox.webhooks import emit
 
 logger = logging.getLogger(__name__)
@@ -300,8 +301,6 @@ def cancel_interview(schedule_id) -> m.InterviewSchedule:
 @transaction.atomic
 def create_job(title: str, status: str = "Open", department_id=None, location_id=None) -> m.Job:
     """Create a job with a copy of the standard interview plan: jobCreate."""
-    from ashby_sandbox.seed import STAGES
-
     if status not in dict(m.Job.STATUSES):
         raise ActivityError(f"Unknown job status {status!r}")
     plan = stamp_new(m.InterviewPlan(title=f"{title} Interview Plan"))

@@ -6,8 +6,6 @@ read from the spec (see `spec.required_permission`).
 
 from __future__ import annotations
 
-import datetime as dt
-import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,12 +13,20 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from ashby_sandbox import conf, webhooks
 from ashby_sandbox import models as m
 from ashby_sandbox import serializers as s
-from ashby_sandbox import webhooks
+from ashby_sandbox.api_input import (
+    bool_field,
+    created_after,
+    get_or_error,
+    list_field,
+    ms_field,
+    uuid_field,
+)
 from ashby_sandbox.errors import ApiError, invalid_input
 from ashby_sandbox.pagination import page
-from ashby_sandbox.spec import permission_to_scope
+from ashby_sandbox.spec import permission_to_scope, webhook_create_types
 
 
 @dataclass
@@ -31,62 +37,6 @@ class Context:
 
 
 Handler = Callable[[Context, dict[str, Any]], dict[str, Any]]
-
-
-# --- request parsing -------------------------------------------------------------------
-
-
-def _uuid(body: dict, name: str, required: bool = True) -> str | None:
-    value = body.get(name)
-    if value is None:
-        if required:
-            raise invalid_input(f"{name} is required")
-        return None
-    try:
-        return str(uuid.UUID(str(value)))
-    except (ValueError, AttributeError):
-        raise invalid_input(f"{name} must be a UUID") from None
-
-
-def _bool(body: dict, name: str) -> bool:
-    value = body.get(name, False)
-    if not isinstance(value, bool):
-        raise invalid_input(f"{name} must be a boolean")
-    return value
-
-
-def _list(body: dict, name: str, allowed: set[str]) -> list[str] | None:
-    value = body.get(name)
-    if value is None:
-        return None
-    if not isinstance(value, list) or not all(v in allowed for v in value):
-        raise invalid_input(f"{name} must be a list of: {', '.join(sorted(allowed))}")
-    return value
-
-
-def _created_after(body: dict, qs: QuerySet) -> QuerySet:
-    value = body.get("createdAfter")
-    if value is None:
-        return qs
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise invalid_input("createdAfter must be an integer (milliseconds since the epoch)")
-    return qs.filter(created_at__gt=dt.datetime.fromtimestamp(value / 1000, tz=dt.UTC))
-
-
-def _ms(body: dict, name: str) -> dt.datetime | None:
-    value = body.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise invalid_input(f"{name} must be an integer (milliseconds since the epoch)")
-    return dt.datetime.fromtimestamp(value / 1000, tz=dt.UTC)
-
-
-def _get(qs: QuerySet, code: str, what: str, **lookup: Any):
-    obj = qs.filter(**lookup).first()
-    if obj is None:
-        raise ApiError(code, f"No {what} was found with that id")
-    return obj
 
 
 # --- apiKey, webhooks --------------------------------------------------------------------
@@ -101,14 +51,23 @@ def api_key_info(ctx: Context, body: dict) -> dict:
 
 
 def _webhook(body: dict) -> m.Webhook:
-    webhook_id = _uuid(body, "webhookId")
-    return _get(m.Webhook.objects, "webhook_not_found", "webhook", id=webhook_id)
+    webhook_id = uuid_field(body, "webhookId")
+    return get_or_error(m.Webhook.objects, "webhook_not_found", "webhook", id=webhook_id)
 
 
 def webhook_create(ctx: Context, body: dict) -> dict:
     for name in ("webhookType", "requestUrl", "secretToken"):
         if not isinstance(body.get(name), str):
             raise invalid_input(f"{name} is required and must be a string")
+    # The spec's enum leaves out jobCreate, jobUpdate, openingCreate and
+    # signatureRequestUpdate (the UI offers them); whether the API takes them is unconfirmed.
+    if body["webhookType"] not in webhook_create_types() and not conf.get(
+        "SANDBOX_WEBHOOK_API_ALL_TYPES"
+    ):
+        raise invalid_input(
+            f"webhookType must be one of {', '.join(webhook_create_types())}; "
+            f"{body['webhookType']} can be set up in Admin > Webhooks only"
+        )
     try:
         hook = webhooks.create_webhook(
             webhook_type=body["webhookType"],
@@ -173,7 +132,7 @@ def candidate_list(ctx: Context, body: dict) -> dict:
     return page(
         "candidate.list",
         body,
-        lambda incremental: _created_after(body, _candidates(ctx)),
+        lambda show_hidden: created_after(body, _candidates(ctx)),
         _serialize_candidates,
     )
 
@@ -181,8 +140,8 @@ def candidate_list(ctx: Context, body: dict) -> dict:
 def candidate_info(ctx: Context, body: dict) -> dict:
     if body.get("id") is None and body.get("externalMappingId") is not None:
         raise ApiError("candidate_not_found", "No candidate has that externalMappingId")
-    candidate_id = _uuid(body, "id")
-    candidate = _get(_candidates(ctx), "candidate_not_found", "candidate", id=candidate_id)
+    candidate_id = uuid_field(body, "id")
+    candidate = get_or_error(_candidates(ctx), "candidate_not_found", "candidate", id=candidate_id)
     return _serialize_candidates([candidate])[0]
 
 
@@ -195,11 +154,11 @@ def application_list(ctx: Context, body: dict) -> dict:
     status = body.get("status")
     if status is not None and status not in {"Hired", "Archived", "Active", "Lead"}:
         raise invalid_input("status must be one of Hired, Archived, Active, Lead")
-    job_id = _uuid(body, "jobId", required=False)
-    _list(body, "expand", {"openings"})
+    job_id = uuid_field(body, "jobId", required=False)
+    list_field(body, "expand", {"openings"})
 
-    def queryset(incremental: bool) -> QuerySet:
-        qs = _created_after(body, _applications(ctx))
+    def queryset(show_hidden: bool) -> QuerySet:
+        qs = created_after(body, _applications(ctx))
         if status:
             qs = qs.filter(status=status)
         return qs.filter(job_id=job_id) if job_id else qs
@@ -215,9 +174,11 @@ def application_list(ctx: Context, body: dict) -> dict:
 def application_info(ctx: Context, body: dict) -> dict:
     if body.get("applicationId") is None and body.get("submittedFormInstanceId") is not None:
         raise ApiError("application_not_found", "No application has that submittedFormInstanceId")
-    application_id = _uuid(body, "applicationId")
-    _list(body, "expand", {"openings", "applicationFormSubmissions", "referrals"})
-    app = _get(_applications(ctx), "application_not_found", "application", id=application_id)
+    application_id = uuid_field(body, "applicationId")
+    list_field(body, "expand", {"openings", "applicationFormSubmissions", "referrals"})
+    app = get_or_error(
+        _applications(ctx), "application_not_found", "application", id=application_id
+    )
     return s.application(app, ctx.users)
 
 
@@ -230,17 +191,17 @@ def _jobs(ctx: Context) -> QuerySet:
 
 
 def job_list(ctx: Context, body: dict) -> dict:
-    statuses = _list(body, "status", {"Draft", "Open", "Closed", "Archived"})
-    expand = frozenset(_list(body, "expand", {"location", "openings"}) or [])
-    bounds = {name: _ms(body, name) for name in ("openedAfter", "openedBefore")}
-    bounds |= {name: _ms(body, name) for name in ("closedAfter", "closedBefore")}
+    statuses = list_field(body, "status", {"Draft", "Open", "Closed", "Archived"})
+    expand = frozenset(list_field(body, "expand", {"location", "openings"}) or [])
+    bounds = {name: ms_field(body, name) for name in ("openedAfter", "openedBefore")}
+    bounds |= {name: ms_field(body, name) for name in ("closedAfter", "closedBefore")}
 
-    def queryset(incremental: bool) -> QuerySet:
-        qs = _created_after(body, _jobs(ctx))
+    def queryset(show_hidden: bool) -> QuerySet:
+        qs = created_after(body, _jobs(ctx))
         # "To include draft jobs, Draft must be specified in the status param."
         if statuses:
             qs = qs.filter(status__in=statuses)
-        elif not incremental:
+        elif not show_hidden:
             qs = qs.exclude(status="Draft")
         for name, lookup in (
             ("openedAfter", "opened_at__gt"),
@@ -258,13 +219,13 @@ def job_list(ctx: Context, body: dict) -> dict:
 
 
 def job_info(ctx: Context, body: dict) -> dict:
-    job_id = _uuid(body, "id")
-    expand = frozenset(_list(body, "expand", {"location", "openings"}) or [])
-    return s.job(_get(_jobs(ctx), "job_not_found", "job", id=job_id), ctx.users, expand)
+    job_id = uuid_field(body, "id")
+    expand = frozenset(list_field(body, "expand", {"location", "openings"}) or [])
+    return s.job(get_or_error(_jobs(ctx), "job_not_found", "job", id=job_id), ctx.users, expand)
 
 
 def job_interview_plan_info(ctx: Context, body: dict) -> dict:
-    job = _get(_jobs(ctx), "job_not_found", "job", id=_uuid(body, "jobId"))
+    job = get_or_error(_jobs(ctx), "job_not_found", "job", id=uuid_field(body, "jobId"))
     if job.interview_plan_id is None:
         raise ApiError("interview_plan_not_found", "This job has no interview plan")
     stages = list(m.InterviewStage.objects.filter(plan_id=job.interview_plan_id))
@@ -276,11 +237,11 @@ def job_interview_plan_info(ctx: Context, body: dict) -> dict:
 
 
 def interview_plan_list(ctx: Context, body: dict) -> dict:
-    include_archived = _bool(body, "includeArchived")
+    include_archived = bool_field(body, "includeArchived")
 
-    def queryset(incremental: bool) -> QuerySet:
+    def queryset(show_hidden: bool) -> QuerySet:
         qs = m.InterviewPlan.objects.all()
-        return qs if include_archived or incremental else qs.filter(is_archived=False)
+        return qs if include_archived or show_hidden else qs.filter(is_archived=False)
 
     return page(
         "interviewPlan.list", body, queryset, lambda rows: [s.interview_plan(p) for p in rows]
@@ -288,8 +249,10 @@ def interview_plan_list(ctx: Context, body: dict) -> dict:
 
 
 def interview_stage_list(ctx: Context, body: dict) -> dict:
-    plan_id = _uuid(body, "interviewPlanId")
-    plan = _get(m.InterviewPlan.objects, "interview_plan_not_found", "interview plan", id=plan_id)
+    plan_id = uuid_field(body, "interviewPlanId")
+    plan = get_or_error(
+        m.InterviewPlan.objects, "interview_plan_not_found", "interview plan", id=plan_id
+    )
     stages = m.InterviewStage.objects.filter(plan=plan).order_by("order")
     return {
         "success": True,
@@ -299,9 +262,11 @@ def interview_stage_list(ctx: Context, body: dict) -> dict:
 
 
 def interview_stage_info(ctx: Context, body: dict) -> dict:
-    stage_id = _uuid(body, "interviewStageId")
+    stage_id = uuid_field(body, "interviewStageId")
     return s.interview_stage(
-        _get(m.InterviewStage.objects, "interview_stage_not_found", "interview stage", id=stage_id)
+        get_or_error(
+            m.InterviewStage.objects, "interview_stage_not_found", "interview stage", id=stage_id
+        )
     )
 
 
@@ -309,24 +274,24 @@ def interview_stage_info(ctx: Context, body: dict) -> dict:
 
 
 def interview_list(ctx: Context, body: dict) -> dict:
-    include_archived = _bool(body, "includeArchived")
-    include_non_shared = _bool(body, "includeNonSharedInterviews")
-    _bool(body, "excludeArchivedScheduleTemplateInterviews")
+    include_archived = bool_field(body, "includeArchived")
+    include_non_shared = bool_field(body, "includeNonSharedInterviews")
+    bool_field(body, "excludeArchivedScheduleTemplateInterviews")
 
-    def queryset(incremental: bool) -> QuerySet:
+    def queryset(show_hidden: bool) -> QuerySet:
         qs = m.Interview.objects.all()
-        if not (include_archived or incremental):
+        if not (include_archived or show_hidden):
             qs = qs.filter(is_archived=False)
         # Job-specific interviews only when asked for (includeNonSharedInterviews).
-        return qs if include_non_shared or incremental else qs.filter(job__isnull=True)
+        return qs if include_non_shared or show_hidden else qs.filter(job__isnull=True)
 
     return page("interview.list", body, queryset, lambda rows: [s.interview(i) for i in rows])
 
 
 def interview_info(ctx: Context, body: dict) -> dict:
-    interview_id = _uuid(body, "id")
+    interview_id = uuid_field(body, "id")
     return s.interview(
-        _get(m.Interview.objects, "interview_not_found", "interview", id=interview_id)
+        get_or_error(m.Interview.objects, "interview_not_found", "interview", id=interview_id)
     )
 
 
@@ -338,11 +303,11 @@ def _serialize_schedules(ctx: Context, rows: list[m.InterviewSchedule]) -> list[
 
 
 def interview_schedule_list(ctx: Context, body: dict) -> dict:
-    application_id = _uuid(body, "applicationId", required=False)
-    stage_id = _uuid(body, "interviewStageId", required=False)
+    application_id = uuid_field(body, "applicationId", required=False)
+    stage_id = uuid_field(body, "interviewStageId", required=False)
 
-    def queryset(incremental: bool) -> QuerySet:
-        qs = _created_after(body, m.InterviewSchedule.objects.all())
+    def queryset(show_hidden: bool) -> QuerySet:
+        qs = created_after(body, m.InterviewSchedule.objects.all())
         if not ctx.key.allow_confidential:
             qs = qs.filter(application__job__confidential=False)
         if application_id:
@@ -355,18 +320,21 @@ def interview_schedule_list(ctx: Context, body: dict) -> dict:
 
 
 def interview_event_list(ctx: Context, body: dict) -> dict:
-    schedule_id = _uuid(body, "interviewScheduleId")
-    expand = _list(body, "expand", {"interview"}) or []
-    _get(
-        m.InterviewSchedule.objects,
+    schedule_id = uuid_field(body, "interviewScheduleId")
+    expand = list_field(body, "expand", {"interview"}) or []
+    schedules = m.InterviewSchedule.objects.all()
+    if not ctx.key.allow_confidential:
+        schedules = schedules.filter(application__job__confidential=False)
+    get_or_error(
+        schedules,
         "interview_schedule_not_found",
         "interview schedule",
         id=schedule_id,
     )
 
-    def queryset(incremental: bool) -> QuerySet:
+    def queryset(show_hidden: bool) -> QuerySet:
         qs = m.InterviewEvent.objects.filter(schedule_id=schedule_id).select_related("interview")
-        return _created_after(body, qs)
+        return created_after(body, qs)
 
     return page(
         "interviewEvent.list",
@@ -380,37 +348,37 @@ def interview_event_list(ctx: Context, body: dict) -> dict:
 
 
 def user_list(ctx: Context, body: dict) -> dict:
-    include_deactivated = _bool(body, "includeDeactivated")
+    include_deactivated = bool_field(body, "includeDeactivated")
 
-    def queryset(incremental: bool) -> QuerySet:
+    def queryset(show_hidden: bool) -> QuerySet:
         qs = m.User.objects.all()
-        return qs if include_deactivated or incremental else qs.filter(is_enabled=True)
+        return qs if include_deactivated or show_hidden else qs.filter(is_enabled=True)
 
     return page("user.list", body, queryset, lambda rows: [s.user(u) for u in rows])
 
 
 def user_info(ctx: Context, body: dict) -> dict:
-    user_id = _uuid(body, "userId")
-    return s.user(_get(m.User.objects, "user_not_found", "user", id=user_id))
+    user_id = uuid_field(body, "userId")
+    return s.user(get_or_error(m.User.objects, "user_not_found", "user", id=user_id))
 
 
 def department_list(ctx: Context, body: dict) -> dict:
-    include_archived = _bool(body, "includeArchived")
+    include_archived = bool_field(body, "includeArchived")
 
-    def queryset(incremental: bool) -> QuerySet:
+    def queryset(show_hidden: bool) -> QuerySet:
         qs = m.Department.objects.all()
-        return qs if include_archived or incremental else qs.filter(is_archived=False)
+        return qs if include_archived or show_hidden else qs.filter(is_archived=False)
 
     return page("department.list", body, queryset, lambda rows: [s.department(d) for d in rows])
 
 
 def location_list(ctx: Context, body: dict) -> dict:
-    include_archived = _bool(body, "includeArchived")
-    _bool(body, "includeLocationHierarchy")
+    include_archived = bool_field(body, "includeArchived")
+    bool_field(body, "includeLocationHierarchy")
 
-    def queryset(incremental: bool) -> QuerySet:
+    def queryset(show_hidden: bool) -> QuerySet:
         qs = m.Location.objects.all()
-        return qs if include_archived or incremental else qs.filter(is_archived=False)
+        return qs if include_archived or show_hidden else qs.filter(is_archived=False)
 
     return page("location.list", body, queryset, lambda rows: [s.location(loc) for loc in rows])
 

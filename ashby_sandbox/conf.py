@@ -17,6 +17,12 @@ DEFAULTS: dict[str, Any] = {
     # An incremental pass with more changed records than this fails with
     # incremental_sync_too_large (Ashby's changelog 2026-05-14; the real limit is unknown).
     "SANDBOX_INCREMENTAL_SYNC_MAX_RECORDS": 50_000,
+    # Whether an incremental pass also returns records its default filters hide (archived,
+    # deactivated, draft) when they changed. Ashby's behaviour is undocumented; off by default.
+    "SANDBOX_INCREMENTAL_SHOWS_HIDDEN": False,
+    # Whether webhook.create takes every type of the Event dropdown (jobCreate, jobUpdate, ...)
+    # or only the spec's enum (the default, so every response matches the spec).
+    "SANDBOX_WEBHOOK_API_ALL_TYPES": False,
     # Requests per key per minute before 429 (Ashby publishes no number).
     "SANDBOX_RATE_LIMIT_PER_MINUTE": 600,
     # Webhook retries: delay (2^n - 1) x 10 s multiplied by this scale (tests use ~0.001).
@@ -37,4 +43,6 @@ def get(name: str) -> Any:
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
+    if isinstance(default, bool):
+        return raw.strip().lower() in ("1", "true", "yes", "on")
     return type(default)(raw)

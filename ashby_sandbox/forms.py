@@ -57,7 +57,7 @@ class ActivityForm(forms.Form):
     start = forms.DateTimeField(
         required=False, input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
     )
-    meeting_link = forms.URLField(required=False)
+    meeting_link = forms.URLField(required=False, assume_scheme="https")
     location = forms.CharField(required=False, max_length=200)
     reason = forms.CharField(required=False, max_length=200)
     title = forms.CharField(required=False, max_length=200)

@@ -113,13 +113,15 @@ def page(
 ) -> dict[str, Any]:
     """One page of a list endpoint, shaped as Ashby's paginated success response.
 
-    `queryset(incremental)` returns the filtered records; an incremental pass is given the
-    records its default filters would hide too (archived, deactivated), so a client learns
-    that they changed.
+    `queryset(show_hidden)` returns the filtered records. Ashby's default filters (archived,
+    deactivated, draft) apply to incremental passes too, unless SANDBOX_INCREMENTAL_SHOWS_HIDDEN
+    is on: whether real Ashby reports a record archived since the token without
+    `includeArchived` is undocumented, and a client passing the include flags copes with both.
     """
     limit = parse_limit(body)
     p = start(endpoint, body, supports_sync)
-    qs = queryset(p.incremental).filter(updated_seq__gt=p.position)
+    show_hidden = p.incremental and conf.get("SANDBOX_INCREMENTAL_SHOWS_HIDDEN")
+    qs = queryset(show_hidden).filter(updated_seq__gt=p.position)
     if p.incremental and p.position == p.low:
         _refuse_too_large(qs)
     rows = list(qs.order_by("updated_seq")[: limit + 1])

@@ -25,6 +25,7 @@ RECENT_DELIVERIES = 8
 
 
 def index(request: HttpRequest) -> HttpResponse:
+    ensure_sender()
     counts = {
         "Candidates": m.Candidate.objects.filter(is_deleted=False).count(),
         "Applications": m.Application.objects.filter(is_deleted=False).count(),

@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 PYTHON = sys.executable
 
@@ -21,10 +20,7 @@ def main() -> int:
     args = parser.parse_args()
     address = f"127.0.0.1:{args.port}"
     print(f"\nGuide is starting on http://{address}/  (sign in as admin / admin; local demo only)")
-    key_file = Path(__file__).resolve().parent.parent / ".sandbox-demo-key"
-    if key_file.is_file():
-        print(f"Sandbox Ashby API key for Connect (local demo): {key_file.read_text().strip()}")
-        print(f"  (the sandbox's own pages: http://{address}/sandbox/ashby/)")
+    print(f"The Ashby sandbox (API keys, webhooks, activity): http://{address}/sandbox/ashby/")
     print("Press Ctrl-C once to stop the web server and the worker.\n", flush=True)
     procs = [
         subprocess.Popen([PYTHON, "manage.py", "runserver", address, "--noreload"]),

@@ -74,15 +74,33 @@ def test_incremental_candidates_include_new_and_updated_but_never_deleted(org, c
     assert str(cands[1].id) not in ids and str(cands[2].id) not in ids
 
 
-def test_incremental_lists_show_archived_records_their_full_pass_hides(org, call):
-    records, token, _ = full_pass(call, "department.list")
-    assert all(not d["isArchived"] for d in records)
-    dept = m.Department.objects.filter(is_archived=False).first()
+def _archive_a_department():
     from ashby_sandbox.changes import touch
 
+    dept = m.Department.objects.filter(is_archived=False).first()
     dept.is_archived = True
     touch(dept)
     dept.save()
+    return dept
+
+
+def test_incremental_passes_keep_the_default_filters(org, call):
+    records, token, _ = full_pass(call, "department.list")
+    assert all(not d["isArchived"] for d in records)
+    _, token_all, _ = full_pass(call, "department.list", {"includeArchived": True})
+    dept = _archive_a_department()
+    hidden, _, _ = full_pass(call, "department.list", {"syncToken": token})
+    assert hidden == []
+    shown, _, _ = full_pass(
+        call, "department.list", {"syncToken": token_all, "includeArchived": True}
+    )
+    assert [(d["id"], d["isArchived"]) for d in shown] == [(str(dept.id), True)]
+
+
+def test_incremental_passes_can_show_what_the_filters_hide(org, call, settings):
+    settings.SANDBOX_INCREMENTAL_SHOWS_HIDDEN = True
+    _, token, _ = full_pass(call, "department.list")
+    dept = _archive_a_department()
     changed, _, _ = full_pass(call, "department.list", {"syncToken": token})
     assert [(d["id"], d["isArchived"]) for d in changed] == [(str(dept.id), True)]
 

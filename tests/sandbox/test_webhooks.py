@@ -263,6 +263,15 @@ def test_webhook_api_create_update_delete(db, call, receiver):
     assert gone["errors"] == ["webhook_not_found"]
 
 
+def test_webhook_create_takes_the_spec_types_unless_told_otherwise(db, call, receiver, settings):
+    body = {"webhookType": "jobCreate", "requestUrl": receiver.url, "secretToken": SECRET}
+    refused = call("webhook.create", body).json()
+    assert refused["errorInfo"]["code"] == "invalid_input"
+    assert "Admin > Webhooks" in refused["errorInfo"]["message"]
+    settings.SANDBOX_WEBHOOK_API_ALL_TYPES = True
+    assert call("webhook.create", body).json()["results"]["webhookType"] == "jobCreate"
+
+
 def test_webhook_body_is_compact_json_with_the_three_keys(org, receiver):
     hook(receiver, "jobCreate")
     activity.create_job("Data Engineer")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from ashby_sandbox.keys import ALL_PERMISSIONS, GUIDE_PERMISSIONS, create_key
+from ashby_sandbox.models import ApiKey
 
 
 class Command(BaseCommand):
@@ -28,8 +29,26 @@ class Command(BaseCommand):
         parser.add_argument("--rate-limit-rate", type=float, default=0.0)
         parser.add_argument("--latency-ms", type=int, default=0)
         parser.add_argument("--rate-limit-per-minute", type=int, default=None)
+        parser.add_argument(
+            "--if-absent",
+            action="store_true",
+            help="Do nothing when an active key with this name exists (keys are shown once, "
+            "so `make run` prints its demo key on the first run only).",
+        )
+        parser.add_argument(
+            "--announce",
+            action="store_true",
+            help="Print a line saying what the key is for before the key.",
+        )
 
     def handle(self, *args, **options):
+        existing = ApiKey.objects.filter(title=options["name"], is_active=True)
+        if options["if_absent"] and existing.exists():
+            self.stdout.write(
+                f"The sandbox API key “{options['name']}” already exists (a key is shown only "
+                "once). Create another under Admin > API Keys or with manage.py sandbox_key."
+            )
+            return
         raw = options["permissions"].strip()
         if raw == "guide":
             permissions = GUIDE_PERMISSIONS
@@ -50,4 +69,9 @@ class Command(BaseCommand):
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from None
+        if options["announce"]:
+            self.stdout.write(
+                f"Sandbox API key “{new.key.title}” with {', '.join(new.key.permissions)}; "
+                "paste it into Guide's Connect dialog (it is shown only now):"
+            )
         self.stdout.write(new.secret)
