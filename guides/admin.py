@@ -68,6 +68,20 @@ class TenantAdmin(admin.ModelAdmin):
     def member_count(self, tenant: Tenant) -> int:
         return tenant._members
 
+    def get_deleted_objects(self, objs, request: HttpRequest):
+        """Counts on the delete confirmation, not one line per row: a big tenant has
+        millions of rows, which Django would otherwise load and list. Only superusers may
+        delete a tenant (the Support group has no delete permission)."""
+        counts = {
+            str(model._meta.verbose_name_plural): model.objects.filter(tenant__in=objs).count()
+            for model in (Membership, *SYNCED_MODELS)
+        }
+        counts = {name: n for name, n in counts.items() if n}
+        summary = [str(obj) for obj in objs] + [f"{n} {name}" for name, n in counts.items()]
+        summary.append("and the tenant's integration records (connection, webhooks, audit)")
+        perms_needed = set() if request.user.is_superuser else {"tenant"}
+        return summary, counts, perms_needed, []
+
     @admin.display(description="Synced records")
     def synced_records(self, tenant: Tenant) -> str:
         """One count per synced model (index scans on the tenant column), each linking to the

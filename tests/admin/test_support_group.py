@@ -142,3 +142,16 @@ def test_tenant_users_cannot_run_an_action(request, who, connection):
     assert response["Location"].startswith(reverse("admin:login"))
     connection.refresh_from_db()
     assert connection.status == AshbyConnection.Status.CONNECTED
+
+
+def test_a_superuser_deletes_a_tenant_from_a_summary_of_counts(
+    superuser_client, tenant_a, tenant_b
+):
+    populate(tenant_a)
+    populate(tenant_b, name="Bea Bravo")
+    url = reverse("admin:guides_tenant_delete", args=[tenant_a.pk])
+    html = superuser_client.get(url).content.decode()
+    assert "1 candidates" in html and "1 guides" in html
+    assert "Ada Lovelace" not in html  # counts, not one line per row
+    assert superuser_client.post(url, {"post": "yes"}).status_code == 302
+    assert list(Tenant.objects.values_list("name", flat=True)) == ["Bravo"]
