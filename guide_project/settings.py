@@ -197,6 +197,23 @@ else:
     Q_CLUSTER["orm"] = "default"
     Q_CLUSTER["poll"] = env.float("Q_POLL", default=0.5)
 
+# --- Sync of each tenant's Ashby data ---------------------------------------------------
+# Every GUIDE_SYNC_INTERVAL_MINUTES an incremental sync of every connected tenant is queued
+# (the django-q2 schedule is created, and its interval updated, at `migrate`). A resource
+# gets a full pass, which also carries deletions over, at least every
+# GUIDE_FULL_SYNC_EVERY_HOURS (0: only when a token is refused or a full sync is asked for).
+GUIDE_SYNC_INTERVAL_MINUTES = env.int("GUIDE_SYNC_INTERVAL_MINUTES", default=15)
+GUIDE_FULL_SYNC_EVERY_HOURS = env.float("GUIDE_FULL_SYNC_EVERY_HOURS", default=24)
+# A running sync whose heartbeat (written after every page) is older than this is marked
+# failed, so a killed worker never leaves a run "running" forever.
+GUIDE_SYNC_STALE_MINUTES = env.int("GUIDE_SYNC_STALE_MINUTES", default=10)
+# A sync task may outlive Q_RETRY: a redelivered copy finds the run running and leaves it.
+GUIDE_SYNC_TIMEOUT_SECONDS = env.int("GUIDE_SYNC_TIMEOUT_SECONDS", default=3600)
+# Finished sync runs are kept this many days (the latest one always).
+GUIDE_SYNC_KEEP_RUNS_DAYS = env.int("GUIDE_SYNC_KEEP_RUNS_DAYS", default=30)
+# Records asked of Ashby per page (Ashby's maximum and default is 100).
+GUIDE_SYNC_PAGE_SIZE = env.int("GUIDE_SYNC_PAGE_SIZE", default=100)
+
 # --- Production hardening (DEBUG off) ----------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if not DEBUG:

@@ -27,6 +27,7 @@ from guides.models import (
     Membership,
     Tenant,
 )
+from guides.upsert import insert_rows
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +72,9 @@ def touch_guides(tenant: Tenant, candidate_ids: Iterable[int] | QuerySet) -> int
     Only this tenant's guides are touched. Returns the number of guides updated.
     """
     now = timezone.now()
-    guides = Guide.objects.filter(tenant=tenant)
+    # Scoped through the candidate, not Guide.tenant: SQLite, lacking statistics, would pick
+    # the (tenant, updated_at) index and scan every guide of the tenant for each call.
+    guides = Guide.objects.filter(candidate__tenant=tenant)
     if isinstance(candidate_ids, QuerySet):
         return guides.filter(candidate_id__in=candidate_ids).update(updated_at=now)
     ids = sorted(set(candidate_ids))
@@ -79,6 +82,26 @@ def touch_guides(tenant: Tenant, candidate_ids: Iterable[int] | QuerySet) -> int
         guides.filter(candidate_id__in=ids[i : i + TOUCH_CHUNK]).update(updated_at=now)
         for i in range(0, len(ids), TOUCH_CHUNK)
     )
+
+
+def ensure_guides(tenant: Tenant, candidate_ids: Iterable[int]) -> int:
+    """Give each of the tenant's candidates in `candidate_ids` a guide if it has none yet.
+
+    Two queries whatever the number of candidates; returns how many guides were created.
+    A concurrent creator is harmless: the one-guide-per-candidate constraint ignores the loser.
+    """
+    wanted = set(candidate_ids)
+    if not wanted:
+        return 0
+    # Scoped through the candidate (see touch_guides): the candidate_id index does the work.
+    have = set(
+        Guide.objects.filter(candidate__tenant=tenant, candidate_id__in=wanted).values_list(
+            "candidate_id", flat=True
+        )
+    )
+    new = [{"tenant_id": tenant.pk, "candidate_id": pk} for pk in sorted(wanted - have)]
+    insert_rows(Guide, new)  # each gets its own token; a concurrent creator's guide wins
+    return len(new)
 
 
 def search_guides(

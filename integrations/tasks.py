@@ -1,15 +1,20 @@
-"""django-q2 tasks: thin functions taking ids.
-
-PLACEHOLDER (connect branch): `run_sync` does nothing yet; the sync branch replaces it.
-"""
+"""django-q2 tasks: thin, idempotent, taking ids only; the work is in integrations/sync.py."""
 
 from __future__ import annotations
 
 import logging
 
+from integrations import sync
+
 logger = logging.getLogger(__name__)
 
 
-def run_sync(connection_id: int, *, full: bool = False, reason: str = "") -> None:
-    """Sync one connection's data from Ashby (not implemented yet on this branch)."""
-    logger.info("sync not implemented yet (connection %s, reason=%s)", connection_id, reason)
+def run_sync(connection_id: int, *, full: bool = False, reason: str = "task") -> str:
+    """Run the connection's queued sync; a no-op when another worker already runs it."""
+    run = sync.run_sync(connection_id, full=full, reason=reason)
+    return run.status if run is not None else "skipped"
+
+
+def sync_all_connections() -> int:
+    """The periodic tick: request an incremental sync of every usable connection."""
+    return sync.sync_all_connections()

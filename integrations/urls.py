@@ -1,6 +1,6 @@
 from django.urls import path
 
-from integrations.views import connect
+from integrations.views import connect, sync
 
 app_name = "integrations"
 
@@ -9,4 +9,6 @@ urlpatterns = [
     path("settings/integrations/ashby/connect/", connect.connect, name="connect"),
     path("settings/integrations/ashby/disconnect/", connect.disconnect, name="disconnect"),
     path("settings/integrations/ashby/check/", connect.check, name="check"),
+    path("settings/integrations/ashby/sync/", sync.sync_now, name="sync_now"),
+    path("settings/integrations/ashby/sync/status/", sync.sync_status_json, name="sync_status"),
 ]

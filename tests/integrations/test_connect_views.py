@@ -128,7 +128,7 @@ def test_connecting_from_the_dialog_stores_the_key_and_confirms(
     assert f"<code>{GOOD_KEY[-4:]}</code>" in content
     assert "by alice," in content
     assert "Candidates read" in content and "(missing)" not in content
-    assert "Not known yet." in content  # the last-sync partial
+    assert "No sync has run yet." in content  # the last-sync partial
     assert GOOD_KEY not in content
 
 

@@ -1,0 +1,322 @@
+"""Benchmark: a full, then an incremental, sync of one tenant from the Ashby sandbox over HTTP.
+
+    DATABASE_URL=sqlite:////tmp/bench-guide.sqlite3 .venv/bin/python bench/sync.py --candidates 20000
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/guide_bench .venv/bin/python bench/sync.py --candidates 20000
+
+The sandbox runs as its own server process (gunicorn, on --port) with its own SQLite file,
+seeded once per (--candidates, --seed) and reused; its rate limit is lifted so the figures
+measure Guide and the sandbox, not a throttle. This process is the Guide worker: it migrates
+and empties DATABASE_URL, then runs `integrations.sync.run_sync` exactly as the task does.
+
+Reported per sync: records fetched (list items plus the events embedded in schedules), wall
+time, time spent waiting on HTTP (measured around every request, apart), Guide's own time
+(wall minus HTTP wait) and the records per second of each, queries per page for each resource
+(mean and max over its pages), and the worker's peak RSS. Then 1% of the candidates'
+applications move stage and 1% of the schedules are rescheduled in the sandbox, and an
+incremental sync runs.
+
+Targets (issue 5): >= 2,000 records/s of Guide's own processing time; peak RSS < 300 MB;
+queries per page independent of page size (compare --page-size 10 and 100).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+TEST_FERNET_KEY = "feRno68qtZ-Sm836THoO_GbI2wuzOl8kz5Fk7_Xqc6E="
+
+
+def sandbox_env(db_path: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "guide_project.settings",
+        "GUIDE_ENV_FILE": "",
+        "DATABASE_URL": f"sqlite:///{db_path}",
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-sandbox-secret-key-" + "x" * 40,
+        "GUIDE_ENCRYPTION_KEYS": os.environ.get("GUIDE_ENCRYPTION_KEYS", TEST_FERNET_KEY),
+        "ASHBY_SANDBOX": "true",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "false",
+        "SANDBOX_RATE_LIMIT_PER_MINUTE": "100000000",
+        "SANDBOX_WEBHOOK_SENDER": "manual",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        sys.exit(f"manage.py {' '.join(args)} failed:\n{result.stderr[-3000:]}")
+    return result.stdout
+
+
+def prepare_sandbox(args) -> tuple[subprocess.Popen, str, dict[str, str]]:
+    db_path = Path(
+        args.sandbox_db or f"/tmp/guide-bench-sandbox-{args.candidates}-{args.seed}.sqlite3"
+    )
+    env = sandbox_env(db_path)
+    marker = db_path.with_suffix(".seeded")
+    if not marker.exists():
+        for stale in (db_path, marker):
+            stale.unlink(missing_ok=True)
+        print(f"Seeding the sandbox with {args.candidates} candidates (once)...", flush=True)
+        manage(env, "migrate", "--noinput")
+        started = time.monotonic()
+        manage(env, "sandbox_seed", "--candidates", str(args.candidates), "--seed", str(args.seed))
+        print(f"  seeded in {time.monotonic() - started:.0f}s", flush=True)
+        marker.write_text("ok")
+    key = manage(env, "sandbox_key", "--name", f"bench-{time.time():.0f}", "--permissions", "guide")
+    key = key.strip().splitlines()[-1]
+    server = subprocess.Popen(
+        [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "guide_project.wsgi",
+            "-b",
+            f"127.0.0.1:{args.port}",
+            "-w",
+            "1",
+            "--threads",
+            "2",
+            "--timeout",
+            "300",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{args.port}/healthz", timeout=1)  # noqa: S310
+            break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        server.kill()
+        sys.exit("The sandbox server did not start.")
+    return server, key, env
+
+
+def change_one_percent(env: dict[str, str], share: float) -> int:
+    """Move `share` of the applications to their next stage and reschedule `share` of the
+    schedules, inside the sandbox (its own process and database)."""
+    code = f"""
+import datetime as dt
+from ashby_sandbox import activity, models as m
+apps = list(m.Application.objects.filter(status="Active").order_by("id").values_list("id", flat=True))
+scheds = list(m.InterviewSchedule.objects.filter(status="Scheduled").order_by("id").values_list("id", flat=True))
+n_apps = max(1, int(m.Application.objects.count() * {share}))
+n_scheds = max(1, int(m.InterviewSchedule.objects.count() * {share}))
+changed = 0
+for app_id in apps[:n_apps]:
+    try:
+        activity.move_stage(app_id); changed += 1
+    except Exception:
+        pass
+start = dt.datetime.now(dt.UTC) + dt.timedelta(days=3)
+for sched_id in scheds[:n_scheds]:
+    activity.reschedule_interview(sched_id, start); changed += 1
+print(changed)
+"""
+    return int(manage(env, "shell", "-c", code).strip().splitlines()[-1])
+
+
+def setup_guide(api_url: str, page_size: int) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guide_project.settings")
+    os.environ["GUIDE_ENV_FILE"] = ""
+    os.environ["ASHBY_API_URL"] = api_url
+    os.environ["ASHBY_SANDBOX"] = "false"
+    os.environ.setdefault("SECRET_KEY", "bench-guide-secret-key-" + "y" * 40)
+    os.environ.setdefault("GUIDE_ENCRYPTION_KEYS", TEST_FERNET_KEY)
+    os.environ["GUIDE_SYNC_PAGE_SIZE"] = str(page_size)
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("flush", interactive=False, verbosity=0)
+
+
+class Meter:
+    """HTTP wait time (around each request) and queries per page per resource."""
+
+    def __init__(self) -> None:
+        self.http_seconds = 0.0
+        self.requests = 0
+        self.queries: dict[str, list[int]] = defaultdict(list)
+        self.embedded = 0  # interview events embedded in the schedules fetched
+
+    def session(self):
+        import requests
+
+        meter = self
+
+        class TimedSession(requests.Session):
+            def request(self, *args, **kwargs):
+                started = time.perf_counter()
+                try:
+                    return super().request(*args, **kwargs)
+                finally:
+                    meter.http_seconds += time.perf_counter() - started
+                    meter.requests += 1
+
+        return TimedSession()
+
+    def instrument(self) -> None:
+        """Count the queries of every page's store (the per-page work)."""
+        from django.db import connection
+
+        from integrations.ashby import sync as engine
+
+        def counting(name, store):
+            def wrapped(ctx, records, counts):
+                calls = [0]
+
+                def count(execute, sql, params, many, context):
+                    calls[0] += 1
+                    return execute(sql, params, many, context)
+
+                with connection.execute_wrapper(count):
+                    store(ctx, records, counts)
+                self.queries[name].append(calls[0])
+                self.embedded += sum(len(r.get("interviewEvents") or []) for r in records)
+
+            return wrapped
+
+        engine.RESOURCES = tuple(
+            engine.Resource(
+                r.name, r.endpoint, r.body, counting(r.name, r.store), r.model, r.on_missing
+            )
+            for r in engine.RESOURCES
+        )
+
+
+def run_once(label: str, connection_id: int, key: str, meter: Meter) -> dict:
+    from guides import models as g
+    from integrations.ashby.client import AshbyClient
+    from integrations.models import SyncRun
+    from integrations.sync import run_sync
+
+    meter.http_seconds, meter.requests, meter.embedded = 0.0, 0, 0
+    meter.queries.clear()
+    client = AshbyClient(key, session=meter.session())
+    started = time.perf_counter()
+    run = run_sync(connection_id, client=client)
+    wall = time.perf_counter() - started
+    assert run is not None and run.status == SyncRun.Status.SUCCEEDED, run and run.error
+    fetched = run.total("fetched")
+    records = fetched + meter.embedded
+    own = max(wall - meter.http_seconds, 1e-9)
+    return {
+        "label": label,
+        "fetched": fetched,
+        "records": records,
+        "written": run.total("created") + run.total("updated"),
+        "pages": run.total("pages"),
+        "requests": meter.requests,
+        "wall": wall,
+        "http": meter.http_seconds,
+        "own": own,
+        "own_rate": records / own,
+        "e2e_rate": records / wall,
+        "queries": {name: (sum(q) / len(q), max(q)) for name, q in meter.queries.items() if q},
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "progress": {
+            name: {
+                k: v for k, v in counts.items() if k in ("fetched", "created", "updated", "deleted")
+            }
+            for name, counts in run.progress.items()
+            if counts.get("fetched")
+        },
+        "rows": {
+            "candidates": g.Candidate.objects.count(),
+            "applications": g.Application.objects.count(),
+            "schedules": g.InterviewSchedule.objects.count(),
+            "events": g.InterviewEvent.objects.count(),
+            "guides": g.Guide.objects.count(),
+        },
+    }
+
+
+def report(result: dict) -> None:
+    print(f"\n## {result['label']} sync")
+    print(
+        f"records {result['records']} ({result['fetched']} list items"
+        f"{', plus embedded events' if result['records'] != result['fetched'] else ''}), "
+        f"{result['written']} rows created/updated, {result['pages']} pages, {result['requests']} requests"
+    )
+    print(
+        f"wall {result['wall']:.1f}s, HTTP wait {result['http']:.1f}s, Guide's own {result['own']:.1f}s"
+    )
+    print(
+        f"Guide's own rate {result['own_rate']:,.0f} records/s; end-to-end {result['e2e_rate']:,.0f} records/s"
+    )
+    print(f"peak RSS {result['peak_rss_mb']:.0f} MB; rows now {result['rows']}")
+    print(f"per resource: {result['progress']}")
+    print(
+        "queries per page (mean / max): "
+        + ", ".join(f"{name} {mean:.1f}/{top}" for name, (mean, top) in result["queries"].items())
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--candidates", type=int, default=20000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--port", type=int, default=8103)
+    parser.add_argument("--page-size", type=int, default=100)
+    parser.add_argument(
+        "--changed", type=float, default=0.01, help="share changed before the incremental sync"
+    )
+    parser.add_argument(
+        "--sandbox-db", help="the sandbox's SQLite file (default under /tmp, reused)"
+    )
+    args = parser.parse_args()
+
+    server, key, env = prepare_sandbox(args)
+    try:
+        setup_guide(f"http://127.0.0.1:{args.port}/sandbox/ashby/api", args.page_size)
+        from django.db import connection
+
+        from guides.services import create_tenant
+        from integrations.models import AshbyConnection
+
+        print(f"Guide database: {connection.vendor}; page size {args.page_size}")
+        print(f"baseline RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+        tenant, _ = create_tenant("Bench", admin_username="bench-admin")
+        ashby = AshbyConnection(tenant=tenant, key_title="bench")
+        ashby.api_key = key
+        ashby.save()
+        meter = Meter()
+        meter.instrument()
+
+        report(run_once("full", ashby.pk, key, meter))
+        changed = change_one_percent(env, args.changed)
+        print(f"\n{changed} records changed in the sandbox")
+        report(run_once("incremental", ashby.pk, key, meter))
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    sys.exit(main())

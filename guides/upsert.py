@@ -1,0 +1,349 @@
+"""Bulk upsert of records copied from an ATS, keyed by (tenant, external_id).
+
+An integration maps the ATS's payloads onto plain dicts of field values and hands a page of
+them to `upsert_records`. Nothing here knows which ATS the rows came from.
+
+- A foreign key to another synced record is given by that record's external id, under the key
+  `<field>_external_id` (e.g. `candidate_external_id` for `Application.candidate`). The ids of
+  a page are resolved with one query per foreign key.
+- `external_updated_at` guards every write: a row is written only when it is new or newer than
+  the stored copy, so an older copy (a late webhook, a replayed page) never overwrites a newer
+  one. A row without a timestamp (the ATS stamps some records, such as locations, with none)
+  is written when its values differ from the stored ones.
+- The number of queries per call is fixed whatever the size of the page: one SELECT of the
+  stored copies, one SELECT per foreign key, one INSERT ... ON CONFLICT DO UPDATE ...
+  RETURNING (PostgreSQL, and SQLite >= 3.35).
+- Rows are written without building model instances: Django's bulk_create spends most of a
+  sync's time preparing each field of each instance, so the statement is built here, once per
+  page, with the values converted as Django would (datetimes through the backend's adapter)
+  and model defaults for the columns the rows do not carry. Only the columns the rows carry
+  (and `synced_at`) are updated on conflict, so fields edited in Guide are never touched.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from guides.models import SyncedRecord, Tenant
+
+logger = logging.getLogger(__name__)
+
+REF_SUFFIX = "_external_id"
+UNIQUE_KEY = ("tenant_id", "external_id")
+
+
+class UpsertError(ValueError):
+    """A row handed to `upsert_records` cannot be stored (a programming error of the caller)."""
+
+
+@dataclass
+class UpsertResult:
+    """What one call wrote. `ids` maps the external id of every row now stored (written or
+    left unchanged because the stored copy was as new) to its primary key."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (external id, why)
+    ids: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def written(self) -> list[str]:
+        return self.created + self.updated
+
+
+def upsert_records(
+    tenant: Tenant, model: type[SyncedRecord], rows: Sequence[Mapping[str, Any]]
+) -> UpsertResult:
+    """Create or update `rows` of `model` for `tenant`, in bulk, newest copy wins.
+
+    Each row is a dict of field values with `external_id`, `external_updated_at` (a datetime
+    or None) and foreign keys as `<field>_external_id`; every row carries the same keys. A row
+    whose required foreign key names a record not stored for this tenant is skipped and
+    reported in `result.skipped`; an unknown optional foreign key is stored as empty.
+    """
+    result = UpsertResult()
+    rows = _newest_per_external_id(rows)
+    if not rows:
+        return result
+    refs = _ref_fields(model, rows[0])
+    columns = _columns(model, rows[0], refs)
+    with transaction.atomic():
+        resolved = {key: _resolve(tenant, fk.related_model, rows, key) for key, fk in refs.items()}
+        stored = _stored(tenant, model, [row["external_id"] for row in rows], columns)
+        to_write: list[dict[str, Any]] = []
+        for row in rows:
+            values = _values(row, refs, resolved, result)
+            if values is None:
+                continue
+            known = stored.get(row["external_id"])
+            if known is not None and _keeps(values, known, columns):
+                result.unchanged.append(row["external_id"])
+                result.ids[row["external_id"]] = known["id"]
+                continue
+            (result.updated if known else result.created).append(row["external_id"])
+            to_write.append(values)
+        returned = insert_rows(
+            model, to_write, fixed={"tenant_id": tenant.pk}, update=[*columns, "synced_at"]
+        )
+    result.ids.update(returned)
+    return result
+
+
+def insert_missing(
+    tenant: Tenant, model: type[SyncedRecord], rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Insert placeholder rows for records not stored yet; never touches a stored record.
+
+    Used for records another record refers to before the record itself arrives (for instance
+    a candidate known only from an application's summary). The placeholder carries no
+    `external_updated_at`, so the full record overwrites it whenever it comes.
+    """
+    rows = _newest_per_external_id(rows)
+    if not rows:
+        return
+    refs = _ref_fields(model, rows[0])
+    resolved = {key: _resolve(tenant, fk.related_model, rows, key) for key, fk in refs.items()}
+    values = [_values({**row, "external_updated_at": None}, refs, resolved, None) for row in rows]
+    insert_rows(model, [v for v in values if v is not None], fixed={"tenant_id": tenant.pk})
+
+
+def replace_related(
+    through: type[models.Model],
+    owner_field: str,
+    target_field: str,
+    pairs: Iterable[tuple[int, int]],
+    owner_ids: Iterable[int],
+) -> None:
+    """Make the many-to-many links of `owner_ids` exactly `pairs`, in two queries."""
+    owner_ids = list(owner_ids)
+    if not owner_ids:
+        return
+    through.objects.filter(**{f"{owner_field}__in": owner_ids}).delete()
+    links = sorted({(owner, target) for owner, target in pairs})
+    owner, target = f"{owner_field}_id", f"{target_field}_id"
+    insert_rows(through, [{owner: o, target: t} for o, t in links])
+
+
+def insert_rows(
+    model: type[models.Model],
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    fixed: Mapping[str, Any] | None = None,
+    update: Sequence[str] | None = None,
+) -> dict[str, int]:
+    """INSERT `rows` (dicts of column values by attname) in one statement per page.
+
+    Columns a row does not carry get the model's default (auto_now fields: now). On a conflict
+    with an existing row (any unique constraint, or (tenant_id, external_id) with `update`)
+    the row is left alone, or with `update` those columns are overwritten. With `update`,
+    returns {external_id: id} of every row written.
+    """
+    if not rows:
+        return {}
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    names = [f.attname for f in fields]
+    convert = _converters(fields)
+    static = {**_defaults(fields), **(fixed or {})}
+    records = []
+    for row in rows:
+        merged = {**static, **_callable_defaults(fields, row), **row}
+        records.append([convert[name](merged.get(name)) for name in names])
+    returned: dict[str, int] = {}
+    per_statement = max(1, _max_params() // len(names))
+    with connection.cursor() as cursor:
+        for start in range(0, len(records), per_statement):
+            chunk = records[start : start + per_statement]
+            sql, params = _insert_sql(model, names, chunk, update)
+            cursor.execute(sql, params)
+            if update is not None:
+                returned.update(cursor.fetchall())
+    return returned
+
+
+# --- SQL ------------------------------------------------------------------------------------
+
+
+def _insert_sql(
+    model: type[models.Model], names: list[str], records: list[list[Any]], update
+) -> tuple[str, list[Any]]:
+    qn = connection.ops.quote_name
+    row = "(" + ", ".join(["%s"] * len(names)) + ")"
+    # Only quoted identifiers from the model's own meta go into the text; values are bound.
+    sql = (
+        f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(n) for n in names)}) "  # noqa: S608
+        f"VALUES {', '.join([row] * len(records))} "
+    )
+    if update is None:
+        sql += "ON CONFLICT DO NOTHING"
+    else:
+        assignments = ", ".join(f"{qn(n)} = EXCLUDED.{qn(n)}" for n in update)
+        key = ", ".join(qn(n) for n in UNIQUE_KEY)
+        sql += f"ON CONFLICT ({key}) DO UPDATE SET {assignments} "
+        sql += f"RETURNING {qn('external_id')}, {qn('id')}"
+    return sql, [value for record in records for value in record]
+
+
+def _converters(fields: list[models.Field]) -> dict[str, Any]:
+    """Per column, how Django would turn the Python value into the database's."""
+    adapt = connection.ops.adapt_datetimefield_value
+
+    def same(value):
+        return value
+
+    return {f.attname: adapt if isinstance(f, models.DateTimeField) else same for f in fields}
+
+
+def _defaults(fields: list[models.Field]) -> dict[str, Any]:
+    now = timezone.now()
+    values = {}
+    for f in fields:
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            values[f.attname] = now
+        elif f.has_default() and not callable(f.default):
+            values[f.attname] = f.default
+        elif not f.has_default():
+            values[f.attname] = None if f.null else f.get_default()
+    return values
+
+
+def _callable_defaults(fields: list[models.Field], row: Mapping[str, Any]) -> dict[str, Any]:
+    """Callable defaults (e.g. a fresh token) are drawn per row, unless the row has a value."""
+    return {
+        f.attname: f.default()
+        for f in fields
+        if f.has_default() and callable(f.default) and f.attname not in row
+    }
+
+
+def _max_params() -> int:
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    return 65535  # PostgreSQL's limit of bind parameters per statement
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _newest_per_external_id(rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """One row per external id: a page may repeat a record; the newest copy wins."""
+    newest: dict[str, Mapping[str, Any]] = {}
+    keys = set(rows[0]) if rows else set()
+    for row in rows:
+        if set(row) != keys:
+            raise UpsertError("Every row of one upsert must carry the same fields.")
+        external_id = row.get("external_id")
+        if not external_id:
+            raise UpsertError("A synced row needs an external_id.")
+        current = newest.get(external_id)
+        if current is None or not _is_newer(
+            current.get("external_updated_at"), row.get("external_updated_at")
+        ):
+            newest[external_id] = row
+    return list(newest.values())
+
+
+def _is_newer(incoming: datetime | None, stored: datetime | None) -> bool:
+    """Whether a copy stamped `incoming` should replace one stamped `stored`."""
+    if incoming is None or stored is None:
+        return True
+    return incoming > stored
+
+
+def _ref_fields(model: type[SyncedRecord], row: Mapping[str, Any]) -> dict[str, models.ForeignKey]:
+    """The foreign keys to other synced records that the rows give by external id."""
+    columns = {f.name for f in model._meta.concrete_fields}
+    refs = {}
+    for key in row:
+        if key in columns or not key.endswith(REF_SUFFIX):
+            continue  # a plain column, e.g. Department.parent_external_id
+        name = key[: -len(REF_SUFFIX)]
+        fk = next((f for f in model._meta.concrete_fields if f.name == name), None)
+        if not isinstance(fk, models.ForeignKey) or not issubclass(fk.related_model, SyncedRecord):
+            raise UpsertError(
+                f"{model.__name__} has no foreign key to a synced record named {name}."
+            )
+        refs[key] = fk
+    return refs
+
+
+def _columns(
+    model: type[SyncedRecord], row: Mapping[str, Any], refs: Mapping[str, models.ForeignKey]
+) -> list[str]:
+    """The columns (attnames) a row writes, apart from the key."""
+    names = []
+    for key in row:
+        if key == "external_id":
+            continue
+        if key in refs:
+            names.append(refs[key].attname)
+        else:
+            try:
+                names.append(model._meta.get_field(key).attname)
+            except Exception:
+                raise UpsertError(f"{model.__name__} has no field named {key}.") from None
+    return names
+
+
+def _resolve(
+    tenant: Tenant, related: type[SyncedRecord], rows: Sequence[Mapping[str, Any]], key: str
+) -> dict[str, int]:
+    wanted = {row[key] for row in rows if row.get(key)}
+    if not wanted:
+        return {}
+    return dict(
+        related.objects.filter(tenant=tenant, external_id__in=wanted).values_list(
+            "external_id", "id"
+        )
+    )
+
+
+def _stored(
+    tenant: Tenant, model: type[SyncedRecord], external_ids: list[str], columns: list[str]
+) -> dict[str, dict[str, Any]]:
+    """The stored copies of the page's records: id and the columns an upsert would write."""
+    query = model.objects.filter(tenant=tenant, external_id__in=external_ids)
+    if connection.features.has_select_for_update:
+        # Rows a concurrent writer (a webhook) is upserting wait here, so the newest copy wins.
+        query = query.select_for_update()
+    fields = {"external_id", "id", "external_updated_at", *columns}
+    return {values["external_id"]: values for values in query.values(*fields)}
+
+
+def _keeps(values: Mapping[str, Any], stored: Mapping[str, Any], columns: list[str]) -> bool:
+    """Whether the stored copy stays: it is as new as the incoming one or newer, or (when
+    either has no timestamp) it already holds the same values."""
+    incoming, known = values.get("external_updated_at"), stored["external_updated_at"]
+    if incoming is not None and known is not None:
+        return incoming <= known
+    return all(values.get(column) == stored[column] for column in columns)
+
+
+def _values(
+    row: Mapping[str, Any],
+    refs: Mapping[str, models.ForeignKey],
+    resolved: Mapping[str, Mapping[str, int]],
+    result: UpsertResult | None,
+) -> dict[str, Any] | None:
+    """The row's column values by attname, foreign keys resolved; None to skip the row."""
+    values = {key: value for key, value in row.items() if key not in refs}
+    for key, fk in refs.items():
+        wanted = row.get(key)
+        pk = resolved[key].get(wanted) if wanted else None
+        if wanted and pk is None and not fk.null:
+            if result is not None:
+                result.skipped.append(
+                    (row["external_id"], f"unknown {fk.related_model.__name__} {wanted}")
+                )
+            return None
+        values[fk.attname] = pk
+    return values

@@ -1,0 +1,575 @@
+"""The per-resource sync engine: pulls each resource of a tenant's Ashby account into Guide.
+
+For each resource, in an order where what is referred to comes before what refers to it:
+
+- With no saved syncToken (or when a full pass is asked for) a full pass POSTs the resource's
+  fixed request body and walks every page; otherwise an incremental pass sends the saved token
+  with the very same body. Ashby's token covers the body it was issued for, so the body never
+  changes between the pages of a pass nor between a full pass and later incremental ones.
+- Every page is stored in its own transaction, in bulk, with a fixed number of queries.
+  Progress (counts, heartbeat) is written with the page, so what committed stays committed.
+- The new token is saved only after the whole pass has committed. A pass that fails midway
+  leaves the old token in place: the next run redoes the pass and the upserts make that
+  idempotent.
+- `sync_token_expired`, `sync_token_invalid`, `incremental_sync_too_large`: the token is
+  dropped and the resource gets a full pass. An expired cursor restarts the pass.
+- After a full pass, records of that resource the pass did not return are gone from Ashby:
+  they are deleted here (or archived, for records other records and guides still point at:
+  departments, locations, interview plans and interviews are archived; users disabled).
+  A candidate candidate.list stops returning but whose applications are still listed (Ashby
+  hides candidates of confidential jobs) is kept, with its guide, as a placeholder until no
+  application of theirs is left.
+  The ids seen are kept in `SyncSeen` rows, so memory stays flat however many records.
+
+References to records not synced yet: an application's candidate (and current stage with its
+plan) is created as a placeholder from the summary embedded in the application; an optional
+reference (job, recruiter, interview) to an unknown record is left empty; a schedule whose
+application is unknown is skipped and counted under `skipped`, with the first few reasons
+recorded in the run's progress, and comes in with the next full pass.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from guides import models as g
+from guides.services import ensure_guides, touch_guides
+from guides.upsert import (
+    UpsertResult,
+    insert_missing,
+    insert_rows,
+    replace_related,
+    upsert_records,
+)
+from integrations.ashby import errors, mapping
+from integrations.ashby.client import AshbyClient
+from integrations.models import SyncRun, SyncSeen, SyncState
+
+logger = logging.getLogger(__name__)
+
+MAX_NOTES = 5  # reasons kept per resource for skipped records
+MAX_CURSOR_RESTARTS = 3
+DELETE_CHUNK = 500
+
+
+class RunAbandoned(Exception):
+    """The run was marked failed or cancelled by someone else (e.g. found stale)."""
+
+
+@dataclass
+class Counts:
+    fetched: int = 0
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    skipped: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, result: UpsertResult) -> None:
+        self.created += len(result.created)
+        self.updated += len(result.updated)
+        self.skipped += len(result.skipped)
+        for external_id, why in result.skipped:
+            self.note(f"{external_id}: {why}")
+
+    def note(self, text: str) -> None:
+        if len(self.notes) < MAX_NOTES:
+            self.notes.append(text)
+
+
+@dataclass
+class Context:
+    """What one run's storing functions need."""
+
+    run: SyncRun
+    tenant: g.Tenant
+    client: AshbyClient
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One Ashby list endpoint and how its records are stored."""
+
+    name: str
+    endpoint: str
+    body: dict[str, Any]
+    store: Callable[[Context, Sequence[dict[str, Any]], Counts], None]
+    model: type[g.SyncedRecord]
+    # After a full pass, what happens to records not returned: "delete", or field values.
+    on_missing: str | dict[str, Any] = "delete"
+
+
+# --- storing one page of each resource ------------------------------------------------------
+
+
+def _mapped(
+    records: Iterable[dict[str, Any]], mapper: Callable[..., dict[str, Any]], counts: Counts
+) -> list[dict[str, Any]]:
+    """Map each record; a record that cannot be mapped is skipped and noted, not fatal."""
+    rows = []
+    for record in records:
+        try:
+            rows.append(mapper(record))
+        except mapping.MappingError as exc:
+            counts.skipped += 1
+            counts.note(str(exc))
+    return rows
+
+
+def _simple(model: type[g.SyncedRecord], mapper: Callable[..., dict[str, Any]]):
+    def store(ctx: Context, records: Sequence[dict[str, Any]], counts: Counts) -> None:
+        counts.add(upsert_records(ctx.tenant, model, _mapped(records, mapper, counts)))
+
+    return store
+
+
+def store_candidates(ctx: Context, records: Sequence[dict[str, Any]], counts: Counts) -> None:
+    """Candidates, and a guide for each new one that has an application."""
+    result = upsert_records(
+        ctx.tenant, g.Candidate, _mapped(records, mapping.map_candidate, counts)
+    )
+    counts.add(result)
+    applied = [r["id"] for r in records if mapping.candidate_has_applications(r) and r.get("id")]
+    ensure_guides(ctx.tenant, [result.ids[i] for i in applied if i in result.ids])
+    touch_guides(ctx.tenant, [result.ids[i] for i in result.updated])
+
+
+def store_applications(ctx: Context, records: Sequence[dict[str, Any]], counts: Counts) -> None:
+    """Applications, with placeholders for candidates and stages not synced yet, and a guide
+    for every candidate with an application."""
+    rows = _mapped(records, mapping.map_application, counts)
+    wanted = {row["external_id"] for row in rows}
+    valid = [r for r in records if r.get("id") in wanted]
+    stages = [s for s in map(_safe(mapping.application_stage), valid) if s]
+    insert_missing(ctx.tenant, g.InterviewPlan, _plan_stubs(stages))
+    insert_missing(ctx.tenant, g.InterviewStage, stages)
+    stubs = [c for c in map(mapping.application_candidate_stub, valid) if c]
+    insert_missing(
+        ctx.tenant, g.Candidate, [{**c, "timezone": "", "location_summary": ""} for c in stubs]
+    )
+    result = upsert_records(ctx.tenant, g.Application, rows)
+    counts.add(result)
+    candidate_of = dict(
+        g.Application.objects.filter(pk__in=result.ids.values()).values_list("pk", "candidate_id")
+    )
+    ensure_guides(ctx.tenant, candidate_of.values())
+    touch_guides(ctx.tenant, [candidate_of[result.ids[i]] for i in result.written])
+
+
+def _safe(mapper: Callable[..., dict[str, Any] | None]) -> Callable[..., dict[str, Any] | None]:
+    def wrapped(record: dict[str, Any]) -> dict[str, Any] | None:
+        try:
+            return mapper(record)
+        except mapping.MappingError:
+            return None
+
+    return wrapped
+
+
+def _plan_stubs(stages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {"external_id": plan, "external_updated_at": None, "title": ""}
+        for plan in {stage["plan_external_id"] for stage in stages}
+    ]
+
+
+def store_schedules(ctx: Context, records: Sequence[dict[str, Any]], counts: Counts) -> None:
+    """Schedules with their events and each event's interviewers.
+
+    A schedule's payload lists all its events, so for every schedule written, events it no
+    longer lists are deleted and each event's interviewers are replaced."""
+    result = upsert_records(
+        ctx.tenant, g.InterviewSchedule, _mapped(records, mapping.map_interview_schedule, counts)
+    )
+    counts.add(result)
+    written = set(result.written)
+    schedules = [r for r in records if r.get("id") in written]
+    events = [(s["id"], e) for s in schedules for e in _events_of(ctx, s)]
+    _store_events(ctx, [result.ids[i] for i in written], events, counts)
+    apps = g.InterviewSchedule.objects.filter(pk__in=[result.ids[i] for i in written])
+    touch_guides(ctx.tenant, apps.values_list("application__candidate_id", flat=True))
+
+
+def _events_of(ctx: Context, schedule: dict[str, Any]) -> list[dict[str, Any]]:
+    """The schedule's embedded events; older payloads without them: interviewEvent.list."""
+    if "interviewEvents" in schedule:
+        return mapping.schedule_events(schedule)
+    body = {"interviewScheduleId": schedule["id"]}
+    return [e for page in ctx.client.paginate("interviewEvent.list", body) for e in page.results]
+
+
+def _store_events(
+    ctx: Context,
+    schedule_pks: list[int],
+    events: list[tuple[str, dict[str, Any]]],
+    counts: Counts,
+) -> None:
+    rows, people = [], []
+    for schedule_id, event in events:
+        try:
+            rows.append(mapping.map_interview_event(event, schedule_id=schedule_id))
+        except mapping.MappingError as exc:
+            counts.skipped += 1
+            counts.note(str(exc))
+            continue
+        people.extend(mapping.event_interviewers(event))
+    # Interviewers are users, synced before; one Ashby lists here but not there is a stub.
+    insert_missing(ctx.tenant, g.Interviewer, [_user_stub(p) for p in people])
+    result = upsert_records(ctx.tenant, g.InterviewEvent, rows)
+    kept = [row["external_id"] for row in rows]
+    # The schedules are this tenant's; no tenant filter, so SQLite uses the schedule index.
+    gone = g.InterviewEvent.objects.filter(schedule_id__in=schedule_pks)
+    counts.deleted += (
+        gone.exclude(external_id__in=kept).delete()[1].get(g.InterviewEvent._meta.label, 0)
+    )
+    _replace_interviewers(ctx, result, events)
+
+
+def _user_stub(person: dict[str, Any]) -> dict[str, Any]:
+    row = mapping.map_user(person)
+    return {**row, "external_updated_at": None}
+
+
+def _replace_interviewers(
+    ctx: Context, result: UpsertResult, events: list[tuple[str, dict[str, Any]]]
+) -> None:
+    written = set(result.written)
+    wanted = {
+        e["id"]: [p["id"] for p in mapping.event_interviewers(e)]
+        for _, e in events
+        if e.get("id") in written
+    }
+    users = {u for ids in wanted.values() for u in ids}
+    user_pk = dict(
+        g.Interviewer.objects.filter(tenant=ctx.tenant, external_id__in=users).values_list(
+            "external_id", "pk"
+        )
+    )
+    pairs = [
+        (result.ids[event], user_pk[user])
+        for event, ids in wanted.items()
+        for user in ids
+        if user in user_pk
+    ]
+    through = g.InterviewEvent.interviewers.through
+    replace_related(
+        through, "interviewevent", "interviewer", pairs, [result.ids[e] for e in wanted]
+    )
+
+
+# --- the resources, in order -----------------------------------------------------------------
+# Interview plans come before jobs (a job points at its default plan) and their stages are
+# fetched right after the plans; otherwise the order of the issue.
+
+RESOURCES: tuple[Resource, ...] = (
+    Resource(
+        "departments",
+        "department.list",
+        {"includeArchived": True},
+        _simple(g.Department, mapping.map_department),
+        g.Department,
+        {"is_archived": True},
+    ),
+    Resource(
+        "locations",
+        "location.list",
+        {"includeArchived": True},
+        _simple(g.Location, mapping.map_location),
+        g.Location,
+        {"is_archived": True},
+    ),
+    Resource(
+        "users",
+        "user.list",
+        {"includeDeactivated": True},
+        _simple(g.Interviewer, mapping.map_user),
+        g.Interviewer,
+        {"is_enabled": False},
+    ),
+    Resource(
+        "interview_plans",
+        "interviewPlan.list",
+        {"includeArchived": True},
+        _simple(g.InterviewPlan, mapping.map_interview_plan),
+        g.InterviewPlan,
+        {"is_archived": True},
+    ),
+    Resource(
+        "jobs",
+        "job.list",
+        {"status": ["Draft", "Open", "Closed", "Archived"]},
+        _simple(g.Job, mapping.map_job),
+        g.Job,
+    ),
+    Resource(
+        "interviews",
+        "interview.list",
+        {"includeArchived": True, "includeNonSharedInterviews": True},
+        _simple(g.Interview, mapping.map_interview),
+        g.Interview,
+        {"is_archived": True},
+    ),
+    Resource("candidates", "candidate.list", {}, store_candidates, g.Candidate),
+    Resource("applications", "application.list", {}, store_applications, g.Application),
+    Resource(
+        "interview_schedules", "interviewSchedule.list", {}, store_schedules, g.InterviewSchedule
+    ),
+)
+STAGES = "interview_stages"  # fetched per plan after the plans; no syncToken
+RESOURCE_NAMES = [r.name for r in RESOURCES[:4]] + [STAGES] + [r.name for r in RESOURCES[4:]]
+
+
+def _delete_in_chunks(queryset) -> int:
+    """Delete the rows of `queryset` a chunk at a time (memory stays flat); how many went.
+    A candidate's applications, schedules, events and guide go with it."""
+    removed = 0
+    model = queryset.model
+    while ids := list(queryset.values_list("pk", flat=True)[:DELETE_CHUNK]):
+        model.objects.filter(pk__in=ids).delete()
+        removed += len(ids)
+    return removed
+
+
+# --- the engine ------------------------------------------------------------------------------
+
+
+class Engine:
+    """Runs the passes of one SyncRun. `run_sync` in integrations/sync.py drives it."""
+
+    def __init__(self, run: SyncRun, client: AshbyClient) -> None:
+        self.run = run
+        self.ctx = Context(run=run, tenant=run.connection.tenant, client=client)
+        self.page_size = int(getattr(settings, "GUIDE_SYNC_PAGE_SIZE", 100))
+        hours = float(getattr(settings, "GUIDE_FULL_SYNC_EVERY_HOURS", 24))
+        self.full_every = timedelta(hours=hours) if hours > 0 else None
+        # Set when a full pass deleted candidates or applications: what cascaded away with them
+        # (an application moved to a merged candidate, its schedules) only comes back in a full
+        # pass, so every later resource of this run gets one.
+        self.cascade_full = False
+
+    def sync_all(self) -> None:
+        """Every resource in order. Raises the AshbyError that stopped the run, if any;
+        a missing permission stops only its resource."""
+        failures = []
+        plans_full = True
+        for resource in RESOURCES:
+            try:
+                full = self.sync_resource(resource)
+                plans_full = full if resource.name == "interview_plans" else plans_full
+            except errors.MissingPermission as exc:
+                exc.resource = resource.name  # for the run's error message
+                failures.append(exc)
+            if resource.name != "interview_plans":
+                continue
+            try:
+                self.sync_stages(all_plans=plans_full)
+            except errors.MissingPermission as exc:
+                exc.resource = STAGES
+                failures.append(exc)
+        if failures:
+            raise failures[0]
+
+    # --- one resource -----------------------------------------------------------------
+
+    def sync_resource(self, resource: Resource) -> bool:
+        """One pass of `resource`: incremental with its saved token, else full. Returns
+        whether the pass that completed was a full one."""
+        state, _ = SyncState.objects.get_or_create(
+            connection=self.run.connection, resource=resource.name
+        )
+        token = None if self._needs_full(state) else (state.sync_token or None)
+        counts = Counts()
+        self._begin(resource.name, counts)
+        try:
+            try:
+                self._pass_with_restarts(resource, state, token, counts)
+                return token is None
+            except errors.SyncTokenRejected as exc:
+                if token is None:
+                    raise
+                logger.info(
+                    "Sync %s: %s token refused (%s); running a full pass",
+                    self.run.pk,
+                    resource.name,
+                    exc.code,
+                )
+                SyncState.objects.filter(pk=state.pk).update(sync_token="")
+                self._pass_with_restarts(resource, state, None, counts)
+                return True
+        except errors.AshbyError as exc:
+            self._record(resource.name, counts, error=str(exc))
+            raise
+
+    def _needs_full(self, state: SyncState) -> bool:
+        """Full when asked, when there is no token, and once a day (deletions only show in a
+        full pass, so a periodic one carries them over)."""
+        if self.run.full or self.cascade_full or not state.sync_token:
+            return True
+        if self.full_every is None:
+            return False
+        last = state.last_full_sync_at
+        return last is None or last < timezone.now() - self.full_every
+
+    def _pass_with_restarts(
+        self, resource: Resource, state: SyncState, token: str | None, counts: Counts
+    ) -> None:
+        for attempt in range(1, MAX_CURSOR_RESTARTS + 1):
+            try:
+                return self._pass(resource, state, token, counts)
+            except errors.CursorExpired:
+                if attempt == MAX_CURSOR_RESTARTS:
+                    raise
+                logger.info(
+                    "Sync %s: %s cursor expired; restarting the pass", self.run.pk, resource.name
+                )
+
+    def _pass(
+        self, resource: Resource, state: SyncState, token: str | None, counts: Counts
+    ) -> None:
+        full = token is None
+        seen = SyncSeen.objects.filter(run=self.run, resource=resource.name)
+        if full:
+            seen.delete()
+        body = {**resource.body, "limit": self.page_size}
+        new_token = None
+        for page in self.ctx.client.paginate(resource.endpoint, body, sync_token=token):
+            with transaction.atomic():
+                counts.fetched += len(page.results)
+                resource.store(self.ctx, page.results, counts)
+                if full:
+                    insert_rows(
+                        SyncSeen,
+                        [
+                            {"run_id": self.run.pk, "resource": resource.name, "external_id": i}
+                            for i in {r.get("id") for r in page.results}
+                            if isinstance(i, str) and len(i) <= 64
+                        ],
+                    )
+                self._record(resource.name, counts, page=True)
+            new_token = page.sync_token or new_token
+        with transaction.atomic():
+            if full:
+                removed = self._remove_unseen(resource)
+                counts.deleted += removed
+                seen.delete()
+                if removed and resource.model in (g.Candidate, g.Application):
+                    self.cascade_full = True
+                if resource.model is g.Application:
+                    self._remove_orphan_placeholders()
+            now = timezone.now()
+            updates: dict[str, Any] = {"sync_token": new_token or "", "last_synced_at": now}
+            if full:
+                updates["last_full_sync_at"] = now
+            SyncState.objects.filter(pk=state.pk).update(**updates)
+            self._record(resource.name, counts)
+
+    def _remove_unseen(self, resource: Resource) -> int:
+        """Delete (or archive) what the full pass did not return; in chunks, memory flat."""
+        seen = SyncSeen.objects.filter(run=self.run, resource=resource.name).values("external_id")
+        missing = resource.model.objects.filter(tenant=self.ctx.tenant).exclude(
+            external_id__in=seen
+        )
+        if isinstance(resource.on_missing, dict):
+            field_name, value = next(iter(resource.on_missing.items()))
+            return missing.exclude(**{field_name: value}).update(**resource.on_missing)
+        if resource.model is g.Candidate:
+            missing = self._keep_candidates_with_applications(missing)
+        return _delete_in_chunks(missing)
+
+    def _keep_candidates_with_applications(self, missing):
+        """Candidates candidate.list no longer returns but that still have applications here.
+
+        Ashby hides a candidate from candidate.list once they apply to a confidential job,
+        while application.list still returns their other applications; deleting them would
+        take their guide (and its address) with them, only for the applications pass to make
+        a new one. They become placeholders instead (no external_updated_at) and are removed
+        after the applications pass if none of their applications is left."""
+        has_applications = Exists(g.Application.objects.filter(candidate_id=OuterRef("pk")))
+        demoted = missing.filter(has_applications, external_updated_at__isnull=False).update(
+            external_updated_at=None
+        )
+        if demoted:
+            self.cascade_full = True  # their applications must be checked in full
+        return missing.exclude(has_applications)
+
+    def _remove_orphan_placeholders(self) -> None:
+        """After a full applications pass: placeholder candidates left with no application."""
+        orphans = g.Candidate.objects.filter(
+            tenant=self.ctx.tenant, external_updated_at__isnull=True
+        ).exclude(Exists(g.Application.objects.filter(candidate_id=OuterRef("pk"))))
+        removed = _delete_in_chunks(orphans)
+        if removed:
+            entry = self.run.progress.setdefault("candidates", {"pages": 0})
+            entry["deleted"] = int(entry.get("deleted") or 0) + removed
+
+    # --- stages -----------------------------------------------------------------------
+
+    def sync_stages(self, *, all_plans: bool) -> None:
+        """The stages of the plans (interviewStage.list has no syncToken and no cursor: one
+        call per plan): of every plan after a full pass of the plans, else of the plans that
+        pass wrote. A stage its plan no longer lists is deleted."""
+        counts = Counts()
+        self._begin(STAGES, counts)
+        plans = g.InterviewPlan.objects.filter(tenant=self.ctx.tenant)
+        if not all_plans:
+            plans = plans.filter(synced_at__gte=self.run.started_at)
+        plans = list(plans.values_list("external_id", "pk"))
+        try:
+            for plan_id, plan_pk in plans:
+                results = self.ctx.client.call("interviewStage.list", {"interviewPlanId": plan_id})
+                with transaction.atomic():
+                    counts.fetched += len(results)
+                    rows = _mapped(
+                        results,
+                        lambda s, p=plan_id: mapping.map_interview_stage(s, plan_id=p),
+                        counts,
+                    )
+                    counts.add(upsert_records(self.ctx.tenant, g.InterviewStage, rows))
+                    gone = g.InterviewStage.objects.filter(tenant=self.ctx.tenant, plan_id=plan_pk)
+                    counts.deleted += (
+                        gone.exclude(external_id__in=[r["external_id"] for r in rows])
+                        .delete()[1]
+                        .get(g.InterviewStage._meta.label, 0)
+                    )
+                    self._record(STAGES, counts, page=True)
+        except errors.AshbyError as exc:
+            self._record(STAGES, counts, error=str(exc))
+            raise
+
+    # --- progress ---------------------------------------------------------------------
+
+    def _begin(self, name: str, counts: Counts) -> None:
+        self.run.current_resource = name
+        self._record(name, counts)
+
+    def _record(self, name: str, counts: Counts, *, page: bool = False, error: str = "") -> None:
+        """Write the resource's counts and a heartbeat; stop if the run was taken from us."""
+        entry = self.run.progress.get(name) or {"pages": 0}
+        entry.update(
+            fetched=counts.fetched,
+            created=counts.created,
+            updated=counts.updated,
+            deleted=counts.deleted,
+            skipped=counts.skipped,
+            pages=entry["pages"] + (1 if page else 0),
+            error=error or entry.get("error", ""),
+            notes=counts.notes,
+        )
+        self.run.progress[name] = entry
+        self.run.heartbeat_at = timezone.now()
+        alive = SyncRun.objects.filter(pk=self.run.pk, status=SyncRun.Status.RUNNING).update(
+            progress=self.run.progress,
+            heartbeat_at=self.run.heartbeat_at,
+            current_resource=self.run.current_resource,
+        )
+        if not alive:
+            raise RunAbandoned(f"Sync run {self.run.pk} is no longer running.")

@@ -1,0 +1,84 @@
+"""What the Integrations panel shows about syncing: the live progress of a running sync, or
+the last result and when the next one runs. Plain data, for the template and the JSON poll."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from guides.models import Tenant
+from integrations.ashby.sync import RESOURCE_NAMES
+from integrations.models import AshbyConnection, SyncRun
+from integrations.schedule import next_scheduled_sync
+
+logger = logging.getLogger(__name__)
+
+LABELS = {
+    "departments": "Departments",
+    "locations": "Locations",
+    "users": "Interviewers",
+    "interview_plans": "Interview plans",
+    "interview_stages": "Interview stages",
+    "jobs": "Jobs",
+    "interviews": "Interviews",
+    "candidates": "Candidates",
+    "applications": "Applications",
+    "interview_schedules": "Interview schedules",
+}
+COUNTS = ("fetched", "created", "updated", "deleted", "skipped", "pages")
+
+
+def sync_status(tenant: Tenant) -> dict[str, Any]:
+    """The tenant's sync status (JSON-ready with DjangoJSONEncoder). `active` says whether to keep polling."""
+    connection = AshbyConnection.objects.filter(tenant=tenant).first()
+    if connection is None:
+        return {"connected": False, "active": False, "run": None, "next_run": None}
+    run = connection.sync_runs.order_by("-requested_at", "-id").first()
+    next_run = next_scheduled_sync() if connection.is_usable else None
+    return {
+        "connected": True,
+        "usable": connection.is_usable,
+        "active": bool(run and run.is_active),
+        "run": _run(run) if run else None,
+        "next_run": next_run,
+    }
+
+
+def _run(run: SyncRun) -> dict[str, Any]:
+    resources = [_resource(name, run) for name in RESOURCE_NAMES if name in run.progress]
+    return {
+        "id": run.pk,
+        "status": run.status,
+        "status_label": run.get_status_display(),
+        "full": run.full,
+        "requested_at": run.requested_at,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "current": LABELS.get(run.current_resource, run.current_resource),
+        "percent": _percent(run),
+        "totals": {key: run.total(key) for key in COUNTS},
+        "resources": resources,
+        "error": run.error,
+    }
+
+
+def _resource(name: str, run: SyncRun) -> dict[str, Any]:
+    counts = run.progress.get(name) or {}
+    return {
+        "name": name,
+        "label": LABELS.get(name, name),
+        **{key: int(counts.get(key) or 0) for key in COUNTS},
+        "error": counts.get("error") or "",
+        "notes": list(counts.get("notes") or []),
+    }
+
+
+def _percent(run: SyncRun) -> int:
+    """Share of the resources done. Ashby gives no totals up front, so a resource counts as
+    one step; a resource under way counts half."""
+    if run.status == SyncRun.Status.SUCCEEDED:
+        return 100
+    if run.current_resource not in RESOURCE_NAMES:
+        return 0 if run.status == SyncRun.Status.QUEUED else 100
+    done = RESOURCE_NAMES.index(run.current_resource) + 0.5
+    return min(99, int(100 * done / len(RESOURCE_NAMES)))
