@@ -18,8 +18,8 @@ from django.db.models import Model
 
 from guides.models import Tenant
 from integrations import connect
-from integrations.models import AshbyConnection, AuditEvent
-from integrations.sync import request_sync
+from integrations.models import AshbyConnection, AuditEvent, SyncRun, SyncState
+from integrations.sync import reap_stale_runs, request_sync
 
 logger = logging.getLogger(__name__)
 
@@ -75,17 +75,6 @@ def _require_usable(connection: AshbyConnection) -> None:
         )
 
 
-def sync_now(connection: AshbyConnection, *, user) -> Result:
-    """Queue an incremental sync (folded into one already queued or running)."""
-
-    def run() -> str:
-        _require_usable(connection)
-        transaction.on_commit(lambda: request_sync(connection.pk, reason="support: sync now"))
-        return "sync queued."
-
-    return perform(Action.SYNC_REQUESTED, connection, tenant=connection.tenant, user=user, run=run)
-
-
 def set_disabled(connection: AshbyConnection, *, user) -> Result:
     """Stop every sync of the connection until support enables it again."""
 
@@ -129,3 +118,44 @@ def check_key(connection: AshbyConnection, *, user) -> Result:
         return "Ashby accepts the key; permissions refreshed."
 
     return perform(Action.KEY_CHECKED, connection, tenant=connection.tenant, user=user, run=run)
+
+
+def sync_now(connection: AshbyConnection, *, user) -> Result:
+    """Queue an incremental sync (sync.request_sync folds it into a run under way)."""
+
+    def run() -> str:
+        _require_usable(connection)
+        active = _active_run(connection)
+        run = request_sync(connection.pk, reason="support: sync now")
+        if active is not None and active.pk == run.pk:
+            return f"sync run {run.pk} is already {run.get_status_display().lower()}; nothing more to do."
+        return f"sync run {run.pk} queued."
+
+    return perform(Action.SYNC_REQUESTED, connection, tenant=connection.tenant, user=user, run=run)
+
+
+def full_resync(connection: AshbyConnection, *, user) -> Result:
+    """Drop the connection's sync tokens, then queue a full sync (every resource from
+    scratch; records Ashby no longer returns are removed by the full pass). A queued run is
+    upgraded to full; a running one is refused: it would save its tokens again."""
+
+    def run() -> str:
+        _require_usable(connection)
+        reap_stale_runs(connection_id=connection.pk)
+        if SyncRun.objects.filter(connection=connection, status=SyncRun.Status.RUNNING).exists():
+            raise Refused("a sync is running; run Full resync again when it has finished.")
+        dropped = (
+            SyncState.objects.filter(connection=connection)
+            .exclude(sync_token="")
+            .update(sync_token="")
+        )
+        run = request_sync(connection.pk, full=True, reason="support: full resync")
+        return f"{dropped} sync tokens dropped; full sync run {run.pk} queued."
+
+    return perform(
+        Action.FULL_RESYNC_REQUESTED, connection, tenant=connection.tenant, user=user, run=run
+    )
+
+
+def _active_run(connection: AshbyConnection) -> SyncRun | None:
+    return SyncRun.objects.filter(connection=connection, status__in=SyncRun.ACTIVE).first()

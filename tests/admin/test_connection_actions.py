@@ -17,20 +17,6 @@ def last_audit() -> AuditEvent:
     return AuditEvent.objects.order_by("-id").first()
 
 
-def test_sync_now_queues_a_sync_and_audits_it(
-    support_client, support_user, connection, queued_syncs, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        response = run_action(support_client, LIST, "sync_now", connection.pk)
-    assert response.status_code == 200
-    assert queued_syncs == [(connection.pk, {"reason": "support: sync now"})]
-    assert "sync queued." in response.content.decode()
-    event = last_audit()
-    assert (event.action, event.source, event.outcome) == ("sync_requested", "admin", "done")
-    assert (event.actor, event.tenant_id) == (support_user, connection.tenant_id)
-    assert event.target == f"AshbyConnection {connection.pk}"
-
-
 def test_sync_now_is_refused_for_a_disabled_connection(
     support_client, connection, queued_syncs, django_capture_on_commit_callbacks
 ):

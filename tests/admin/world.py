@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
+
 from django.contrib import admin
 from django.db.models import Model
 from django.urls import reverse
 
 from guides.models import Tenant
-from integrations.models import AuditEvent
+from integrations.models import AshbyConnection, AuditEvent, SyncRun, SyncSeen, SyncState
 from tests.guides import factories as f
 
 
@@ -24,7 +26,31 @@ def populate(tenant: Tenant, *, name: str = "Ada Lovelace") -> dict[str, Model]:
         interviewers=[grace],
     )
     AuditEvent.record(tenant, None, AuditEvent.Action.ASHBY_CONNECTED, key_last4="ddcc")
-    return {"guide": guide, "application": app, "schedule": sched, "event": event}
+    connection = _connection(tenant)
+    run = SyncRun.objects.create(
+        connection=connection,
+        status="succeeded",
+        task_id=f"{next(_numbers):032x}",
+        progress={"candidates": {"fetched": 1, "created": 1, "pages": 1, "error": ""}},
+    )
+    SyncState.objects.create(
+        connection=connection, resource=f"resource-{next(_numbers)}", sync_token="t"
+    )
+    SyncSeen.objects.create(run=run, resource="candidates", external_id=f"c-{next(_numbers)}")
+    return {"guide": guide, "application": app, "schedule": sched, "event": event, "run": run}
+
+
+_numbers = itertools.count(1)
+
+
+def _connection(tenant: Tenant) -> AshbyConnection:
+    existing = AshbyConnection.objects.filter(tenant=tenant).first()
+    if existing is not None:
+        return existing
+    connection = AshbyConnection(tenant=tenant, key_title="Guide")
+    connection.api_key = f"{tenant.slug}-key-0123456789abcdef"
+    connection.save()
+    return connection
 
 
 def tenant_objects(tenant: Tenant) -> list[Model]:
