@@ -5,15 +5,15 @@ point integrations -> guides), so the tenant admin is extended here."""
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from guides import admin as guides_admin
 from guides.admin_kit import changelist_url
 from guides.models import Tenant
-from integrations.admin.connection import ConnectionDisplays
-from integrations.models import AshbyConnection, AuditEvent
+from integrations.admin.connection import ConnectionDisplays, with_last_sync
+from integrations.models import AshbyConnection, AuditEvent, SyncRun
 
 
 class ConnectionInline(ConnectionDisplays, admin.StackedInline):
@@ -26,6 +26,8 @@ class ConnectionInline(ConnectionDisplays, admin.StackedInline):
         "api_key",
         "key_title",
         "permissions_missing",
+        "last_sync",
+        "last_success",
         "last_checked_at",
     ]
     readonly_fields = fields
@@ -38,6 +40,9 @@ class ConnectionInline(ConnectionDisplays, admin.StackedInline):
 
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return with_last_sync(super().get_queryset(request))
 
 
 admin.site.unregister(Tenant)
@@ -54,6 +59,7 @@ class TenantAdmin(guides_admin.TenantAdmin):
             return "—"
         links = [
             (changelist_url(AshbyConnection, tenant__id__exact=tenant.pk), "Ashby connection"),
+            (changelist_url(SyncRun, connection__tenant__id__exact=tenant.pk), "Sync runs"),
             (changelist_url(AuditEvent, tenant__id__exact=tenant.pk), "Audit trail"),
         ]
         items = format_html_join("", '<li><a href="{}">{}</a></li>', links)

@@ -185,3 +185,24 @@ def test_the_connection_list_shows_the_last_sync_and_its_error(support_client, c
     html = support_client.get(CONNECTIONS).content.decode()
     assert "Failed" in html
     assert "Ashby answered 500 twice" in html
+
+
+def test_the_connection_page_links_to_its_runs_and_state(
+    support_client, connection, states, tenant_b
+):
+    from tests.admin.world import populate
+
+    finished_run(connection)
+    populate(tenant_b, name="Bea Bravo")  # another tenant's runs and states
+    page = support_client.get(
+        reverse("admin:integrations_ashbyconnection_change", args=[connection.pk])
+    ).content.decode()
+    for name, expected in (("syncrun", 1), ("syncstate", 3)):
+        url = (
+            reverse(f"admin:integrations_{name}_changelist")
+            + f"?connection__id__exact={connection.pk}"
+        )
+        assert url.replace("&", "&amp;") in page or url in page
+        response = support_client.get(url)
+        assert response.status_code == 200
+        assert response.context["cl"].result_count == expected

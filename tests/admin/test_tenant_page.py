@@ -72,3 +72,20 @@ def test_an_ashby_id_or_an_email_is_matched_exactly_in_every_tenant(
     assert "Uma Uuid" in by_domain and "Ned Near" in by_domain
     applications = reverse("admin:guides_application_changelist")
     assert superuser_client.get(applications, {"q": uuid}).status_code == 200
+
+
+def test_every_list_the_tenant_page_links_to_opens_filtered(support_client, tenant_a, tenant_b):
+    import re
+
+    populate(tenant_a, name="Ada Lovelace")
+    populate(tenant_b, name="Bea Bravo")
+    html = support_client.get(reverse("admin:guides_tenant_change", args=[tenant_a.pk])).content
+    links = set(re.findall(r'href="(/admin/[a-z_]+/[a-z]+/\?[^"]+)"', html.decode()))
+    assert len(links) >= 14
+    for link in links:
+        url = link.replace("&amp;", "&")
+        response = support_client.get(url)
+        assert response.status_code == 200, url  # an invalid filter redirects to ?e=1
+        cl = response.context["cl"]
+        assert cl.result_count >= 1, url
+        assert cl.result_count < cl.model.objects.count() or cl.model.__name__ == "Tenant", url
