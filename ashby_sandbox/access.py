@@ -68,18 +68,42 @@ _lock = threading.Lock()
 WINDOW_SECONDS = 60
 
 
-def check_rate_limit(key: ApiKey) -> None:
-    """A fixed one-minute window per key; over budget answers 429 with Retry-After."""
-    budget = key.rate_limit_per_minute or conf.get("SANDBOX_RATE_LIMIT_PER_MINUTE")
+def _count(bucket: str, budget: int) -> int | None:
+    """Count a request in `bucket`'s one-minute window; the Retry-After seconds when over."""
     now = time.monotonic()
     with _lock:
-        window = _windows.get(str(key.pk))
+        window = _windows.get(bucket)
         if window is None or now - window.started >= WINDOW_SECONDS:
-            window = _windows[str(key.pk)] = _Window(now, 0)
+            window = _windows[bucket] = _Window(now, 0)
         window.count += 1
-        over = window.count > budget
-        retry_after = max(1, int(window.started + WINDOW_SECONDS - now + 0.999))
-    if over:
+        if window.count <= budget:
+            return None
+        return max(1, int(window.started + WINDOW_SECONDS - now + 0.999))
+
+
+def check_rate_limit(key: ApiKey) -> None:
+    """A fixed one-minute window per key; over budget answers 429 with Retry-After.
+
+    With SANDBOX_PARTNER_RATE_LIMIT_PER_MINUTE set, the keys of one integration partner also
+    share a budget; those 429s carry `X-RateLimit-Scope: integration-partner` and their own
+    message, as Ashby's changelog (2026-10-14) describes.
+    """
+    partner_budget = conf.get("SANDBOX_PARTNER_RATE_LIMIT_PER_MINUTE")
+    if key.partner and partner_budget:
+        retry_after = _count(f"partner:{key.partner}", partner_budget)
+        if retry_after is not None:
+            error = ApiError(
+                "rate_limit_exceeded",
+                f"Ashby is temporarily throttling the combined traffic of the integration "
+                f"partner {key.partner}. Try again in {retry_after} seconds.",
+                status=429,
+            )
+            error.retry_after = retry_after  # type: ignore[attr-defined]
+            error.headers = {"X-RateLimit-Scope": "integration-partner"}  # type: ignore[attr-defined]
+            raise error
+    budget = key.rate_limit_per_minute or conf.get("SANDBOX_RATE_LIMIT_PER_MINUTE")
+    retry_after = _count(f"key:{key.pk}", budget)
+    if retry_after is not None:
         raise rate_limited(retry_after)
 
 

@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 import random
 import uuid
+import zoneinfo
 
 from django.db import transaction
 from django.utils import timezone
@@ -85,9 +86,15 @@ def add_candidate(
     job_id=None, name: str = "", email: str = "", timezone_name: str = "Europe/Paris"
 ) -> m.Application:
     """A new candidate applies to a job (applicationSubmit)."""
-    job = _one(m.Job, job_id, "job") if job_id else m.Job.objects.filter(status="Open").first()
+    # By default the oldest open job that every key can see (not confidential).
+    open_jobs = m.Job.objects.filter(
+        status="Open", confidential=False, interview_plan__isnull=False
+    )
+    job = _one(m.Job, job_id, "job") if job_id else open_jobs.order_by("created_at").first()
     if job is None or job.interview_plan_id is None:
         raise ActivityError("No open job with an interview plan to apply to")
+    if timezone_name not in zoneinfo.available_timezones():
+        raise ActivityError(f"{timezone_name!r} is not an IANA time zone such as Europe/Paris")
     first_stage = m.InterviewStage.objects.filter(plan_id=job.interview_plan_id)
     first_stage = first_stage.exclude(type="Lead").order_by("order").first()
     name = name or f"Candidate {random.randint(1000, 9999)}"

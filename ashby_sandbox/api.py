@@ -37,6 +37,8 @@ def _error(error: ApiError, request_id: str) -> JsonResponse:
     retry_after = getattr(error, "retry_after", None)
     if retry_after is not None:
         response["Retry-After"] = str(retry_after)
+    for name, value in getattr(error, "headers", {}).items():
+        response[name] = value
     return response
 
 

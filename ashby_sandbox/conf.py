@@ -20,6 +20,8 @@ DEFAULTS: dict[str, Any] = {
     # Whether an incremental pass also returns records its default filters hide (archived,
     # deactivated, draft) when they changed. Ashby's behaviour is undocumented; off by default.
     "SANDBOX_INCREMENTAL_SHOWS_HIDDEN": False,
+    # Requests per minute shared by all keys of one integration partner (0: no such limit).
+    "SANDBOX_PARTNER_RATE_LIMIT_PER_MINUTE": 0,
     # Whether webhook.create takes every type of the Event dropdown (jobCreate, jobUpdate, ...)
     # or only the spec's enum (the default, so every response matches the spec).
     "SANDBOX_WEBHOOK_API_ALL_TYPES": False,

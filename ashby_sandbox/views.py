@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 
 from django.contrib import messages
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -22,6 +21,8 @@ from ashby_sandbox.webhooks import WebhookInputError, create_webhook, ensure_sen
 logger = logging.getLogger(__name__)
 
 RECENT_DELIVERIES = 8
+# The new-key form starts with what Guide needs, for the demo's Connect flow.
+_KEY_FORM_INITIAL = {"permissions": GUIDE_PERMISSIONS, "partner": "Guide"}
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -53,9 +54,9 @@ def api_keys(request: HttpRequest) -> HttpResponse:
                 allow_confidential=data["allow_confidential"],
             )
             new_secret = new.secret
-            form = ApiKeyForm()
+            form = ApiKeyForm(initial=_KEY_FORM_INITIAL)
     else:
-        form = ApiKeyForm(initial={"permissions": GUIDE_PERMISSIONS, "partner": "Guide"})
+        form = ApiKeyForm(initial=_KEY_FORM_INITIAL)
     checked = set(form["permissions"].value() or [])
     response = render(
         request,
@@ -117,11 +118,14 @@ def webhook_list(request: HttpRequest) -> HttpResponse:
                 return redirect("ashby_sandbox:webhooks")
     else:
         form = WebhookForm()
-    recent = m.Delivery.objects.prefetch_related("attempt_log")
-    hooks = m.Webhook.objects.prefetch_related(Prefetch("deliveries", queryset=recent))
+    # A query per webhook (there are a handful), so old deliveries are never loaded.
     rows = [
-        (hook, label(hook.webhook_type), list(hook.deliveries.all())[:RECENT_DELIVERIES])
-        for hook in hooks
+        (
+            hook,
+            label(hook.webhook_type),
+            list(hook.deliveries.prefetch_related("attempt_log")[:RECENT_DELIVERIES]),
+        )
+        for hook in m.Webhook.objects.all()
     ]
     return render(request, "ashby_sandbox/webhooks.html", {"form": form, "rows": rows})
 

@@ -111,6 +111,26 @@ def test_rate_limit_default_comes_from_settings(db, call, make_key, settings):
     assert [call("user.list", {}, secret=secret).status_code for _ in range(2)] == [200, 429]
 
 
+def test_partner_rate_limit_is_shared_and_says_its_scope(db, call, settings):
+    settings.SANDBOX_PARTNER_RATE_LIMIT_PER_MINUTE = 2
+    first = create_key("a", GUIDE_PERMISSIONS, partner="Guide").secret
+    second = create_key("b", GUIDE_PERMISSIONS, partner="Guide").secret
+    other = create_key("c", GUIDE_PERMISSIONS, partner="Merge").secret
+    assert call("user.list", {}, secret=first).status_code == 200
+    assert call("user.list", {}, secret=second).status_code == 200
+    limited = call("user.list", {}, secret=first)
+    assert limited.status_code == 429
+    assert limited["X-RateLimit-Scope"] == "integration-partner"
+    assert "integration partner Guide" in limited.json()["errorInfo"]["message"]
+    assert call("user.list", {}, secret=other).status_code == 200
+
+
+def test_a_key_rate_limit_has_no_scope_header(db, call, make_key):
+    secret = make_key(rate_limit_per_minute=1)
+    call("user.list", {}, secret=secret)
+    assert not call("user.list", {}, secret=secret).has_header("X-RateLimit-Scope")
+
+
 def test_injected_server_errors(db, call, make_key, assert_valid):
     secret = make_key(error_rate=1.0)
     response = call("candidate.list", {}, secret=secret)

@@ -137,6 +137,8 @@ def test_sandbox_activity_explains_bad_input(org):
         run("sandbox_activity", "hire")
     with pytest.raises(CommandError, match="No application with id"):
         run("sandbox_activity", "hire", "00000000-0000-4000-8000-000000000000")
+    with pytest.raises(CommandError, match="not an IANA time zone"):
+        run("sandbox_activity", "add-candidate", "--timezone", "Mars/Olympus")
     with pytest.raises(CommandError, match="ISO 8601"):
         run(
             "sandbox_activity",
