@@ -7,7 +7,10 @@ class IntegrationsConfig(AppConfig):
     verbose_name = "Integrations"
 
     def ready(self) -> None:
+        from integrations.deliveries import ensure_sweep_schedule
         from integrations.schedule import on_post_migrate
 
         # Once per `migrate` (sender: this app), after every app's tables exist.
         post_migrate.connect(on_post_migrate, sender=self, dispatch_uid="guide-sync-schedule")
+        # The webhook sweep's schedule, likewise.
+        post_migrate.connect(ensure_sweep_schedule, sender=self, dispatch_uid="guide-webhook-sweep")

@@ -1,3 +1,163 @@
+"""Webhook subscriptions (one row per tenant and Ashby event) and the deliveries they receive.
+
+A subscription is what the tenant admin copies into Ashby's "New Webhook" form: an unguessable
+URL (its `token`) and a secret (encrypted at rest). Its status is derived from three times:
+the last correctly signed delivery, the last wrongly signed one, and how long it has been quiet.
+
+A delivery is the outbox of the real-time path: stored (raw body) before it is answered,
+processed later by a django-q2 task, kept with its status for the delivery log.
+"""
+
 from __future__ import annotations
 
-__all__: list[str] = []
+import secrets
+from datetime import datetime, timedelta
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from guides.models import Tenant
+from integrations.crypto import EncryptedTextField, reveal
+
+__all__ = ["WebhookDelivery", "WebhookSubscription", "new_webhook_secret", "new_webhook_token"]
+
+
+def new_webhook_token() -> str:
+    """The unguessable part of a webhook URL (256 bits, URL-safe)."""
+    return secrets.token_urlsafe(32)
+
+
+def new_webhook_secret() -> str:
+    """A webhook secret: 64 hex characters, easy to paste into Ashby's Secret field."""
+    return secrets.token_hex(32)
+
+
+class WebhookSubscription(models.Model):
+    """One Ashby webhook Guide asks the tenant to create: the URL, the secret, and its status."""
+
+    class State(models.TextChoices):
+        WAITING = "waiting", "Waiting"
+        CONNECTED = "connected", "Connected"
+        QUIET = "quiet", "Quiet"
+        FAILING = "failing", "Failing"
+
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.CASCADE, related_name="webhook_subscriptions"
+    )
+    event = models.CharField(max_length=40, help_text="Ashby's webhook type, e.g. candidateHire.")
+    token = models.CharField(max_length=64, unique=True, default=new_webhook_token, editable=False)
+    secret_encrypted = EncryptedTextField(help_text="The webhook secret, Fernet-encrypted.")
+    secret_rotated_at = models.DateTimeField(null=True, blank=True)
+    last_delivery_at = models.DateTimeField(
+        null=True, blank=True, help_text="Any request to this URL, signed or not."
+    )
+    last_valid_delivery_at = models.DateTimeField(null=True, blank=True)
+    signature_failures = models.PositiveIntegerField(default=0)
+    last_signature_failure_at = models.DateTimeField(null=True, blank=True)
+    ashby_webhook_id = models.CharField(
+        max_length=64, blank=True, help_text="Set when Guide created the webhook through the API."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "event"], name="one_subscription_per_event"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} webhook of {self.tenant}"
+
+    @property
+    def secret(self) -> str:
+        """The plaintext secret: for signature checks and the tenant admin's copy button."""
+        return reveal(self.secret_encrypted) or ""
+
+    @secret.setter
+    def secret(self, value: str) -> None:
+        self.secret_encrypted = value  # encrypted when saved
+
+    @property
+    def is_failing(self) -> bool:
+        """Wrongly signed deliveries arrived after the last correctly signed one."""
+        failed = self.last_signature_failure_at
+        valid = self.last_valid_delivery_at
+        return failed is not None and (valid is None or failed > valid)
+
+    def state(self, *, quiet_after: timedelta, others_last_valid: datetime | None) -> str:
+        """Waiting, Connected, Failing, or Quiet: connected once, but nothing for
+        `quiet_after` while another of the tenant's webhooks received deliveries since."""
+        if self.is_failing:
+            return self.State.FAILING
+        if self.last_valid_delivery_at is None:
+            return self.State.WAITING
+        quiet_since = timezone.now() - quiet_after
+        if (
+            self.last_valid_delivery_at < quiet_since
+            and others_last_valid is not None
+            and others_last_valid > quiet_since
+        ):
+            return self.State.QUIET
+        return self.State.CONNECTED
+
+
+class WebhookDelivery(models.Model):
+    """One correctly signed delivery from Ashby, stored before it is answered.
+
+    Duplicates are stopped by the database: Ashby repeats a delivery (retries, two webhooks
+    on one event) with the same webhookActionId, and "related webhooks" of one user action
+    share it across actions, so the key is (tenant, action, dedupe_key), where dedupe_key is
+    the webhookActionId or, when the payload has none, a hash of the raw body.
+    """
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        PROCESSING = "processing", "Processing"
+        RETRYING = "retrying", "Retrying"
+        PROCESSED = "processed", "Processed"
+        IGNORED = "ignored", "Ignored"
+        FAILED = "failed", "Failed"
+
+    PENDING = (Status.RECEIVED, Status.RETRYING)
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="webhook_deliveries")
+    subscription = models.ForeignKey(
+        WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    action = models.CharField(max_length=60)
+    webhook_action_id = models.CharField(max_length=100, blank=True)
+    dedupe_key = models.CharField(max_length=100)
+    body = models.TextField(help_text="The raw body as received (signed bytes, UTF-8).")
+    headers = models.JSONField(
+        default=dict, blank=True, help_text="Request headers, minus secrets."
+    )
+    received_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RECEIVED)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    swept_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the sweep last enqueued it again."
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    outcome = models.CharField(max_length=255, blank=True, help_text="What processing changed.")
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "action", "dedupe_key"], name="one_delivery_per_action"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "-received_at"]),
+            models.Index(
+                fields=["status", "next_attempt_at"],
+                condition=Q(status__in=["received", "retrying", "processing"]),
+                name="delivery_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} delivery {self.pk} ({self.status})"

@@ -1,0 +1,68 @@
+"""Two copies of one delivery arriving at the same moment are stored once (PostgreSQL)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from integrations.models import WebhookDelivery
+from integrations.webhooks import ensure_subscriptions
+from tests.integrations.webhook_helpers import post_webhook, webhook_fixture
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def _race(subscription, payload, copies: int, *, barrier: threading.Barrier) -> list:
+    outcomes: list = []
+
+    def deliver() -> None:
+        try:
+            barrier.wait(timeout=10)
+            response = post_webhook(Client(), subscription, payload)
+            outcomes.append((response.status_code, response.json().get("outcome")))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver) for _ in range(copies)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return outcomes
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    calls: list[int] = []
+    monkeypatch.setattr("integrations.deliveries.enqueue", calls.append)
+    return calls
+
+
+def test_eight_simultaneous_copies_are_stored_and_enqueued_once(tenant_a, queued):
+    sub = next(s for s in ensure_subscriptions(tenant_a) if s.event == "candidateStageChange")
+    outcomes = _race(sub, webhook_fixture("candidateStageChange"), 8, barrier=threading.Barrier(8))
+    assert len(outcomes) == 8
+    assert all(status == 200 for status, _ in outcomes)
+    assert sorted(o for _, o in outcomes) == ["duplicate"] * 7 + ["stored"]
+    assert WebhookDelivery.objects.count() == 1
+    assert queued == [WebhookDelivery.objects.get().pk]
+
+
+def test_two_inserts_racing_inside_open_transactions_store_one(tenant_a, queued, monkeypatch):
+    """Both requests reach the INSERT before either commits: the unique index decides."""
+    sub = next(s for s in ensure_subscriptions(tenant_a) if s.event == "candidateStageChange")
+    at_insert = threading.Barrier(2)
+    original_save = WebhookDelivery.save
+
+    def save_together(self, *args, **kwargs):
+        at_insert.wait(timeout=10)
+        return original_save(self, *args, **kwargs)
+
+    monkeypatch.setattr(WebhookDelivery, "save", save_together)
+    outcomes = _race(sub, webhook_fixture("candidateStageChange"), 2, barrier=threading.Barrier(2))
+    assert sorted(outcomes) == [(200, "duplicate"), (200, "stored")]
+    assert WebhookDelivery.objects.count() == 1
+    assert len(queued) == 1

@@ -1,0 +1,156 @@
+"""Optional "Create them in Ashby for me": webhook.create through the client (Ashby faked with
+`responses`, bodies checked against the spec)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+import responses
+from django.urls import reverse
+
+from integrations import connect
+from integrations.models import AshbyConnection, WebhookSubscription
+from integrations.webhook_setup import DUPLICATE_EXPLANATION
+from integrations.webhooks import ensure_subscriptions, receiver_url
+from tests.integrations.ashby_spec import spec_body, spec_error
+from tests.integrations.fake_ashby import BASE, GOOD_KEY
+
+pytestmark = pytest.mark.django_db
+
+PAGE = reverse("integrations:webhooks")
+CREATE = reverse("integrations:webhooks_create_in_ashby")
+API_CREATABLE = 8  # all but jobCreate and jobUpdate
+
+
+@pytest.fixture
+def queued_syncs(monkeypatch):
+    monkeypatch.setattr(connect, "request_sync", lambda *args, **kwargs: None)
+
+
+@pytest.fixture
+def acme_connection(tenant_a, admin_user, fake_ashby, queued_syncs) -> AshbyConnection:
+    return connect.connect_ashby(tenant_a, api_key=GOOD_KEY, user=admin_user)
+
+
+@pytest.fixture
+def ashby_creates(fake_ashby):
+    """webhook.create answers like Ashby; `refuse` maps a type to an error body."""
+    sent: list[dict] = []
+    refuse: dict[str, dict] = {}
+
+    def create(request):
+        body = json.loads(request.body)
+        sent.append(body)
+        if body["webhookType"] in refuse:
+            return 200, {}, json.dumps(refuse[body["webhookType"]])
+        results = {"id": str(uuid.uuid4()), "enabled": True, **body}
+        return (
+            200,
+            {},
+            json.dumps(spec_body("webhook.create", {"success": True, "results": results})),
+        )
+
+    fake_ashby.mock.remove(responses.POST, f"{BASE}/webhook.create")
+    fake_ashby.mock.add_callback(responses.POST, f"{BASE}/webhook.create", callback=create)
+    return sent, refuse
+
+
+def test_admin_with_api_keys_write_is_offered_the_button(tenant_admin_client, acme_connection):
+    assert acme_connection.can_manage_webhooks
+    html = tenant_admin_client.get(PAGE).content.decode()
+    assert "Create them in Ashby for me" in html
+    assert "Job Create or Job Update" in html
+
+
+def test_without_api_keys_write_there_is_no_button(
+    tenant_admin_client, tenant_a, admin_user, fake_ashby, queued_syncs
+):
+    fake_ashby.lacks("apiKeysWrite", "webhook.update")
+    connection = connect.connect_ashby(tenant_a, api_key=GOOD_KEY, user=admin_user)
+    assert not connection.can_manage_webhooks
+    assert "Create them in Ashby for me" not in tenant_admin_client.get(PAGE).content.decode()
+
+
+def test_a_member_is_not_offered_the_button_and_may_not_post(member_client, acme_connection):
+    assert "Create them in Ashby for me" not in member_client.get(PAGE).content.decode()
+    assert member_client.post(CREATE).status_code == 403
+
+
+def test_guide_creates_each_webhook_the_api_accepts_and_keeps_the_ids(
+    tenant_admin_client, tenant_a, acme_connection, ashby_creates
+):
+    sent, _ = ashby_creates
+    response = tenant_admin_client.post(CREATE, follow=True)
+    rows = {s.event: s for s in ensure_subscriptions(tenant_a)}
+    assert len(sent) == API_CREATABLE
+    assert {b["webhookType"] for b in sent} == set(rows) - {"jobCreate", "jobUpdate"}
+    for body in sent:
+        row = rows[body["webhookType"]]
+        assert body == {
+            "webhookType": row.event,
+            "requestUrl": receiver_url(row),
+            "secretToken": row.secret,
+        }
+        assert row.ashby_webhook_id
+    assert not rows["jobCreate"].ashby_webhook_id
+    html = response.content.decode()
+    assert "Created 8 webhooks in Ashby" in html
+    assert "Create these by hand in Ashby (its API cannot): Job Create, Job Update." in html
+    assert html.count('data-role="created-in-ashby"') == API_CREATABLE
+
+
+def test_asking_twice_creates_nothing_twice(tenant_admin_client, acme_connection, ashby_creates):
+    sent, _ = ashby_creates
+    tenant_admin_client.post(CREATE)
+    tenant_admin_client.post(CREATE)
+    assert len(sent) == API_CREATABLE
+
+
+def test_a_duplicate_webhook_is_explained_and_the_others_are_created(
+    tenant_admin_client, tenant_a, acme_connection, ashby_creates
+):
+    _, refuse = ashby_creates
+    refuse["candidateHire"] = spec_error("invalid_input", "Duplicate webhook")
+    response = tenant_admin_client.post(CREATE, follow=True)
+    html = response.content.decode()
+    assert "Candidate Hire: " in html
+    assert "Duplicate webhook" in html
+    assert "paste this row&#x27;s secret into that webhook" in html
+    rows = {s.event: s for s in ensure_subscriptions(tenant_a)}
+    assert not rows["candidateHire"].ashby_webhook_id
+    assert rows["candidateStageChange"].ashby_webhook_id
+    assert DUPLICATE_EXPLANATION.startswith('Ashby answered "Duplicate webhook"')
+
+
+def test_a_key_that_lost_the_permission_gets_a_clear_error(
+    tenant_admin_client, tenant_a, acme_connection, fake_ashby
+):
+    fake_ashby.lacks("apiKeysWrite", "webhook.create")
+    response = tenant_admin_client.post(CREATE, follow=True)
+    assert "lacks the API Keys write permission" in response.content.decode()
+    assert (
+        not WebhookSubscription.objects.filter(tenant=tenant_a)
+        .exclude(ashby_webhook_id="")
+        .exists()
+    )
+
+
+def test_without_a_connection_the_admin_is_told_to_connect_first(tenant_admin_client):
+    response = tenant_admin_client.post(CREATE, follow=True)
+    assert "Connect Ashby with a working API key first." in response.content.decode()
+
+
+def test_an_outsider_cannot_create_webhooks_for_our_tenant(
+    outsider_client, tenant_a, acme_connection, ashby_creates
+):
+    sent, _ = ashby_creates
+    response = outsider_client.post(CREATE, follow=True)
+    assert sent == []
+    assert "Connect Ashby with a working API key first." in response.content.decode()
+    assert (
+        not WebhookSubscription.objects.filter(tenant=tenant_a)
+        .exclude(ashby_webhook_id="")
+        .exists()
+    )

@@ -1,0 +1,328 @@
+"""Each action's handler, through the receiver: a signed delivery in, the tenant's data and
+guides changed (processing runs inline: django-q2 is synchronous in the test settings)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from django.utils import timezone
+
+from guides.models import (
+    Application,
+    Candidate,
+    Guide,
+    InterviewEvent,
+    InterviewSchedule,
+    Job,
+    Tenant,
+)
+from integrations.deliveries import replay_delivery, sweep_deliveries
+from integrations.models import WebhookDelivery
+from integrations.webhooks import ensure_subscriptions
+from tests.integrations.webhook_helpers import post_webhook, webhook_fixture
+
+pytestmark = pytest.mark.django_db
+Status = WebhookDelivery.Status
+
+CAND = "8d6a2f0e-4b1c-4c7a-9e2d-1a0000000001"
+CAND2 = "8d6a2f0e-4b1c-4c7a-9e2d-1a0000000002"
+APP = "5f1e3c9b-7a2d-4e8f-b6c1-2b0000000001"
+JOB = "3c7b9e1a-5d2f-4a6b-8e9c-3c0000000001"
+SCHED = "2b8e4a6c-9d3f-4e1a-b7c5-6f0000000001"
+ONSITE = "9a4c6e2b-3d1f-4b8a-a5e7-5e0000000002"
+LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def deliver(client, tenant_a, django_capture_on_commit_callbacks):
+    """Sign and post a fixture (or payload) to the tenant's row for its action; returns the
+    stored delivery after processing."""
+    subs = {s.event: s for s in ensure_subscriptions(tenant_a)}
+
+    def send(action: str, variant: str = "default", *, payload=None, tenant: Tenant | None = None):
+        payload = payload or webhook_fixture(action, variant)
+        rows = subs if tenant is None else {s.event: s for s in ensure_subscriptions(tenant)}
+        with django_capture_on_commit_callbacks(execute=True):
+            response = post_webhook(client, rows[action], payload)
+        assert response.status_code == 200, response.content
+        return WebhookDelivery.objects.filter(action=action).order_by("-id").first()
+
+    return send
+
+
+def _candidate(tenant, external_id=CAND) -> Candidate:
+    return Candidate.objects.get(tenant=tenant, external_id=external_id)
+
+
+def _age_guides(tenant) -> None:
+    Guide.objects.filter(tenant=tenant).update(updated_at=LONG_AGO)
+
+
+def _guide_touched(tenant, external_id=CAND) -> bool:
+    return (
+        Guide.objects.get(tenant=tenant, candidate__external_id=external_id).updated_at > LONG_AGO
+    )
+
+
+# --- applications ----------------------------------------------------------------------------
+
+
+def test_application_submit_creates_the_candidate_application_and_a_guide(deliver, tenant_a):
+    delivery = deliver("applicationSubmit")
+    assert delivery.status == Status.PROCESSED, delivery.error
+    assert delivery.outcome == f"Application {APP} created."
+    candidate = _candidate(tenant_a)
+    assert candidate.name == "Ada Lovelace"
+    assert candidate.email == "ada@example.com"
+    application = Application.objects.get(tenant=tenant_a, external_id=APP)
+    assert application.candidate == candidate
+    assert application.status == "Active"
+    assert application.current_stage.title == "Application Review"
+    assert application.job.title == "Staff Engineer"
+    assert Guide.objects.filter(tenant=tenant_a, candidate=candidate).exists()
+
+
+def test_a_stage_change_moves_the_guide_to_the_new_stage(deliver, tenant_a):
+    deliver("applicationSubmit")
+    _age_guides(tenant_a)
+    delivery = deliver("candidateStageChange")
+    assert delivery.status == Status.PROCESSED, delivery.error
+    application = Application.objects.get(tenant=tenant_a, external_id=APP)
+    assert application.current_stage.external_id == ONSITE
+    assert application.current_stage.title == "Onsite"
+    assert _guide_touched(tenant_a)
+
+
+def test_a_stage_change_for_an_unknown_candidate_gives_them_a_guide(deliver, tenant_a):
+    assert deliver("candidateStageChange").status == Status.PROCESSED
+    assert Guide.objects.filter(tenant=tenant_a, candidate__external_id=CAND).exists()
+
+
+def test_a_hire_marks_the_application_hired(deliver, tenant_a):
+    deliver("applicationSubmit")
+    assert deliver("candidateHire").status == Status.PROCESSED
+    assert Application.objects.get(tenant=tenant_a, external_id=APP).status == "Hired"
+
+
+def test_an_older_event_after_a_newer_one_changes_nothing(deliver, tenant_a):
+    deliver("candidateStageChange")  # updatedAt 12:00, Active at Onsite
+    _age_guides(tenant_a)
+    late = deliver("applicationUpdate")  # updatedAt 11:00, Archived
+    assert late.status == Status.PROCESSED
+    assert "unchanged" in late.outcome
+    application = Application.objects.get(tenant=tenant_a, external_id=APP)
+    assert application.status == "Active"
+    assert application.current_stage.external_id == ONSITE
+    assert not _guide_touched(tenant_a)
+
+
+def test_the_same_events_in_either_order_leave_the_same_data(deliver, tenant_a, tenant_b):
+    order_a = ("applicationSubmit", "candidateStageChange", "candidateHire", "applicationUpdate")
+    for action in order_a:
+        deliver(action)
+    for action in reversed(order_a):
+        deliver(action, tenant=tenant_b)
+    a = Application.objects.get(tenant=tenant_a, external_id=APP)
+    b = Application.objects.get(tenant=tenant_b, external_id=APP)
+    assert (a.status, a.current_stage.external_id) == (b.status, b.current_stage.external_id)
+    assert a.status == "Hired"
+
+
+def test_related_webhooks_sharing_an_action_id_are_all_processed(deliver, tenant_a):
+    action_id = "3f9a2c1e-0d4b-4e6f-8a7c-9b1d2e3f4a5b"
+    for action in ("candidateHire", "candidateStageChange", "applicationUpdate"):
+        payload = webhook_fixture(action)
+        payload["webhookActionId"] = action_id
+        payload["data"]["application"] = webhook_fixture("candidateHire")["data"]["application"]
+        deliver(action, payload=payload)
+    statuses = WebhookDelivery.objects.filter(webhook_action_id=action_id).values_list(
+        "action", "status"
+    )
+    assert sorted(statuses) == [
+        ("applicationUpdate", Status.PROCESSED),
+        ("candidateHire", Status.PROCESSED),
+        ("candidateStageChange", Status.PROCESSED),
+    ]
+    assert Application.objects.get(tenant=tenant_a, external_id=APP).status == "Hired"
+
+
+def test_replaying_a_processed_delivery_leaves_the_same_data(
+    deliver, tenant_a, django_capture_on_commit_callbacks
+):
+    delivery = deliver("candidateStageChange")
+    before = list(Application.objects.filter(tenant=tenant_a).values())
+    with django_capture_on_commit_callbacks(execute=True):
+        replay_delivery(tenant_a, delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.status == Status.PROCESSED
+    after = list(Application.objects.filter(tenant=tenant_a).values())
+    for row in before + after:
+        row.pop("synced_at")
+    assert before == after
+    assert Candidate.objects.filter(tenant=tenant_a).count() == 1
+
+
+def test_an_application_without_a_candidate_fails_at_once_with_the_reason(deliver, tenant_a):
+    payload = webhook_fixture("applicationSubmit")
+    del payload["data"]["application"]["candidate"]
+    delivery = deliver("applicationSubmit", payload=payload)
+    assert delivery.status == Status.FAILED
+    assert delivery.attempts == 1
+    assert "candidate is missing" in delivery.error
+    assert not Application.objects.filter(tenant=tenant_a).exists()
+
+
+# --- interview schedules -----------------------------------------------------------------------
+
+
+def test_a_new_schedule_puts_its_interviews_on_the_guide(deliver, tenant_a):
+    deliver("applicationSubmit")
+    _age_guides(tenant_a)
+    delivery = deliver("interviewScheduleCreate")
+    assert delivery.status == Status.PROCESSED, delivery.error
+    schedule = InterviewSchedule.objects.get(tenant=tenant_a, external_id=SCHED)
+    assert schedule.status == "Scheduled"
+    event = InterviewEvent.objects.get(schedule=schedule)
+    assert event.start_time == datetime(2026, 11, 28, 15, tzinfo=UTC)
+    assert event.meeting_link == "https://meet.example.com/ada-staff"
+    assert [i.email for i in event.interviewers.all()] == ["ivan@acme.example"]
+    assert _guide_touched(tenant_a)
+
+
+def test_a_rescheduled_interview_moves_on_the_guide(deliver, tenant_a):
+    deliver("applicationSubmit")
+    deliver("interviewScheduleCreate")
+    assert deliver("interviewScheduleUpdate").status == Status.PROCESSED
+    event = InterviewEvent.objects.get(tenant=tenant_a)
+    assert event.start_time == datetime(2026, 11, 29, 15, tzinfo=UTC)
+
+
+def test_a_cancelled_schedule_removes_its_interviews(deliver, tenant_a):
+    deliver("applicationSubmit")
+    deliver("interviewScheduleCreate")
+    assert deliver("interviewScheduleUpdate", "cancelled").status == Status.PROCESSED
+    schedule = InterviewSchedule.objects.get(tenant=tenant_a, external_id=SCHED)
+    assert schedule.status == "Cancelled"
+    assert not InterviewEvent.objects.filter(schedule=schedule).exists()
+
+
+def test_an_update_older_than_the_cancellation_does_not_bring_interviews_back(deliver, tenant_a):
+    deliver("applicationSubmit")
+    deliver("interviewScheduleUpdate", "cancelled")  # updatedAt Nov 22
+    late = deliver("interviewScheduleUpdate")  # updatedAt Nov 21
+    assert late.status == Status.PROCESSED
+    schedule = InterviewSchedule.objects.get(tenant=tenant_a, external_id=SCHED)
+    assert schedule.status == "Cancelled"
+    assert not InterviewEvent.objects.filter(schedule=schedule).exists()
+
+
+def test_a_schedule_before_its_application_is_retried_until_the_application_arrives(
+    deliver, tenant_a
+):
+    early = deliver("interviewScheduleCreate")
+    assert early.status == Status.RETRYING
+    assert "not known yet" in early.error
+    assert early.next_attempt_at > timezone.now()
+    deliver("applicationSubmit")
+    WebhookDelivery.objects.filter(pk=early.pk).update(next_attempt_at=timezone.now())  # due
+    assert sweep_deliveries() == 1
+    early.refresh_from_db()
+    assert early.status == Status.PROCESSED, early.error
+    assert InterviewEvent.objects.filter(tenant=tenant_a).count() == 1
+
+
+# --- jobs --------------------------------------------------------------------------------------
+
+
+def test_job_create_then_update_keeps_the_newest_title(deliver, tenant_a):
+    assert deliver("jobCreate").status == Status.PROCESSED
+    assert Job.objects.get(tenant=tenant_a, external_id=JOB).title == "Staff Engineer"
+    assert deliver("jobUpdate").status == Status.PROCESSED
+    assert Job.objects.get(tenant=tenant_a, external_id=JOB).title == "Principal Engineer"
+    late = webhook_fixture("jobCreate")
+    late["webhookActionId"] = "0e0e0e0e-0000-4000-8000-000000000099"
+    deliver("jobCreate", payload=late)
+    assert Job.objects.get(tenant=tenant_a, external_id=JOB).title == "Principal Engineer"
+
+
+def test_a_job_change_touches_the_guides_of_its_candidates(deliver, tenant_a):
+    deliver("jobCreate")
+    deliver("applicationSubmit")
+    _age_guides(tenant_a)
+    deliver("jobUpdate")
+    assert _guide_touched(tenant_a)
+
+
+# --- candidates --------------------------------------------------------------------------------
+
+
+def test_candidate_delete_removes_their_data_and_guide(deliver, tenant_a):
+    deliver("applicationSubmit")
+    deliver("interviewScheduleCreate")
+    delivery = deliver("candidateDelete")
+    assert delivery.status == Status.PROCESSED, delivery.error
+    assert not Candidate.objects.filter(tenant=tenant_a).exists()
+    assert not Application.objects.filter(tenant=tenant_a).exists()
+    assert not InterviewSchedule.objects.filter(tenant=tenant_a).exists()
+    assert not Guide.objects.filter(tenant=tenant_a).exists()
+
+
+def test_deleting_an_unknown_candidate_is_processed_as_nothing_to_do(deliver):
+    delivery = deliver("candidateDelete")
+    assert delivery.status == Status.PROCESSED
+    assert "nothing to delete" in delivery.outcome
+
+
+def test_a_merge_moves_everything_to_the_survivor(deliver, tenant_a):
+    deliver("applicationSubmit")
+    deliver("interviewScheduleCreate")
+    survivor = Candidate.objects.create(tenant=tenant_a, external_id=CAND2, name="Ada L.")
+    old_guide = Guide.objects.get(tenant=tenant_a, candidate__external_id=CAND)
+    delivery = deliver("candidateMerge")
+    assert delivery.status == Status.PROCESSED, delivery.error
+    assert not Candidate.objects.filter(tenant=tenant_a, external_id=CAND).exists()
+    assert Application.objects.get(tenant=tenant_a, external_id=APP).candidate == survivor
+    assert InterviewEvent.objects.filter(schedule__application__candidate=survivor).count() == 1
+    guide = Guide.objects.get(tenant=tenant_a, candidate=survivor)
+    assert guide.token == old_guide.token  # the link the candidate has keeps working
+
+
+def test_a_merge_keeps_the_survivors_own_guide_when_it_has_one(deliver, tenant_a):
+    deliver("applicationSubmit")
+    survivor = Candidate.objects.create(tenant=tenant_a, external_id=CAND2, name="Ada L.")
+    own = Guide.objects.create(tenant=tenant_a, candidate=survivor)
+    deliver("candidateMerge")
+    assert list(Guide.objects.filter(tenant=tenant_a)) == [own]
+    assert Application.objects.get(tenant=tenant_a, external_id=APP).candidate == survivor
+
+
+def test_a_merge_into_a_candidate_guide_does_not_have_yet_renames_the_candidate(deliver, tenant_a):
+    deliver("applicationSubmit")
+    pk = _candidate(tenant_a).pk
+    assert deliver("candidateMerge").status == Status.PROCESSED
+    renamed = Candidate.objects.get(pk=pk)
+    assert renamed.external_id == CAND2
+    assert renamed.guide is not None
+
+
+def test_a_merge_of_unknown_candidates_changes_nothing(deliver, tenant_a):
+    delivery = deliver("candidateMerge")
+    assert delivery.status == Status.PROCESSED
+    assert "nothing to move" in delivery.outcome
+
+
+# --- tenants -----------------------------------------------------------------------------------
+
+
+def test_a_delivery_cannot_touch_another_tenants_data(deliver, tenant_a, tenant_b):
+    deliver("applicationSubmit", tenant=tenant_b)
+    deliver("applicationSubmit")
+    deliver("candidateDelete")  # tenant A's URL
+    assert not Candidate.objects.filter(tenant=tenant_a).exists()
+    assert _candidate(tenant_b).name == "Ada Lovelace"
+    assert Guide.objects.filter(tenant=tenant_b).count() == 1
+    deliver("candidateStageChange")
+    assert Application.objects.get(tenant=tenant_b, external_id=APP).current_stage.title == (
+        "Application Review"
+    )
