@@ -79,7 +79,6 @@ def seed(candidates: int, deliveries: int) -> None:
 
 def seed_deliveries(c, deliveries: int) -> None:
     from integrations.ashby.events import EVENTS
-
     from integrations.crypto import encrypt
 
     events = list(EVENTS)

@@ -17,8 +17,15 @@ from django.db import transaction
 from django.db.models import Model
 
 from guides.models import Tenant
-from integrations import connect
-from integrations.models import AshbyConnection, AuditEvent, SyncRun, SyncState
+from integrations import connect, deliveries, webhooks
+from integrations.models import (
+    AshbyConnection,
+    AuditEvent,
+    SyncRun,
+    SyncState,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from integrations.sync import reap_stale_runs, request_sync
 
 logger = logging.getLogger(__name__)
@@ -159,3 +166,74 @@ def full_resync(connection: AshbyConnection, *, user) -> Result:
 
 def _active_run(connection: AshbyConnection) -> SyncRun | None:
     return SyncRun.objects.filter(connection=connection, status__in=SyncRun.ACTIVE).first()
+
+
+# --- Webhooks -----------------------------------------------------------------------------
+
+
+def rotate_secret(subscription: WebhookSubscription, *, user) -> Result:
+    """A new secret for the row (webhooks.rotate_secret): Waiting until the tenant pastes it
+    into Ashby. The message never holds the secret."""
+
+    def run() -> str:
+        webhooks.rotate_secret(subscription)
+        return "new secret made; the row is Waiting until the tenant pastes it into Ashby."
+
+    return perform(
+        Action.WEBHOOK_SECRET_ROTATED, subscription, tenant=subscription.tenant, user=user, run=run
+    )
+
+
+def replay_last_delivery(subscription: WebhookSubscription, *, user) -> Result:
+    """Process the row's latest delivery again (deliveries.replay_delivery)."""
+
+    def run() -> str:
+        latest = subscription.deliveries.order_by("-received_at", "-id").first()
+        if latest is None:
+            raise Refused("no delivery received yet.")
+        return _replay(latest)
+
+    return perform(
+        Action.DELIVERY_REPLAYED, subscription, tenant=subscription.tenant, user=user, run=run
+    )
+
+
+def replay(delivery: WebhookDelivery, *, user) -> Result:
+    """Process a stored delivery again from its raw body (deliveries.replay_delivery)."""
+    return perform(
+        Action.DELIVERY_REPLAYED,
+        delivery,
+        tenant=delivery.tenant,
+        user=user,
+        run=lambda: _replay(delivery),
+    )
+
+
+def _replay(delivery: WebhookDelivery) -> str:
+    try:
+        deliveries.replay_delivery(delivery.tenant, delivery.pk)
+    except deliveries.ReplayRefused as exc:
+        raise Refused(str(exc)) from None
+    return f"delivery {delivery.pk} queued for processing again."
+
+
+def mark_ignored(delivery: WebhookDelivery, *, user) -> Result:
+    """Stop a delivery from being retried or swept again: status Ignored, its error kept."""
+
+    def run() -> str:
+        locked = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
+        if locked.status == WebhookDelivery.Status.PROCESSING:
+            raise Refused("being processed right now; try again in a moment.")
+        if locked.status == WebhookDelivery.Status.IGNORED:
+            raise Refused("already ignored.")
+        locked.status = WebhookDelivery.Status.IGNORED
+        locked.next_attempt_at = None
+        locked.outcome = f"Marked ignored by support ({_name(user)})."[:255]
+        locked.save(update_fields=["status", "next_attempt_at", "outcome"])
+        return "marked ignored; it will not be retried."
+
+    return perform(Action.DELIVERY_IGNORED, delivery, tenant=delivery.tenant, user=user, run=run)
+
+
+def _name(user) -> str:
+    return user.get_username() if user is not None else "system"

@@ -111,6 +111,8 @@ def test_superuser_may_edit_a_tenant(superuser_client, tenant_a):
         "memberships-INITIAL_FORMS": "0",
         "ashby_connection-TOTAL_FORMS": "0",
         "ashby_connection-INITIAL_FORMS": "0",
+        "webhook_subscriptions-TOTAL_FORMS": "0",
+        "webhook_subscriptions-INITIAL_FORMS": "0",
     }
     response = superuser_client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:3000]

@@ -9,7 +9,15 @@ from django.db.models import Model
 from django.urls import reverse
 
 from guides.models import Tenant
-from integrations.models import AshbyConnection, AuditEvent, SyncRun, SyncSeen, SyncState
+from integrations.models import (
+    AshbyConnection,
+    AuditEvent,
+    SyncRun,
+    SyncSeen,
+    SyncState,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from tests.guides import factories as f
 
 
@@ -37,10 +45,32 @@ def populate(tenant: Tenant, *, name: str = "Ada Lovelace") -> dict[str, Model]:
         connection=connection, resource=f"resource-{next(_numbers)}", sync_token="t"
     )
     SyncSeen.objects.create(run=run, resource="candidates", external_id=f"c-{next(_numbers)}")
+    subscription = _subscription(tenant)
+    key = f"wa-{next(_numbers)}"
+    WebhookDelivery.objects.create(
+        tenant=tenant,
+        subscription=subscription,
+        action=subscription.event,
+        webhook_action_id=key,
+        dedupe_key=key,
+        body='{"action": "candidateHire", "data": {}}',
+        status="failed",
+        error="boom",
+    )
     return {"guide": guide, "application": app, "schedule": sched, "event": event, "run": run}
 
 
 _numbers = itertools.count(1)
+
+
+def _subscription(tenant: Tenant) -> WebhookSubscription:
+    existing = WebhookSubscription.objects.filter(tenant=tenant, event="candidateHire").first()
+    if existing is not None:
+        return existing
+    subscription = WebhookSubscription(tenant=tenant, event="candidateHire")
+    subscription.secret = "0123456789abcdef" * 4
+    subscription.save()
+    return subscription
 
 
 def _connection(tenant: Tenant) -> AshbyConnection:

@@ -59,7 +59,7 @@ class Migration(migrations.Migration):
         ("axes", "0010_accessattemptexpiration"),
         ("django_q", "0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more"),
         ("guides", "0001_initial"),
-        ("integrations", "0003_audit_support"),
+        ("integrations", "0004_audit_support"),
     ]
 
     operations = [migrations.RunPython(create_group, remove_group)]

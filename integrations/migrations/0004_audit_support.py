@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('guides', '0001_initial'),
-        ('integrations', '0002_syncrun_syncseen_syncstate_and_more'),
+        ('integrations', '0003_webhooks'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
