@@ -119,7 +119,7 @@ def pages() -> list[tuple[str, str]]:
     with connection.cursor() as c:
         c.execute("SELECT min(id) FROM guides_tenant")
         tenant = c.fetchone()[0]
-        c.execute("SELECT external_id, email FROM guides_candidate ORDER BY id LIMIT 1 OFFSET 5000")
+        c.execute("SELECT external_id, email FROM guides_candidate ORDER BY id LIMIT 1 OFFSET 500")
         external_id, email = c.fetchone()
     candidates = reverse("admin:guides_candidate_changelist")
     found = [
@@ -161,10 +161,13 @@ def delivery_pages(tenant: int) -> list[tuple[str, str]]:
     ]
 
 
-def measure(client: Client, url: str, runs: int) -> tuple[int, float]:
+def measure(client: Client, url: str, runs: int, verbose: bool = False) -> tuple[int, float]:
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200, url
     count = len(queries)
+    if verbose:  # the slowest queries of the page, to see where its time goes
+        for q in sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:2]:
+            print(f"    {float(q['time']) * 1000:8.1f} ms  {q['sql'][:300]}")
     timings = []
     for _ in range(runs):
         began = time.perf_counter()
@@ -178,6 +181,8 @@ def main() -> None:
     parser.add_argument("--candidates", type=int, default=100_000)
     parser.add_argument("--deliveries", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--verbose", action="store_true", help="print each page's slowest queries")
+    parser.add_argument("--only", default="", help="measure only pages whose name contains this")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("This benchmark needs PostgreSQL (set DATABASE_URL).")
@@ -200,7 +205,9 @@ def main() -> None:
         )
         print(f"{'page':<32} {'queries':>8} {'median ms':>10}")
         for name, url in pages():
-            queries, ms = measure(client, url, args.runs)
+            if args.only not in name:
+                continue
+            queries, ms = measure(client, url, args.runs, args.verbose)
             print(f"{name:<32} {queries:>8} {ms:>10.1f}")
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)

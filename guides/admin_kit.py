@@ -39,7 +39,7 @@ class EstimatedCountPaginator(Paginator):
     """
 
     estimate_above = 10_000
-    count_cap = 100_000
+    count_cap = 10_000
     count_is_estimate = False
     count_is_capped = False
 

@@ -167,22 +167,28 @@ def test_the_delivery_page_pretty_prints_and_escapes_the_body(support_client, su
 
 
 def test_the_delivery_list_filters_by_status_error_and_event(
-    support_client, subscription, tenant_a
+    support_client, subscription, tenant_a, tenant_b
 ):
-    other = WebhookSubscription(tenant=tenant_a, event="jobUpdate")
+    other = WebhookSubscription(tenant=tenant_b, event="jobUpdate")
     other.secret = SECRET
     other.save()
-    delivery(subscription, 1, webhook_action_id="broken-one", dedupe_key="broken-one")
-    delivery(
-        other, 2, status="processed", error="", webhook_action_id="fine-one", dedupe_key="fine-one"
-    )
-    assert (
-        support_client.get(DELIVERIES, {"status__exact": "failed"}).context["cl"].result_count == 1
-    )
-    assert support_client.get(DELIVERIES, {"has_error": "yes"}).context["cl"].result_count == 1
-    assert support_client.get(DELIVERIES, {"event": "jobUpdate"}).context["cl"].result_count == 1
-    assert support_client.get(DELIVERIES, {"q": "fine-one"}).context["cl"].result_count == 1
-    assert support_client.get(DELIVERIES, {"q": "Acme"}).context["cl"].result_count == 2
+    broken_id = "5b0e4c1a-2f3d-4e5f-8a9b-0c1d2e3f4a5b"
+    delivery(subscription, 1, webhook_action_id=broken_id, dedupe_key=broken_id)
+    hashed = "sha256:" + "ab" * 32
+    delivery(other, 2, status="processed", error="", webhook_action_id="", dedupe_key=hashed)
+
+    def count(**params) -> int:
+        return support_client.get(DELIVERIES, params).context["cl"].result_count
+
+    assert count(status__exact="failed") == 1
+    assert count(has_error="yes") == 1
+    assert count(event="jobUpdate") == 1
+    assert count(q=broken_id.upper()) == 1
+    assert count(q="ab" * 32) == 1
+    assert count(q=hashed) == 1
+    assert count(q="jobUpdate") == 1
+    assert count(q="Acme") == 1
+    assert count(q="brav") == 1
 
 
 def test_the_failing_filter_lists_rows_with_wrong_signatures(
