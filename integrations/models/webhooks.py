@@ -157,6 +157,11 @@ class WebhookDelivery(models.Model):
                 condition=Q(status__in=["received", "retrying", "processing"]),
                 name="delivery_pending",
             ),
+            # The support console's list filters and searches (ordered by id, newest first).
+            models.Index(fields=["status", "-id"], name="delivery_status_id"),
+            models.Index(fields=["action", "-id"], name="delivery_action_id"),
+            models.Index(fields=["-id"], condition=~Q(error=""), name="delivery_with_error"),
+            models.Index(fields=["webhook_action_id"], name="delivery_webhook_action_id"),
         ]
 
     def __str__(self) -> str:
