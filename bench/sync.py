@@ -4,7 +4,8 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/guide_bench .venv/bin/python bench/sync.py --candidates 20000
 
 The sandbox runs as its own server process (gunicorn, on --port) with its own SQLite file,
-seeded once per (--candidates, --seed) and reused; its rate limit is lifted so the figures
+seeded once per (--candidates, --seed) and reused unless --reseed (each run changes 1% of it,
+so figures for the record use --reseed); its rate limit is lifted so the figures
 measure Guide and the sandbox, not a throttle. This process is the Guide worker: it migrates
 and empties DATABASE_URL, then runs `integrations.sync.run_sync` exactly as the task does.
 
@@ -69,7 +70,7 @@ def prepare_sandbox(args) -> tuple[subprocess.Popen, str, dict[str, str]]:
     )
     env = sandbox_env(db_path)
     marker = db_path.with_suffix(".seeded")
-    if not marker.exists():
+    if args.reseed or not marker.exists():
         for stale in (db_path, marker):
             stale.unlink(missing_ok=True)
         print(f"Seeding the sandbox with {args.candidates} candidates (once)...", flush=True)
@@ -118,20 +119,28 @@ def change_one_percent(env: dict[str, str], share: float) -> int:
     code = f"""
 import datetime as dt
 from ashby_sandbox import activity, models as m
-apps = list(m.Application.objects.filter(status="Active").order_by("id").values_list("id", flat=True))
-scheds = list(m.InterviewSchedule.objects.filter(status="Scheduled").order_by("id").values_list("id", flat=True))
+# Applications Guide can see (not on a confidential job) that can move one stage on.
+movable = m.Application.objects.filter(
+    status="Active", job__confidential=False, stage__type__in=["Lead", "PreInterviewScreen", "Active"]
+)
+scheduled = m.InterviewSchedule.objects.filter(status="Scheduled", application__job__confidential=False)
 n_apps = max(1, int(m.Application.objects.count() * {share}))
 n_scheds = max(1, int(m.InterviewSchedule.objects.count() * {share}))
-changed = 0
-for app_id in apps[:n_apps]:
+moved = 0
+for app_id in movable.order_by("updated_seq").values_list("id", flat=True)[: n_apps * 2]:
+    if moved == n_apps:
+        break
     try:
-        activity.move_stage(app_id); changed += 1
-    except Exception:
+        activity.move_stage(app_id)
+        moved += 1
+    except activity.ActivityError:
         pass
 start = dt.datetime.now(dt.UTC) + dt.timedelta(days=3)
-for sched_id in scheds[:n_scheds]:
-    activity.reschedule_interview(sched_id, start); changed += 1
-print(changed)
+sched_ids = list(scheduled.order_by("updated_seq").values_list("id", flat=True)[:n_scheds])
+for sched_id in sched_ids:
+    activity.reschedule_interview(sched_id, start)
+print(moved, len(sched_ids))
+print(moved + len(sched_ids))
 """
     return int(manage(env, "shell", "-c", code).strip().splitlines()[-1])
 
@@ -217,9 +226,9 @@ def run_once(label: str, connection_id: int, key: str, meter: Meter) -> dict:
     meter.http_seconds, meter.requests, meter.embedded = 0.0, 0, 0
     meter.queries.clear()
     client = AshbyClient(key, session=meter.session())
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     run = run_sync(connection_id, client=client)
-    wall = time.perf_counter() - started
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     assert run is not None and run.status == SyncRun.Status.SUCCEEDED, run and run.error
     fetched = run.total("fetched")
     records = fetched + meter.embedded
@@ -235,6 +244,9 @@ def run_once(label: str, connection_id: int, key: str, meter: Meter) -> dict:
         "http": meter.http_seconds,
         "own": own,
         "own_rate": records / own,
+        "cpu": cpu,
+        "cpu_rate": records / max(cpu, 1e-9),
+        "load": os.getloadavg()[0],
         "e2e_rate": records / wall,
         "queries": {name: (sum(q) / len(q), max(q)) for name, q in meter.queries.items() if q},
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -268,6 +280,10 @@ def report(result: dict) -> None:
     print(
         f"Guide's own rate {result['own_rate']:,.0f} records/s; end-to-end {result['e2e_rate']:,.0f} records/s"
     )
+    print(
+        f"worker CPU {result['cpu']:.1f}s ({result['cpu_rate']:,.0f} records/s of CPU); "
+        f"load average {result['load']:.1f} on {os.cpu_count()} cores"
+    )
     print(f"peak RSS {result['peak_rss_mb']:.0f} MB; rows now {result['rows']}")
     print(f"per resource: {result['progress']}")
     print(
@@ -287,6 +303,9 @@ def main() -> int:
     )
     parser.add_argument(
         "--sandbox-db", help="the sandbox's SQLite file (default under /tmp, reused)"
+    )
+    parser.add_argument(
+        "--reseed", action="store_true", help="seed the sandbox afresh (each run changes it)"
     )
     args = parser.parse_args()
 

@@ -72,9 +72,7 @@ def touch_guides(tenant: Tenant, candidate_ids: Iterable[int] | QuerySet) -> int
     Only this tenant's guides are touched. Returns the number of guides updated.
     """
     now = timezone.now()
-    # Scoped through the candidate, not Guide.tenant: SQLite, lacking statistics, would pick
-    # the (tenant, updated_at) index and scan every guide of the tenant for each call.
-    guides = Guide.objects.filter(candidate__tenant=tenant)
+    guides = Guide.objects.filter(tenant=tenant)
     if isinstance(candidate_ids, QuerySet):
         return guides.filter(candidate_id__in=candidate_ids).update(updated_at=now)
     ids = sorted(set(candidate_ids))
@@ -93,9 +91,8 @@ def ensure_guides(tenant: Tenant, candidate_ids: Iterable[int]) -> int:
     wanted = set(candidate_ids)
     if not wanted:
         return 0
-    # Scoped through the candidate (see touch_guides): the candidate_id index does the work.
     have = set(
-        Guide.objects.filter(candidate__tenant=tenant, candidate_id__in=wanted).values_list(
+        Guide.objects.filter(tenant=tenant, candidate_id__in=wanted).values_list(
             "candidate_id", flat=True
         )
     )
