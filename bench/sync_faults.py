@@ -1,7 +1,7 @@
 """Faults during a full sync: Ashby failing and slow, and the worker killed mid-sync.
 
     .venv/bin/python bench/sync_faults.py                  # both scenarios, 300 candidates
-    .venv/bin/python bench/sync_faults.py --scenario faults --candidates 60   # the suite's
+    .venv/bin/python bench/sync_faults.py --scenario faults --candidates 40 --latency-ms 5   # the suite's
 
 The Ashby sandbox runs as its own gunicorn server (127.0.0.1:--port, its own SQLite file,
 seeded once per --candidates). Guide runs on PostgreSQL (a fresh database on the shared

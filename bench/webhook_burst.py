@@ -1,7 +1,7 @@
 """Load: a burst of signed webhook deliveries into Guide as production runs it.
 
     .venv/bin/python bench/webhook_burst.py                       # 5,000 at concurrency 50
-    .venv/bin/python bench/webhook_burst.py --deliveries 400 --concurrency 20   # the suite's
+    .venv/bin/python bench/webhook_burst.py --deliveries 200 --concurrency 20   # the suite's
 
 gunicorn (4 workers x 4 threads) serves Guide on 127.0.0.1:--port with PostgreSQL (a fresh
 database on the shared server, dropped at the end) and two `qcluster` processes (2 workers

@@ -137,6 +137,16 @@ def params_of(pattern) -> dict[str, str]:
 
 
 @pytest.fixture(autouse=True)
-def _no_real_ashby(settings):
-    """Should a check ever reach for Ashby, it finds a closed local port, never the internet."""
+def _no_real_ashby(settings, monkeypatch):
+    """Should a check ever reach for Ashby, it finds a closed local port, never the internet,
+    and the client's retries do not sleep."""
+    from integrations.ashby.client import AshbyClient
+
     settings.ASHBY_API_URL = "http://127.0.0.1:9/ashby-is-not-here"
+    original = AshbyClient.__init__
+
+    def no_sleep(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        self._sleep = lambda seconds: None
+
+    monkeypatch.setattr(AshbyClient, "__init__", no_sleep)
