@@ -76,7 +76,9 @@ def upsert_records(
         return result
     refs = _ref_fields(model, rows[0])
     columns = _columns(model, rows[0], refs)
-    with transaction.atomic():
+    # No savepoint when called inside a transaction (a sync page, a webhook): nothing here is
+    # retried after an error, and each savepoint is one more round trip to the database.
+    with transaction.atomic(savepoint=False):
         resolved = {key: _resolve(tenant, fk.related_model, rows, key) for key, fk in refs.items()}
         stored = _stored(tenant, model, [row["external_id"] for row in rows], columns)
         to_write: list[dict[str, Any]] = []

@@ -31,7 +31,7 @@ from integrations import support
 from integrations.admin.base import SupportActionsAdmin
 from integrations.ashby.events import EVENTS
 from integrations.crypto import DecryptionError
-from integrations.models import WebhookDelivery, WebhookSubscription
+from integrations.models import DeletedCandidate, WebhookDelivery, WebhookSubscription
 
 # The dedupe key of a payload without a webhookActionId: "sha256:" + the body's hash.
 DEDUPE_HASH = re.compile(r"(sha256:)?[0-9a-f]{64}")
@@ -263,3 +263,15 @@ class WebhookDeliveryAdmin(SupportActionsAdmin, BigTableAdmin, ReadOnlyAdmin):
     @admin.action(description="Mark ignored", permissions=["support"])
     def mark_ignored(self, request: HttpRequest, queryset: QuerySet) -> None:
         self.report(request, [support.mark_ignored(d, user=request.user) for d in queryset])
+
+
+@admin.register(DeletedCandidate)
+class DeletedCandidateAdmin(ReadOnlyAdmin):
+    """Tombstones of candidates Ashby deleted or merged away: a late delivery about one of
+    them is ignored instead of bringing the candidate back. Support can look one up by id."""
+
+    list_display = ["external_id", "tenant", "deleted_at"]
+    list_filter = ["tenant"]
+    list_select_related = ["tenant"]
+    search_fields = ["=external_id", "tenant__name"]
+    date_hierarchy = "deleted_at"

@@ -340,19 +340,6 @@ def _refresh_statistics() -> None:
             cursor.execute("ANALYZE")
 
 
-def _relax_durability() -> None:
-    """Let this page's commit return before PostgreSQL has flushed it to disk.
-
-    A page commit waiting on its WAL flush was most of a sync's time on PostgreSQL. Losing
-    the last pages in a database crash is harmless here: the resource's token is saved only
-    after the whole pass, in a normal (durable) commit, which also flushes every page before
-    it, so a crash before that simply means the pass is redone, and upserts are idempotent.
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-
-
 def _delete_in_chunks(queryset) -> int:
     """Delete the rows of `queryset` a chunk at a time (memory stays flat); how many went.
     A candidate's applications, schedules, events and guide go with it."""
@@ -472,7 +459,6 @@ class Engine:
             if number == 2 and full:
                 _refresh_statistics()
             with transaction.atomic():
-                _relax_durability()
                 counts.fetched += len(page.results)
                 resource.store(self.ctx, page.results, counts)
                 if full:

@@ -129,7 +129,13 @@ def test_tenant_users_are_sent_to_the_admin_sign_in_on_every_page(
 ):
     client = request.getfixturevalue(who)
     populate(tenant_a)
-    urls = [*changelist_urls(), *(change_url(obj) for obj in tenant_objects(tenant_a))]
+    pages = [change_url(obj) for obj in tenant_objects(tenant_a)]
+    urls = [
+        *changelist_urls(),
+        *pages,
+        *(page.replace("/change/", "/delete/") for page in pages),
+        *(page.replace("/change/", "/history/") for page in pages),
+    ]
     for url in urls:
         response = client.get(url)
         assert response.status_code == 302, url
@@ -157,3 +163,15 @@ def test_a_superuser_deletes_a_tenant_from_a_summary_of_counts(
     assert "Ada Lovelace" not in html  # counts, not one line per row
     assert superuser_client.post(url, {"post": "yes"}).status_code == 302
     assert list(Tenant.objects.values_list("name", flat=True)) == ["Bravo"]
+
+
+def test_every_model_of_guides_and_integrations_is_in_the_console():
+    from django.apps import apps
+
+    missing = [
+        model._meta.label
+        for label in ("guides", "integrations")
+        for model in apps.get_app_config(label).get_models()
+        if model not in admin.site._registry
+    ]
+    assert missing == []
