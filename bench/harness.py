@@ -7,6 +7,7 @@ Everything listens on 127.0.0.1 only; every loop is bounded by a deadline.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import shutil
@@ -109,6 +110,10 @@ def stop_all() -> None:
     """Stop every process this benchmark started and that still runs."""
     for process in reversed(STARTED):
         stop(process)
+
+
+# Whatever way a benchmark ends (a failed check's sys.exit included), its servers go with it.
+atexit.register(stop_all)
 
 
 def stop(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 20) -> None:

@@ -175,10 +175,9 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=600)
     args = parser.parse_args()
     args.port = args.port or h.free_port(range(8110, 8120))
-
-    sandbox, sandbox_environment = start_sandbox(args)
     db_name = f"guide_bench_faults_{args.port}"
     redis_url = h.claim_redis_db(args.redis_db)
+    sandbox, sandbox_environment = start_sandbox(args)
     env = h.guide_env(
         h.fresh_database(db_name),
         REDIS_URL=redis_url,
