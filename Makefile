@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PG_TEST_URL ?= $(or $(TEST_DATABASE_URL),postgres://postgres@127.0.0.1:5432/guide)
 PORT ?= 8000
 
-.PHONY: run test lint format test-sqlite test-postgres venv clean
+.PHONY: run test e2e lint format test-sqlite test-postgres venv clean
 
 venv: $(VENV)/.installed
 
@@ -48,6 +48,11 @@ test-postgres: venv
 	else \
 		echo "PostgreSQL is not reachable at $(PG_TEST_URL): skipping the PostgreSQL pass (set TEST_DATABASE_URL)."; \
 	fi
+
+## make e2e: only the browser end-to-end tests (Debian's Chromium, PostgreSQL); screenshots go
+## to test-artifacts/e2e/. Pick the live server's port with PYTEST_ARGS="--liveserver 127.0.0.1:PORT".
+e2e: venv
+	DATABASE_URL="$(PG_TEST_URL)" $(VENV)/bin/pytest -m browser $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

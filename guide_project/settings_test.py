@@ -14,6 +14,9 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("ASHBY_SANDBOX", "true")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+# Nothing in the suite may reach the real Ashby: a test that forgets to point the client at
+# `responses` or the sandbox gets an immediate "connection refused" here instead.
+os.environ.setdefault("ASHBY_API_URL", "http://127.0.0.1:9/no-ashby-in-tests")
 # Fixed test keys: the first encrypts, the second only decrypts (rotation tests use both).
 os.environ.setdefault(
     "GUIDE_ENCRYPTION_KEYS",

@@ -1,10 +1,43 @@
+"""The support console's pages for the product's records: tenants, members, the synced hiring
+data and guides. Synced records are read-only here (a sync would overwrite an edit); the one
+exception is the interviewer profile, which Guide owns. No list page runs a query per row."""
+
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db.models import Count, Model, QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
+from guides.admin_kit import (
+    BigTableAdmin,
+    ExactSearchAdmin,
+    ReadOnlyAdmin,
+    StaleFilter,
+    SyncedRecordAdmin,
+    change_link,
+    changelist_url,
+    masked,
+)
 from guides.forms import InterviewerProfileForm
-from guides.models import Interviewer, Membership, Tenant
-from guides.services import PROFILE_FIELDS, save_interviewer_profile
+from guides.models import (
+    Application,
+    Candidate,
+    Department,
+    Guide,
+    Interview,
+    Interviewer,
+    InterviewEvent,
+    InterviewPlan,
+    InterviewSchedule,
+    InterviewStage,
+    Job,
+    Location,
+    Membership,
+    Tenant,
+)
+from guides.services import PROFILE_FIELDS, SYNCED_MODELS, save_interviewer_profile
 
 
 class MembershipInline(admin.TabularInline):
@@ -12,33 +45,90 @@ class MembershipInline(admin.TabularInline):
     extra = 0
     raw_id_fields = ["user"]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("user")
+
 
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "default_timezone", "created_at"]
+    """The tenant page support starts from: members, synced counts, links to the lists.
+    (integrations/admin.py adds the connection and webhook inlines.)"""
+
+    list_display = ["name", "slug", "member_count", "default_timezone", "created_at"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+    date_hierarchy = "created_at"
+    readonly_fields = ["created_at", "synced_records"]
     inlines = [MembershipInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(_members=Count("memberships"))
+
+    @admin.display(description="members", ordering="_members")
+    def member_count(self, tenant: Tenant) -> int:
+        return tenant._members
+
+    def get_deleted_objects(self, objs, request: HttpRequest):
+        """Counts on the delete confirmation, not one line per row: a big tenant has
+        millions of rows, which Django would otherwise load and list. Only superusers may
+        delete a tenant (the Support group has no delete permission)."""
+        counts = {
+            str(model._meta.verbose_name_plural): model.objects.filter(tenant__in=objs).count()
+            for model in (Membership, *SYNCED_MODELS)
+        }
+        counts = {name: n for name, n in counts.items() if n}
+        summary = [str(obj) for obj in objs] + [f"{n} {name}" for name, n in counts.items()]
+        summary.append("and the tenant's integration records (connection, webhooks, audit)")
+        perms_needed = set() if request.user.is_superuser else {"tenant"}
+        return summary, counts, perms_needed, []
+
+    @admin.display(description="Synced records")
+    def synced_records(self, tenant: Tenant) -> str:
+        """One count per synced model (index scans on the tenant column), each linking to the
+        list filtered to this tenant."""
+        if tenant.pk is None:
+            return "—"
+        rows = [
+            (
+                changelist_url(model, tenant__id__exact=tenant.pk),
+                model._meta.verbose_name_plural.capitalize(),
+                model.objects.filter(tenant=tenant).count(),
+            )
+            for model in reversed(SYNCED_MODELS)
+        ]
+        items = format_html_join("", '<li><a href="{}">{}</a>: {}</li>', rows)
+        return format_html('<ul class="synced-counts">{}</ul>', items)
 
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
     list_display = ["user", "tenant", "role", "created_at"]
-    list_filter = ["role"]
+    list_filter = ["role", "tenant"]
     search_fields = ["user__username", "user__email", "tenant__name"]
     list_select_related = ["user", "tenant"]
     raw_id_fields = ["user", "tenant"]
 
 
+# --- Synced hiring data (read-only) ---------------------------------------------------------
+
+
+@admin.register(Department, Location)
+class NamedRecordAdmin(SyncedRecordAdmin):
+    list_display = ["name", "is_archived", *SyncedRecordAdmin.sync_columns]
+    list_filter = ["tenant", "is_archived", StaleFilter]
+    search_fields = ["name", "tenant__name", "=external_id"]
+
+
 @admin.register(Interviewer)
-class InterviewerAdmin(admin.ModelAdmin):
-    """Support staff may fix a profile candidates see; what the ATS syncs stays read-only."""
+class InterviewerAdmin(SyncedRecordAdmin):
+    """A superuser (or staff given guides.change_interviewer) may fix a profile candidates
+    see; what the ATS syncs stays read-only. The Support group only views it."""
 
     form = InterviewerProfileForm
     list_display = ["__str__", "email", "tenant", "title", "is_enabled", "profile_updated_at"]
-    list_filter = ["tenant", "is_enabled"]
-    search_fields = ["first_name", "last_name", "display_name", "email"]
-    list_select_related = ["tenant"]
+    list_filter = ["tenant", "is_enabled", StaleFilter]
+    search_fields = ["first_name", "last_name", "display_name", "email", "=external_id"]
+    email_search_fields = ("email",)
     readonly_fields = [
         "tenant",
         "external_id",
@@ -55,8 +145,168 @@ class InterviewerAdmin(admin.ModelAdmin):
         ("Profile shown to candidates", {"fields": [*PROFILE_FIELDS, "profile_updated_at"]}),
     ]
 
-    def has_add_permission(self, request) -> bool:
-        return False  # interviewers come from the ATS
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return admin.ModelAdmin.has_change_permission(self, request, obj)
 
     def save_model(self, request, obj: Interviewer, form, change: bool) -> None:
         save_interviewer_profile(obj.tenant, obj)
+
+
+class StageInline(admin.TabularInline):
+    model = InterviewStage
+    fields = ["order", "title", "stage_type", "candidate_title", "external_id"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+@admin.register(InterviewPlan)
+class InterviewPlanAdmin(SyncedRecordAdmin):
+    list_display = ["__str__", "is_archived", *SyncedRecordAdmin.sync_columns]
+    list_filter = ["tenant", "is_archived", StaleFilter]
+    search_fields = ["title", "tenant__name", "=external_id"]
+    inlines = [StageInline]
+
+
+@admin.register(InterviewStage)
+class InterviewStageAdmin(SyncedRecordAdmin):
+    list_display = ["title", "plan", "order", "stage_type", *SyncedRecordAdmin.sync_columns]
+    list_filter = ["tenant", "stage_type", StaleFilter]
+    search_fields = ["title", "candidate_title", "plan__title", "=external_id"]
+    list_select_related = ["tenant", "plan"]
+    raw_id_fields = ["tenant", "plan"]
+
+
+@admin.register(Job)
+class JobAdmin(SyncedRecordAdmin):
+    list_display = ["title", "status", "department", "location", *SyncedRecordAdmin.sync_columns]
+    list_filter = ["tenant", "status", "confidential", StaleFilter]
+    search_fields = ["title", "tenant__name", "=external_id"]
+    list_select_related = ["tenant", "department", "location"]
+    raw_id_fields = ["tenant", "department", "location", "interview_plan"]
+
+
+@admin.register(Interview)
+class InterviewAdmin(SyncedRecordAdmin):
+    list_display = ["title", "external_title", "is_archived", *SyncedRecordAdmin.sync_columns]
+    list_filter = ["tenant", "is_archived", StaleFilter]
+    search_fields = ["title", "external_title", "=external_id"]
+
+
+class ApplicationInline(admin.TabularInline):
+    model = Application
+    fields = ["job", "status", "current_stage", "external_id", "synced_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("job", "current_stage")
+
+
+@admin.register(Candidate)
+class CandidateAdmin(SyncedRecordAdmin):
+    list_display = ["name", "email", "guide_updated", *SyncedRecordAdmin.sync_columns]
+    search_fields = ["name", "email", "tenant__name", "=external_id"]
+    email_search_fields = ("email",)
+    list_select_related = ["tenant", "guide"]
+    inlines = [ApplicationInline]
+    readonly_fields = ["guide_link"]
+
+    @admin.display(description="guide updated", ordering="guide__updated_at")
+    def guide_updated(self, candidate: Candidate) -> object:
+        guide = getattr(candidate, "guide", None)
+        return guide.updated_at if guide else "no guide"
+
+    @admin.display(description="guide")
+    def guide_link(self, candidate: Candidate) -> str:
+        guide = Guide.objects.filter(candidate=candidate).first()
+        return change_link(guide, "Guide") if guide else "No guide yet"
+
+
+@admin.register(Application)
+class ApplicationAdmin(SyncedRecordAdmin):
+    list_display = [
+        "external_id",
+        "candidate",
+        "job",
+        "status",
+        "current_stage",
+        "tenant",
+        "synced_at",
+    ]
+    list_filter = ["status", "tenant", StaleFilter]
+    search_fields = [
+        "candidate__name",
+        "candidate__email",
+        "=external_id",
+        "=candidate__external_id",
+    ]
+    id_search_fields = ("external_id", "candidate__external_id")
+    email_search_fields = ("candidate__email",)
+    list_select_related = ["tenant", "candidate", "job", "current_stage"]
+    raw_id_fields = ["tenant", "candidate", "job", "current_stage", "recruiter"]
+
+
+@admin.register(InterviewSchedule)
+class InterviewScheduleAdmin(SyncedRecordAdmin):
+    list_display = ["external_id", "status", "application", "stage", "tenant", "synced_at"]
+    list_filter = ["status", "tenant", StaleFilter]
+    search_fields = ["=external_id", "=application__external_id", "application__candidate__name"]
+    id_search_fields = ("external_id", "application__external_id")
+    list_select_related = ["tenant", "application", "stage"]
+    raw_id_fields = ["tenant", "application", "stage"]
+
+
+@admin.register(InterviewEvent)
+class InterviewEventAdmin(SyncedRecordAdmin):
+    list_display = ["external_id", "start_time", "end_time", "interview", "tenant", "synced_at"]
+    list_filter = ["tenant", ("start_time", admin.DateFieldListFilter), StaleFilter]
+    search_fields = ["=external_id", "=schedule__external_id", "location"]
+    list_select_related = ["tenant", "interview"]
+    raw_id_fields = ["tenant", "schedule", "interview", "interviewers"]
+
+
+class GuideStaleFilter(StaleFilter):
+    title = "updated"
+    field = "updated_at"
+
+    def lookups(self, request, model_admin):
+        return [("yes", f"Not updated for {self.days}+ days"), ("no", "Updated recently")]
+
+
+@admin.register(Guide)
+class GuideAdmin(ExactSearchAdmin, BigTableAdmin, ReadOnlyAdmin):
+    """The candidate's page. The token is a bearer secret: the list shows its last four
+    characters; the page links to the guide so support sees what the candidate sees."""
+
+    list_display = ["candidate", "candidate_email", "tenant", "token_hint", "updated_at"]
+    list_filter = ["tenant", GuideStaleFilter]
+    search_fields = ["candidate__name", "candidate__email", "=candidate__external_id"]
+    id_search_fields = ("candidate__external_id",)
+    email_search_fields = ("candidate__email",)
+    list_select_related = ["tenant", "candidate"]
+    raw_id_fields = ["tenant", "candidate"]
+    fields = ["tenant", "candidate", "open_guide", "created_at", "updated_at"]
+    readonly_fields = fields
+
+    @admin.display(description="email", ordering="candidate__email")
+    def candidate_email(self, guide: Guide) -> str:
+        return guide.candidate.email
+
+    @admin.display(description="token")
+    def token_hint(self, guide: Guide) -> str:
+        return masked(guide.token[-4:])
+
+    @admin.display(description="guide page")
+    def open_guide(self, guide: Guide) -> str:
+        url = reverse("guides:public", args=[guide.token])
+        return format_html('<a href="{}" target="_blank" rel="noopener">Open the guide</a>', url)

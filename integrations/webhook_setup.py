@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from guides.models import Tenant
 from integrations.ashby import errors
-from integrations.ashby.client import AshbyClient
+from integrations.ashby.client import INTERACTIVE_RETRY, AshbyClient
 from integrations.ashby.events import EVENTS
 from integrations.models import AshbyConnection
 from integrations.webhooks import ensure_subscriptions, receiver_url
@@ -53,7 +53,9 @@ def create_in_ashby(tenant: Tenant) -> CreateResult:
     connection = AshbyConnection.objects.filter(tenant=tenant).first()
     if connection is None or not connection.is_usable:
         raise WebhookSetupError("Connect Ashby with a working API key first.")
-    client = AshbyClient(connection.api_key)
+    # An admin waits on the page: one quick retry per call, and the first outage ends the
+    # run (see _create_one) instead of waiting out a full backoff for every webhook.
+    client = AshbyClient(connection.api_key, retry=INTERACTIVE_RETRY)
     result = CreateResult()
     for subscription in ensure_subscriptions(tenant):
         if subscription.ashby_webhook_id:
@@ -86,6 +88,11 @@ def _create_one(client: AshbyClient, subscription, result: CreateResult) -> None
         )
     except errors.InvalidApiKey:
         raise WebhookSetupError("Ashby refused the API key. Replace it on the Integrations page.")
+    except (errors.TransientError, errors.RateLimited):
+        raise WebhookSetupError(
+            "Ashby did not answer (or asked Guide to slow down), so Guide stopped creating "
+            "webhooks. Those created so far are kept; press the button again in a minute."
+        )
     except errors.AshbyError as exc:
         text = f"{exc.code} {exc.message}".lower()
         duplicate = "duplicate" in text

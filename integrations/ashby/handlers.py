@@ -22,6 +22,7 @@ from guides.services import ensure_guides, touch_guides
 from guides.upsert import insert_missing, upsert_records
 from integrations.ashby import mapping
 from integrations.ashby.sync import Context, Counts, store_applications, store_schedules
+from integrations.models import DeletedCandidate
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +80,9 @@ def application_changed(tenant: g.Tenant, data: Mapping[str, Any]) -> str:
     candidate gets a guide. Stage, status and job changes touch the guide.
     """
     application = _object(data, "application")
-    mapping.map_application(application)  # refuse an unusable payload before writing
+    row = mapping.map_application(application)  # refuse an unusable payload before writing
+    if _deleted(tenant, row["candidate_external_id"]):
+        return f"Candidate {row['candidate_external_id']} was deleted in Ashby: ignored."
     job = mapping.application_job_stub(application)
     if job is not None:
         insert_missing(tenant, g.Job, [job])
@@ -97,6 +100,8 @@ def schedule_changed(tenant: g.Tenant, data: Mapping[str, Any]) -> str:
     schedule = _object(data, "interviewSchedule")
     row = mapping.map_interview_schedule(schedule)
     application = row["application_external_id"]
+    if _deleted(tenant, schedule.get("candidateId")):
+        return f"Candidate {schedule['candidateId']} was deleted in Ashby: ignored."
     if not g.Application.objects.filter(tenant=tenant, external_id=application).exists():
         raise NotKnownYet(f"Application {application} is not known yet.")
     counts = Counts()
@@ -132,9 +137,22 @@ def _candidate_id(data: Mapping[str, Any], key: str) -> str:
     return value
 
 
+def _tombstone(tenant: g.Tenant, external_id: str) -> None:
+    DeletedCandidate.objects.get_or_create(tenant=tenant, external_id=external_id)
+
+
+def _deleted(tenant: g.Tenant, external_id: Any) -> bool:
+    """Whether Ashby deleted (or merged away) this candidate: a late delivery about them
+    must not bring them back."""
+    if not isinstance(external_id, str) or not external_id:
+        return False
+    return DeletedCandidate.objects.filter(tenant=tenant, external_id=external_id).exists()
+
+
 def candidate_deleted(tenant: g.Tenant, data: Mapping[str, Any]) -> str:
     """candidateDelete: the candidate, their applications, schedules and guide are deleted."""
     external_id = _candidate_id(data, "candidate")
+    _tombstone(tenant, external_id)
     deleted, by_model = g.Candidate.objects.filter(tenant=tenant, external_id=external_id).delete()
     if not deleted:
         return f"Candidate {external_id} was not stored: nothing to delete."
@@ -151,6 +169,8 @@ def candidate_merged(tenant: g.Tenant, data: Mapping[str, Any]) -> str:
     """
     gone_id = _candidate_id(data, "deletedCandidate")
     kept_id = _candidate_id(data, "mergedCandidate")
+    if gone_id != kept_id:
+        _tombstone(tenant, gone_id)
     candidates = g.Candidate.objects.select_for_update().filter(tenant=tenant)
     gone = candidates.filter(external_id=gone_id).first()
     if gone is None or gone_id == kept_id:

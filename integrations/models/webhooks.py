@@ -20,7 +20,13 @@ from django.utils import timezone
 from guides.models import Tenant
 from integrations.crypto import EncryptedTextField, reveal
 
-__all__ = ["WebhookDelivery", "WebhookSubscription", "new_webhook_secret", "new_webhook_token"]
+__all__ = [
+    "DeletedCandidate",
+    "WebhookDelivery",
+    "WebhookSubscription",
+    "new_webhook_secret",
+    "new_webhook_token",
+]
 
 
 def new_webhook_token() -> str:
@@ -157,7 +163,33 @@ class WebhookDelivery(models.Model):
                 condition=Q(status__in=["received", "retrying", "processing"]),
                 name="delivery_pending",
             ),
+            # The support console's list filters and searches (ordered by id, newest first).
+            models.Index(fields=["status", "-id"], name="delivery_status_id"),
+            models.Index(fields=["action", "-id"], name="delivery_action_id"),
+            models.Index(fields=["-id"], condition=~Q(error=""), name="delivery_with_error"),
+            models.Index(fields=["webhook_action_id"], name="delivery_webhook_action_id"),
         ]
 
     def __str__(self) -> str:
         return f"{self.action} delivery {self.pk} ({self.status})"
+
+
+class DeletedCandidate(models.Model):
+    """A candidate Ashby deleted (candidateDelete) or merged away (candidateMerge).
+
+    Ashby never brings such a candidate back, but a delivery about them sent before the
+    deletion may arrive after it (retries, no ordering guarantee): kept here, it is ignored
+    instead of recreating the candidate and their guide.
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    external_id = models.CharField(max_length=64)
+    deleted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "external_id"], name="one_tombstone_per_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Deleted candidate {self.external_id}"

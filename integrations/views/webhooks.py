@@ -17,7 +17,7 @@ from guides.tenancy import tenant_admin_required, tenant_required
 from integrations import webhook_setup
 from integrations.ashby.events import EVENTS
 from integrations.deliveries import ReplayRefused, replay_delivery
-from integrations.models import WebhookDelivery, WebhookSubscription
+from integrations.models import AuditEvent, WebhookDelivery, WebhookSubscription
 from integrations.webhooks import rotate_secret, subscription_statuses, summarize
 
 RECENT_DELIVERIES = 20
@@ -58,6 +58,13 @@ def webhooks_status(request: HttpRequest) -> JsonResponse:
 def rotate(request: HttpRequest, pk: int) -> HttpResponse:
     subscription = get_object_or_404(WebhookSubscription, tenant=request.tenant, pk=pk)
     rotate_secret(subscription)
+    AuditEvent.record(
+        request.tenant,
+        request.user,
+        AuditEvent.Action.WEBHOOK_SECRET_ROTATED,
+        target=f"WebhookSubscription {subscription.pk}",
+        event=subscription.event,
+    )
     messages.warning(
         request,
         f"The {subscription.event} secret was rotated. Paste the new secret into this webhook "

@@ -154,3 +154,24 @@ def test_an_outsider_cannot_create_webhooks_for_our_tenant(
         .exclude(ashby_webhook_id="")
         .exists()
     )
+
+
+def test_an_ashby_outage_stops_the_run_keeps_what_was_created_and_says_so(
+    tenant_admin_client, tenant_a, acme_connection, fake_ashby
+):
+    calls: list[str] = []
+
+    def flaky(request):
+        calls.append(json.loads(request.body)["webhookType"])
+        if len(calls) > 2:
+            return 503, {}, "upstream unavailable"
+        results = {"id": str(uuid.uuid4()), "enabled": True, **json.loads(request.body)}
+        return 200, {}, json.dumps({"success": True, "results": results})
+
+    fake_ashby.mock.remove(responses.POST, f"{BASE}/webhook.create")
+    fake_ashby.mock.add_callback(responses.POST, f"{BASE}/webhook.create", callback=flaky)
+    response = tenant_admin_client.post(CREATE, follow=True)
+    assert "Ashby did not answer" in response.content.decode()
+    assert len(calls) == 3  # stopped at the first failure, not one try per remaining webhook
+    created = WebhookSubscription.objects.filter(tenant=tenant_a).exclude(ashby_webhook_id="")
+    assert sorted(created.values_list("event", flat=True)) == sorted(calls[:2])

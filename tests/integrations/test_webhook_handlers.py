@@ -268,6 +268,36 @@ def test_candidate_delete_removes_their_data_and_guide(deliver, tenant_a):
     assert not Guide.objects.filter(tenant=tenant_a).exists()
 
 
+def test_a_late_event_about_a_deleted_candidate_does_not_bring_them_back(deliver, tenant_a):
+    deliver("applicationSubmit")
+    deliver("candidateDelete")
+    late = deliver("candidateStageChange")  # sent by Ashby before the deletion, arrived after
+    assert late.status == Status.PROCESSED
+    assert late.outcome == f"Candidate {CAND} was deleted in Ashby: ignored."
+    assert not Candidate.objects.filter(tenant=tenant_a).exists()
+    assert not Guide.objects.filter(tenant=tenant_a).exists()
+    schedule = deliver("interviewScheduleUpdate")  # names its candidate: not retried
+    assert schedule.status == Status.PROCESSED
+    assert "deleted in Ashby" in schedule.outcome
+
+
+def test_a_late_event_about_a_merged_away_candidate_does_not_bring_them_back(deliver, tenant_a):
+    deliver("applicationSubmit")
+    Candidate.objects.create(tenant=tenant_a, external_id=CAND2, name="Ada L.")
+    deliver("candidateMerge")
+    deliver("candidateStageChange")  # still about the merged-away candidate
+    assert not Candidate.objects.filter(tenant=tenant_a, external_id=CAND).exists()
+    assert Application.objects.get(tenant=tenant_a, external_id=APP).candidate.external_id == CAND2
+
+
+def test_a_deletion_in_one_tenant_does_not_hide_the_candidate_in_another(
+    deliver, tenant_a, tenant_b
+):
+    deliver("candidateDelete")
+    assert deliver("applicationSubmit", tenant=tenant_b).status == Status.PROCESSED
+    assert Candidate.objects.filter(tenant=tenant_b, external_id=CAND).exists()
+
+
 def test_deleting_an_unknown_candidate_is_processed_as_nothing_to_do(deliver):
     delivery = deliver("candidateDelete")
     assert delivery.status == Status.PROCESSED

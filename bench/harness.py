@@ -1,0 +1,230 @@
+"""Shared plumbing of the load and fault benchmarks: production-settings environments,
+gunicorn and qcluster processes, PostgreSQL databases (on the shared server, or a private
+throwaway cluster that may be stopped), the Ashby sandbox as its own server, and polling.
+
+Everything listens on 127.0.0.1 only; every loop is bounded by a deadline.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+BIN = Path(PYTHON).parent
+TEST_FERNET_KEY = "feRno68qtZ-Sm836THoO_GbI2wuzOl8kz5Fk7_Xqc6E="
+SHARED_PG = os.environ.get("BENCH_PG_SERVER", "postgres://postgres@127.0.0.1:5432")
+LOGS = ROOT / "test-artifacts" / "bench"
+
+
+def guide_env(database_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a production-settings Guide process (DEBUG off, plain http)."""
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "GUIDE_ENV_FILE": "",
+        "DJANGO_SETTINGS_MODULE": "guide_project.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-secret-key-" + "k" * 50,
+        "GUIDE_ENCRYPTION_KEYS": TEST_FERNET_KEY,
+        "DATABASE_URL": database_url,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "false",
+        "ASHBY_SANDBOX": "false",
+        "LOG_LEVEL": "WARNING",
+        "CONN_MAX_AGE": "60",
+    }
+    env.update(extra)
+    return env
+
+
+def sandbox_env(db_path: Path, **extra: str) -> dict[str, str]:
+    """The Ashby sandbox as its own server, on its own SQLite file (never Guide's database)."""
+    return guide_env(
+        f"sqlite:///{db_path}",
+        ASHBY_SANDBOX="true",
+        SANDBOX_RATE_LIMIT_PER_MINUTE="100000000",
+        SANDBOX_WEBHOOK_SENDER="manual",
+        **extra,
+    )
+
+
+def setup_django(env: dict[str, str]) -> None:
+    """Configure this (driver) process like the servers, then django.setup()."""
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def manage(env: dict[str, str], *args: str, timeout: float = 600) -> str:
+    result = subprocess.run(
+        [PYTHON, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if result.returncode != 0:
+        sys.exit(f"manage.py {' '.join(args[:2])} failed:\n{result.stderr[-3000:]}")
+    return result.stdout
+
+
+def _log(name: str):
+    LOGS.mkdir(parents=True, exist_ok=True)
+    return (LOGS / f"{name}.log").open("w")
+
+
+STARTED: list[subprocess.Popen] = []
+
+
+def start(name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen:
+    """A server process in its own process group (so stopping it stops its children)."""
+    process = subprocess.Popen(
+        args,
+        cwd=ROOT,
+        env=env,
+        stdout=_log(name),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    STARTED.append(process)
+    return process
+
+
+def stop_all() -> None:
+    """Stop every process this benchmark started and that still runs."""
+    for process in reversed(STARTED):
+        stop(process)
+
+
+def stop(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 20) -> None:
+    """Stop a process started by `start` (and its children), by its own process group."""
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, sig)
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+    except ProcessLookupError:
+        pass
+
+
+def gunicorn(env: dict[str, str], port: int, *, workers: int = 4, threads: int = 4, name="web"):
+    args = [str(BIN / "gunicorn"), "guide_project.wsgi:application"]
+    args += ["--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads)]
+    args += ["--timeout", "60", "--graceful-timeout", "5", "--log-level", "warning"]
+    process = start(name, args, env)
+    wait_http(f"http://127.0.0.1:{port}/healthz", process)
+    return process
+
+
+def qcluster(env: dict[str, str], tag: str) -> subprocess.Popen:
+    """`manage.py qcluster`, through bench/tagged_qcluster.py, which counts the tasks its
+    workers run in Redis (bench:tasks:<tag>) so a benchmark can see how work was spread."""
+    script = str(ROOT / "bench" / "tagged_qcluster.py")
+    return start(f"qcluster-{tag}", [PYTHON, script, tag], env)
+
+
+def wait_http(url: str, process: subprocess.Popen | None = None, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            sys.exit(f"{url}: the server exited ({process.returncode}); see {LOGS}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 (127.0.0.1 only)
+                return
+        except urllib.error.HTTPError:
+            return  # it answers
+        except OSError:
+            time.sleep(0.2)
+    sys.exit(f"{url} did not answer within {timeout:.0f}s")
+
+
+def wait_until(what: str, check: Callable[[], bool], timeout: float, every: float = 0.5) -> float:
+    """Poll `check` until true; returns the seconds it took, exits when the deadline passes."""
+    began = time.monotonic()
+    while time.monotonic() - began < timeout:
+        if check():
+            return time.monotonic() - began
+        time.sleep(every)
+    sys.exit(f"Timed out after {timeout:.0f}s waiting for: {what}")
+
+
+# --- PostgreSQL ------------------------------------------------------------------------------
+
+
+def fresh_database(name: str, server: str = SHARED_PG) -> str:
+    """Drop and create database `name` on `server`; returns its URL."""
+    import psycopg
+
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"{server}/{name}"
+
+
+def drop_database(name: str, server: str = SHARED_PG) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class PrivatePostgres:
+    """A throwaway PostgreSQL cluster (initdb in a temporary folder, as the postgres user, on
+    its own port) that a benchmark may stop and start: the machine's shared server, which
+    other people's tests use, is never touched."""
+
+    def __init__(self, port: int = 5439) -> None:
+        found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
+        if not found:
+            sys.exit("No PostgreSQL binaries under /usr/lib/postgresql/*/bin")
+        self.bin = found[-1].parent
+        self.port = port
+        self.folder = Path(tempfile.mkdtemp(prefix="guide-bench-pg-"))
+        self.data = self.folder / "data"
+        self.url = f"postgres://postgres@127.0.0.1:{port}"
+
+    def _as_postgres(self, *args: str) -> None:
+        command = [str(a) for a in args]
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        subprocess.run(command, check=True, capture_output=True, timeout=120)
+
+    def init(self) -> PrivatePostgres:
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, "postgres")
+        self._as_postgres(self.bin / "initdb", "-D", self.data, "-U", "postgres", "-A", "trust")
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} -c fsync=off"
+        self._options = options
+        return self
+
+    def start(self) -> None:
+        log = self.folder / "server.log"
+        self._as_postgres(
+            self.bin / "pg_ctl", "-D", self.data, "-l", log, "-o", self._options, "-w", "start"
+        )
+
+    def stop(self) -> None:
+        self._as_postgres(self.bin / "pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop")
+
+    def destroy(self) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)

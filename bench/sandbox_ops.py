@@ -1,0 +1,71 @@
+"""What a benchmark asks of the Ashby sandbox running as its own process (its own SQLite
+database, configured by the environment): run with the sandbox's environment.
+
+    python bench/sandbox_ops.py create-webhooks '[{"event": ..., "url": ..., "secret": ...}]'
+    python bench/sandbox_ops.py activity COUNT SEED     # move stages and reschedule interviews
+    python bench/sandbox_ops.py deliveries              # JSON: every delivery and its attempts
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def create_webhooks(spec: str) -> None:
+    from ashby_sandbox.webhooks import create_webhook
+
+    for hook in json.loads(spec):
+        created = create_webhook(
+            webhook_type=hook["event"],
+            request_url=hook["url"],
+            secret_token=hook["secret"],
+            name=f"Guide - {hook['event']}",
+        )
+        if not created.enabled:
+            sys.exit(f"the ping of {hook['event']} failed: the webhook was saved disabled")
+
+
+def activity(count: str, seed: str) -> None:
+    from ashby_sandbox import activity as ops
+    from ashby_sandbox import models as m
+
+    rng = random.Random(int(seed))
+    apps = list(m.Application.objects.filter(is_deleted=False, status="Active").values_list("id"))
+    schedules = list(m.InterviewSchedule.objects.exclude(status="Cancelled").values_list("id"))
+    start = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=3)
+    for n in range(int(count)):
+        if n % 2 == 0 and schedules:
+            (schedule_id,) = rng.choice(schedules)
+            ops.reschedule_interview(schedule_id, start + dt.timedelta(minutes=15 * n))
+        else:
+            (application_id,) = rng.choice(apps)
+            try:
+                ops.move_stage(application_id)
+            except ops.ActivityError:
+                continue  # at the plan's last stage
+
+
+def deliveries() -> None:
+    from ashby_sandbox import models as m
+
+    rows = []
+    for d in m.Delivery.objects.exclude(action="ping").prefetch_related("attempt_log"):
+        codes = [a.status_code or 0 for a in d.attempt_log.all()]
+        rows.append([str(d.webhook_action_id), d.action, d.state, codes])
+    print(json.dumps(rows))
+
+
+if __name__ == "__main__":
+    import django
+
+    django.setup()
+    command, *rest = sys.argv[1:]
+    {"create-webhooks": create_webhooks, "activity": activity, "deliveries": deliveries}[command](
+        *rest
+    )

@@ -1,0 +1,39 @@
+"""`manage.py qcluster`, plus a count of the tasks its workers run, per function, in Redis
+(hash bench:tasks:<tag>), so a benchmark can tell how the work was spread over clusters.
+
+    python bench/tagged_qcluster.py <tag>
+
+The count is taken in django-q2's `pre_execute` signal, connected before the cluster forks
+its workers, so every worker of this cluster counts under the same tag.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def main(tag: str) -> None:
+    import django
+
+    django.setup()
+    import redis
+    from django.conf import settings
+    from django.core.management import call_command
+    from django_q.signals import pre_execute
+
+    store = redis.Redis.from_url(settings.REDIS_URL or os.environ["REDIS_URL"])
+
+    def count(sender, func, task, **kwargs):
+        name = func if isinstance(func, str) else getattr(func, "__name__", str(func))
+        store.hincrby(f"bench:tasks:{tag}", name, 1)
+
+    pre_execute.connect(count, weak=False)
+    call_command("qcluster")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

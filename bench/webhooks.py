@@ -1,0 +1,417 @@
+"""Benchmark: the webhook receiver under gunicorn, PostgreSQL and django-q2 on Redis.
+
+    .venv/bin/python bench/webhooks.py \
+        --database postgres://postgres@127.0.0.1:5432/guide_webhooks_bench \
+        --redis redis://127.0.0.1:6379/11 --port 8105
+
+Guide runs as it does in production: gunicorn (--workers sync workers) on 127.0.0.1:--port,
+PostgreSQL, and a `qcluster` consuming django-q2's queue on Redis. The bench database is
+migrated and emptied first; one tenant, its ten webhook rows and --applications candidates
+with an application each (and a guide) are created.
+
+1. Acknowledgement: at concurrency 1, 16 and 64, --requests signed candidateStageChange
+   deliveries (each a distinct webhookActionId, a real stage change of a stored application)
+   are POSTed to the receiver, and as many GET /healthz in the same run as the floor.
+   Reported: p50 / p99 latency and requests per second of each, and the receiver's share of
+   the /healthz throughput.
+2. Freshness: --fresh deliveries at concurrency 4; for each, from the delivery's received_at
+   to its processed_at (written right after the transaction that updated the guide commits),
+   p50 / p99, waiting at most 120 s for the queue to drain.
+
+Targets (issue 6): throughput >= 60% of /healthz; p99 ack < 50 ms at concurrency 16;
+freshness p99 < 2 s. Only 127.0.0.1 is contacted; every loop is bounded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+FIXTURE = ROOT / "tests" / "fixtures" / "ashby" / "webhooks" / "candidateStageChange__default.json"
+TEST_FERNET_KEY = "feRno68qtZ-Sm836THoO_GbI2wuzOl8kz5Fk7_Xqc6E="
+HOST = "127.0.0.1"
+
+
+def create_database(url: str) -> None:
+    """Drop and create the bench database (its name must say bench)."""
+    import psycopg
+
+    server, name = url.rsplit("/", 1)
+    if "bench" not in name:
+        sys.exit(f"Refusing to recreate {name!r}: the bench database's name must contain 'bench'.")
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def empty_queue(url: str) -> None:
+    """Empty the bench's own Redis database (tasks left by an interrupted run)."""
+    import redis
+
+    db = url.rstrip("/").rsplit("/", 1)[-1]
+    if not db.isdigit() or db == "0":
+        sys.exit("Give --redis a dedicated database index, e.g. redis://127.0.0.1:6379/11.")
+    redis.Redis.from_url(url).flushdb()
+
+
+def guide_env(args) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "guide_project.settings",
+        "GUIDE_ENV_FILE": "",
+        "DATABASE_URL": args.database,
+        "REDIS_URL": args.redis,
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-webhooks-secret-key-" + "x" * 40,
+        "GUIDE_ENCRYPTION_KEYS": os.environ.get("GUIDE_ENCRYPTION_KEYS", TEST_FERNET_KEY),
+        "ALLOWED_HOSTS": f"{HOST},localhost",
+        "PUBLIC_BASE_URL": f"http://{HOST}:{args.port}",
+        "SECURE_SSL_REDIRECT": "false",
+        "ASHBY_SANDBOX": "false",
+        "Q_WORKERS": str(args.q_workers),
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        sys.exit(f"manage.py {' '.join(args[:2])} failed:\n{result.stderr[-3000:]}")
+    return result.stdout
+
+
+SEED = """
+import json
+from django.db import connection
+from guides.models import Tenant, Candidate, Application, InterviewPlan, InterviewStage, Guide
+from integrations.models import WebhookDelivery, WebhookSubscription
+from integrations.webhooks import ensure_subscriptions
+from django_q.models import OrmQ, Task
+with connection.cursor() as c:
+    c.execute("TRUNCATE guides_tenant CASCADE")
+Task.objects.all().delete()
+tenant = Tenant.objects.create(name="Bench", slug="bench")
+plan = InterviewPlan.objects.create(tenant=tenant, external_id="plan-1", title="Plan")
+stages = [InterviewStage.objects.create(tenant=tenant, plan=plan, external_id=f"stage-{i}",
+          title=f"Stage {i}", order=i) for i in range(3)]
+for i in range(N):
+    c = Candidate.objects.create(tenant=tenant, external_id=f"cand-{i}", name=f"Candidate {i}")
+    Application.objects.create(tenant=tenant, external_id=f"app-{i}", candidate=c,
+                               current_stage=stages[0])
+    Guide.objects.create(tenant=tenant, candidate=c)
+sub = next(s for s in ensure_subscriptions(tenant) if s.event == "candidateStageChange")
+print(json.dumps({"token": sub.token, "secret": sub.secret}))
+"""
+
+
+def seed(env: dict[str, str], applications: int) -> tuple[str, str]:
+    out = manage(env, "shell", "-c", SEED.replace("N)", f"{applications})"))
+    row = json.loads(out.strip().splitlines()[-1])
+    return row["token"], row["secret"]
+
+
+def start(env: dict[str, str], args) -> list[subprocess.Popen]:
+    web = subprocess.Popen(
+        [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "guide_project.wsgi",
+            "-b",
+            f"{HOST}:{args.port}",
+            "-w",
+            str(args.workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    log = open(args.queue_log, "w")  # noqa: SIM115 (closed with the process)
+    queue = subprocess.Popen(
+        [PYTHON, "manage.py", "qcluster"],
+        cwd=ROOT,
+        env={**env, "LOG_LEVEL": "INFO"},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    for _ in range(100):
+        try:
+            if request(args.port, "GET", "/healthz")[0] == 200:
+                return [web, queue]
+        except OSError:
+            pass
+        time.sleep(0.2)
+    stop([web, queue])
+    sys.exit("Guide did not start under gunicorn.")
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    """Stop what this script started: each process's own group (gunicorn's and qcluster's
+    workers with it), by id."""
+    for process in processes:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGCONT)  # in case it was paused
+            os.killpg(process.pid, signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+def request(port: int, method: str, path: str, body: bytes = b"", headers=None):
+    conn = http.client.HTTPConnection(HOST, port, timeout=10)
+    try:
+        conn.request(method, path, body=body or None, headers=headers or {})
+        response = conn.getresponse()
+        response.read()
+        return response.status, response
+    finally:
+        conn.close()
+
+
+class Deliveries:
+    """Signed candidateStageChange bodies, each a newer change of one of the applications."""
+
+    def __init__(self, secret: str, applications: int) -> None:
+        self.template = json.loads(FIXTURE.read_text())
+        self.secret = secret.encode()
+        self.applications = applications
+        self.count = 0
+        self.lock = threading.Lock()
+        self.start = datetime(2027, 1, 1, tzinfo=UTC)
+
+    def next(self) -> tuple[bytes, dict[str, str]]:
+        with self.lock:
+            self.count += 1
+            n = self.count
+        payload = json.loads(json.dumps(self.template))
+        payload["webhookActionId"] = str(uuid.uuid4())
+        app = payload["data"]["application"]
+        app["id"] = f"app-{n % self.applications}"
+        app["candidate"]["id"] = f"cand-{n % self.applications}"
+        app["updatedAt"] = (self.start + timedelta(milliseconds=n)).isoformat()
+        stage = app["currentInterviewStage"]
+        stage.update(id=f"stage-{n % 3}", interviewPlanId="plan-1", orderInInterviewPlan=n % 3)
+        body = json.dumps(payload, separators=(",", ":")).encode()
+        digest = hmac.new(self.secret, body, hashlib.sha256).hexdigest()
+        headers = {"Content-Type": "application/json", "Ashby-Signature": f"sha256={digest}"}
+        return body, headers
+
+
+def run_level(port: int, concurrency: int, total: int, make) -> tuple[list[float], float, int]:
+    """`total` requests from `concurrency` threads; returns latencies (s), elapsed, errors."""
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    per_thread = [
+        total // concurrency + (1 if i < total % concurrency else 0) for i in range(concurrency)
+    ]
+
+    def worker(count: int) -> None:
+        mine = []
+        for _ in range(count):
+            method, path, body, headers = make()
+            started = time.perf_counter()
+            try:
+                status, _ = request(port, method, path, body, headers)
+            except OSError:
+                status = 0
+            mine.append(time.perf_counter() - started)
+            if status != 200:
+                with lock:
+                    errors[0] += 1
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in per_thread]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    return latencies, time.perf_counter() - started, errors[0]
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+FRESHNESS = """
+import json
+from integrations.models import WebhookDelivery
+rows = list(WebhookDelivery.objects.filter(webhook_action_id__in=IDS)
+            .values_list("status", "received_at", "processed_at"))
+print(json.dumps([[s, r.isoformat(), p.isoformat() if p else None] for s, r, p in rows]))
+"""
+
+
+RATE = """
+from django.db.models import Max, Min
+from integrations.models import WebhookDelivery
+done = WebhookDelivery.objects.filter(status="processed")
+span = done.aggregate(first=Min("processed_at"), last=Max("processed_at"))
+seconds = (span["last"] - span["first"]).total_seconds() if span["first"] else 0
+print(f"{done.count() / seconds:.0f} deliveries/s over {done.count()}" if seconds else "n/a")
+"""
+
+
+def processing_rate(env) -> str:
+    """Deliveries processed per second while the acknowledgement runs' backlog drained."""
+    return manage(env, "shell", "-c", RATE).strip().splitlines()[-1]
+
+
+PENDING = """
+from integrations.models import WebhookDelivery
+print(WebhookDelivery.objects.filter(status__in=["received", "retrying", "processing"]).count())
+"""
+
+
+def drain(env, queue: subprocess.Popen, limit: float = 300) -> None:
+    """Wait (bounded) until the acknowledgement runs' deliveries are all processed."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if queue.poll() is not None:
+            sys.exit(f"The qcluster stopped (exit {queue.returncode}); see its log.")
+        pending = int(manage(env, "shell", "-c", PENDING).strip().splitlines()[-1])
+        if pending == 0:
+            return
+        print(f"  waiting for {pending} deliveries to be processed...", flush=True)
+        time.sleep(3)
+
+
+def freshness(env, port, deliveries: Deliveries, count: int, rate: float):
+    """`count` deliveries sent at `rate` per second (a steady flow, as from one busy Ashby
+    account); for each, received_at -> processed_at once processed."""
+    ids: list[str] = []
+    started = time.monotonic()
+    for n in range(count):
+        time.sleep(max(0.0, started + n / rate - time.monotonic()))
+        body, headers = deliveries.next()
+        ids.append(json.loads(body)["webhookActionId"])
+        request(port, "POST", deliveries.path, body, headers)
+    deadline = time.monotonic() + 60
+    while True:
+        out = manage(env, "shell", "-c", FRESHNESS.replace("IDS", json.dumps(ids)))
+        rows = json.loads(out.strip().splitlines()[-1])
+        done = [r for r in rows if r[0] in ("processed", "failed", "ignored")]
+        if len(done) == len(ids) or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    ages = [
+        (datetime.fromisoformat(p) - datetime.fromisoformat(r)).total_seconds()
+        for s, r, p in rows
+        if s == "processed" and p
+    ]
+    return ages, len(ids) - len(ages)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--database", default="postgres://postgres@127.0.0.1:5432/guide_webhooks_bench"
+    )
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/11")
+    parser.add_argument("--port", type=int, default=8105)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--q-workers", type=int, default=2, help="qcluster workers")
+    parser.add_argument("--requests", type=int, default=2000, help="per concurrency level and kind")
+    parser.add_argument("--applications", type=int, default=200)
+    parser.add_argument("--fresh", type=int, default=300, help="deliveries for freshness")
+    parser.add_argument("--fresh-rate", type=float, default=10.0, help="per second")
+    parser.add_argument(
+        "--pause-processing",
+        action="store_true",
+        help="pause the qcluster during the acknowledgement runs (receiver cost alone)",
+    )
+    parser.add_argument("--queue-log", default="/tmp/guide-bench-qcluster.log")
+    args = parser.parse_args()
+    if not args.database.startswith("postgres"):
+        sys.exit("The benchmark needs PostgreSQL (--database postgres://...).")
+    env = guide_env(args)
+    create_database(args.database)
+    empty_queue(args.redis)
+    manage(env, "migrate", "--noinput")
+    token, secret = seed(env, args.applications)
+    deliveries = Deliveries(secret, args.applications)
+    deliveries.path = f"/webhooks/ashby/{token}/"
+    processes = start(env, args)
+    try:
+        report(env, args, deliveries, processes)
+    except KeyboardInterrupt:
+        print("interrupted")
+    finally:
+        stop(processes)
+
+
+def report(env, args, deliveries: Deliveries, processes: list[subprocess.Popen]) -> None:
+    def post():
+        body, headers = deliveries.next()
+        return "POST", deliveries.path, body, headers
+
+    def health():
+        return "GET", "/healthz", b"", {}
+
+    run_level(args.port, 4, 200, post)  # warm up connections and caches
+    run_level(args.port, 4, 200, health)
+    if args.pause_processing:  # the qcluster's group waits (SIGSTOP) until the backlog phase
+        os.killpg(processes[1].pid, signal.SIGSTOP)
+    print(
+        f"processing {'paused' if args.pause_processing else 'running'} during the ack runs, "
+        f"gunicorn workers={args.workers}, qcluster workers={args.q_workers}, "
+        f"{args.requests} requests per level and kind, {os.cpu_count()} CPUs\n"
+    )
+    print(f"{'concurrency':>11} {'kind':>9} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8} {'errors':>6}")
+    for concurrency in (1, 16, 64):
+        total = max(args.requests // (8 if concurrency == 1 else 1), concurrency)
+        rates = {}
+        for kind, make in (("healthz", health), ("receiver", post)):
+            latencies, elapsed, errors = run_level(args.port, concurrency, total, make)
+            rates[kind] = len(latencies) / elapsed
+            print(
+                f"{concurrency:>11} {kind:>9} {pct(latencies, 0.5) * 1000:>8.1f} "
+                f"{pct(latencies, 0.99) * 1000:>8.1f} {rates[kind]:>8.0f} {errors:>6}"
+            )
+        print(
+            f"{'':>11} {'ratio':>9} receiver / healthz throughput = {rates['receiver'] / rates['healthz']:.0%}"
+        )
+    if args.pause_processing:
+        os.killpg(processes[1].pid, signal.SIGCONT)
+    drain(env, processes[1])
+    print(f"\nprocessing throughput (qcluster, {args.q_workers} workers): {processing_rate(env)}")
+    ages, missing = freshness(env, args.port, deliveries, args.fresh, args.fresh_rate)
+    if ages:
+        print(
+            f"freshness over {len(ages)} deliveries sent at {args.fresh_rate:g}/s: "
+            f"p50 {statistics.median(ages) * 1000:.0f} ms, p99 {pct(ages, 0.99) * 1000:.0f} ms"
+            f"{f', {missing} not processed in time' if missing else ''}"
+        )
+    else:
+        print("\nfreshness: no delivery was processed in time")
+
+
+if __name__ == "__main__":
+    main()

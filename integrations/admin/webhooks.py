@@ -1,0 +1,277 @@
+"""Webhook subscriptions and deliveries in the support console.
+
+Subscriptions: state, last delivery, signature failures, the secret as its last four
+characters; actions Rotate secret and Replay the last delivery. Deliveries (a table that
+grows to millions): the raw body pretty-printed, the headers received, status, attempts,
+error; actions Replay and Mark ignored. Secrets never reach a page.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import F, Max, OuterRef, Q, QuerySet, Subquery
+from django.http import HttpRequest
+from django.utils.html import format_html
+
+from guides.admin_kit import (
+    ASHBY_ID,
+    BigTableAdmin,
+    HasErrorFilter,
+    ReadOnlyAdmin,
+    change_link,
+    changelist_url,
+    masked,
+)
+from guides.models import Tenant
+from integrations import support
+from integrations.admin.base import SupportActionsAdmin
+from integrations.ashby.events import EVENTS
+from integrations.crypto import DecryptionError
+from integrations.models import DeletedCandidate, WebhookDelivery, WebhookSubscription
+
+# The dedupe key of a payload without a webhookActionId: "sha256:" + the body's hash.
+DEDUPE_HASH = re.compile(r"(sha256:)?[0-9a-f]{64}")
+
+
+def secret_hint(subscription: WebhookSubscription) -> str:
+    """The secret's last four characters (decrypted here only to cut them)."""
+    try:
+        return masked(subscription.secret[-4:])
+    except DecryptionError:
+        return "cannot be decrypted (see rotate_encryption_keys)"
+
+
+def state_of(subscription: WebhookSubscription, others_last_valid: Any) -> str:
+    """The row's state as the Configure Webhooks page computes it (the model's rule)."""
+    event = EVENTS.get(subscription.event)
+    if event is None:
+        return "Unknown event"
+    state = subscription.state(quiet_after=event.quiet_after, others_last_valid=others_last_valid)
+    return WebhookSubscription.State(state).label
+
+
+def with_others_last_valid(queryset: QuerySet) -> QuerySet:
+    """Each row with its tenant's other rows' latest valid delivery (one subquery, not one
+    query per row), which the Quiet state needs."""
+    others = (
+        WebhookSubscription.objects.filter(tenant=OuterRef("tenant"))
+        .exclude(pk=OuterRef("pk"))
+        .values("tenant")
+        .annotate(latest=Max("last_valid_delivery_at"))
+        .values("latest")
+    )
+    return queryset.annotate(_others_last_valid=Subquery(others[:1]))
+
+
+class FailingFilter(admin.SimpleListFilter):
+    title = "signatures"
+    parameter_name = "failing"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [
+            ("yes", "Failing (wrong signatures since the last good one)"),
+            ("never", "Never received a signed delivery"),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet | None:
+        if self.value() == "yes":
+            return queryset.filter(last_signature_failure_at__isnull=False).filter(
+                Q(last_valid_delivery_at__isnull=True)
+                | Q(last_signature_failure_at__gt=F("last_valid_delivery_at"))
+            )
+        if self.value() == "never":
+            return queryset.filter(last_valid_delivery_at__isnull=True)
+        return None
+
+
+class EventFilter(admin.SimpleListFilter):
+    """The webhook events Guide subscribes to, from the handler table (no DISTINCT query over
+    a million rows)."""
+
+    title = "event"
+    parameter_name = "event"
+    field = "event"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(action, action) for action in EVENTS]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet | None:
+        return queryset.filter(**{self.field: self.value()}) if self.value() else None
+
+
+class DeliveryEventFilter(EventFilter):
+    field = "action"
+
+
+@admin.register(WebhookSubscription)
+class WebhookSubscriptionAdmin(SupportActionsAdmin, ReadOnlyAdmin):
+    list_display = [
+        "event",
+        "tenant",
+        "state",
+        "secret",
+        "last_delivery_at",
+        "last_valid_delivery_at",
+        "signature_failures",
+        "deliveries",
+    ]
+    list_filter = [EventFilter, FailingFilter, "tenant"]
+    search_fields = ["tenant__name", "event", "=ashby_webhook_id"]
+    list_select_related = ["tenant"]
+    raw_id_fields = ["tenant"]
+    fields = [
+        "tenant",
+        "event",
+        "state",
+        "secret",
+        "secret_rotated_at",
+        "last_delivery_at",
+        "last_valid_delivery_at",
+        "signature_failures",
+        "last_signature_failure_at",
+        "ashby_webhook_id",
+        "created_at",
+        "deliveries",
+    ]
+    readonly_fields = fields
+    actions = ["rotate_secret", "replay_last_delivery"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return with_others_last_valid(super().get_queryset(request))
+
+    @admin.display(description="state")
+    def state(self, subscription: WebhookSubscription) -> str:
+        return state_of(subscription, getattr(subscription, "_others_last_valid", None))
+
+    @admin.display(description="secret")
+    def secret(self, subscription: WebhookSubscription) -> str:
+        return secret_hint(subscription)
+
+    @admin.display(description="deliveries")
+    def deliveries(self, subscription: WebhookSubscription) -> str:
+        url = changelist_url(WebhookDelivery, subscription__id__exact=subscription.pk)
+        return format_html('<a href="{}">Deliveries</a>', url)
+
+    @admin.action(description="Rotate secret", permissions=["support"])
+    def rotate_secret(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self.report(request, [support.rotate_secret(s, user=request.user) for s in queryset])
+
+    @admin.action(description="Replay the last delivery", permissions=["support"])
+    def replay_last_delivery(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self.report(request, [support.replay_last_delivery(s, user=request.user) for s in queryset])
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(SupportActionsAdmin, BigTableAdmin, ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "received_at",
+        "tenant",
+        "action",
+        "status",
+        "attempts",
+        "outcome",
+        "short_error",
+    ]
+    list_filter = [
+        "status",
+        HasErrorFilter,
+        DeliveryEventFilter,
+        ("received_at", admin.DateFieldListFilter),
+        "tenant",
+    ]
+    search_fields = ["=webhook_action_id", "=dedupe_key", "=action", "tenant__name"]
+    list_select_related = ["tenant"]
+    raw_id_fields = ["tenant", "subscription"]
+    ordering = ["-id"]  # the primary key index: newest first without sorting a million rows
+    fields = [
+        "tenant",
+        "subscription_link",
+        "action",
+        "webhook_action_id",
+        "dedupe_key",
+        "status",
+        "attempts",
+        "received_at",
+        "started_at",
+        "next_attempt_at",
+        "processed_at",
+        "outcome",
+        "error",
+        "headers_received",
+        "pretty_body",
+    ]
+    readonly_fields = fields
+    actions = ["replay", "mark_ignored"]
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        """Every kind of term is answered from an index, never by scanning a million rows:
+        a webhookActionId (a UUID), an event name, a dedupe key (probed per tenant and
+        event through the unique constraint), or else a tenant's name or slug."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        if ASHBY_ID.fullmatch(term):
+            match = Q(webhook_action_id__in={term, term.lower()})
+        elif term in EVENTS:
+            match = Q(action=term)
+        elif DEDUPE_HASH.fullmatch(term):
+            key = term if term.startswith("sha256:") else f"sha256:{term}"
+            match = Q(
+                tenant__in=Tenant.objects.values("pk"), action__in=list(EVENTS), dedupe_key=key
+            )
+        else:
+            match = Q(
+                tenant__in=Tenant.objects.filter(Q(name__icontains=term) | Q(slug=term)).values(
+                    "pk"
+                )
+            )
+        return queryset.filter(match), False
+
+    @admin.display(description="subscription")
+    def subscription_link(self, delivery: WebhookDelivery) -> str:
+        return change_link(delivery.subscription)
+
+    @admin.display(description="error")
+    def short_error(self, delivery: WebhookDelivery) -> str:
+        error = delivery.error or ""
+        return (error[:80] + "…") if len(error) > 80 else error
+
+    @admin.display(description="headers received")
+    def headers_received(self, delivery: WebhookDelivery) -> str:
+        text = json.dumps(delivery.headers or {}, indent=2, sort_keys=True)
+        return format_html('<pre style="white-space: pre-wrap">{}</pre>', text)
+
+    @admin.display(description="body (as received, pretty-printed)")
+    def pretty_body(self, delivery: WebhookDelivery) -> str:
+        try:
+            text = json.dumps(json.loads(delivery.body), indent=2, ensure_ascii=False)
+        except ValueError:
+            text = delivery.body  # not JSON: shown as received
+        return format_html('<pre style="white-space: pre-wrap">{}</pre>', text)
+
+    @admin.action(description="Replay", permissions=["support"])
+    def replay(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self.report(request, [support.replay(d, user=request.user) for d in queryset])
+
+    @admin.action(description="Mark ignored", permissions=["support"])
+    def mark_ignored(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self.report(request, [support.mark_ignored(d, user=request.user) for d in queryset])
+
+
+@admin.register(DeletedCandidate)
+class DeletedCandidateAdmin(ReadOnlyAdmin):
+    """Tombstones of candidates Ashby deleted or merged away: a late delivery about one of
+    them is ignored instead of bringing the candidate back. Support can look one up by id."""
+
+    list_display = ["external_id", "tenant", "deleted_at"]
+    list_filter = ["tenant"]
+    list_select_related = ["tenant"]
+    search_fields = ["=external_id", "tenant__name"]
+    date_hierarchy = "deleted_at"

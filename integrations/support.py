@@ -1,0 +1,239 @@
+"""The support console's actions (run from the Django admin), as typed service functions.
+
+Each action calls the service that owns the behaviour (connect.check_connection,
+sync.request_sync, ...) and never reimplements it. `perform` wraps one action on one row:
+it runs it in a transaction, turns a refusal into a message for support (never a stack
+trace), and writes the audit trail row (who, what, when, which row, how it went), whatever
+the outcome.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Model
+
+from guides.models import Tenant
+from integrations import connect, deliveries, webhooks
+from integrations.models import (
+    AshbyConnection,
+    AuditEvent,
+    SyncRun,
+    SyncState,
+    WebhookDelivery,
+    WebhookSubscription,
+)
+from integrations.sync import reap_stale_runs, request_sync
+
+logger = logging.getLogger(__name__)
+
+Action = AuditEvent.Action
+Outcome = AuditEvent.Outcome
+
+
+class Refused(Exception):
+    """The action cannot be done on this row now; the message tells support why."""
+
+
+@dataclass(frozen=True)
+class Result:
+    ok: bool
+    message: str
+
+
+def perform(action: str, obj: Model, *, tenant: Tenant, user, run: Callable[[], str]) -> Result:
+    """Run one support action on `obj` and audit it. `run` returns the message for support
+    or raises Refused / connect.ConnectError, which become a refused / failed outcome."""
+    target = f"{type(obj).__name__} {obj.pk}"
+    try:
+        with transaction.atomic():
+            message = run()
+        outcome = Outcome.DONE
+    except Refused as exc:
+        outcome, message = Outcome.REFUSED, str(exc)
+    except connect.ConnectError as exc:
+        outcome, message = Outcome.FAILED, exc.message
+    except Exception:  # one bad row must not hide the others' results
+        logger.exception("Support action %s failed on %s", action, target)
+        outcome, message = Outcome.FAILED, "Unexpected error; the details are in the server log."
+    AuditEvent.record(
+        tenant,
+        user,
+        action,
+        source=AuditEvent.Source.ADMIN,
+        target=target,
+        outcome=outcome,
+        message=message,
+    )
+    return Result(ok=outcome == Outcome.DONE, message=f"{obj}: {message}")
+
+
+# --- Connections --------------------------------------------------------------------------
+
+
+def _require_usable(connection: AshbyConnection) -> None:
+    if not connection.is_usable:
+        raise Refused(
+            f"the connection is {connection.get_status_display().lower()}; "
+            "enable it or check the key first."
+        )
+
+
+def set_disabled(connection: AshbyConnection, *, user) -> Result:
+    """Stop every sync of the connection until support enables it again."""
+
+    def run() -> str:
+        if connection.status == AshbyConnection.Status.DISABLED:
+            raise Refused("already disabled.")
+        connection.status = AshbyConnection.Status.DISABLED
+        connection.status_reason = "Disabled by Guide support. Contact support to resume syncing."
+        connection.save(update_fields=["status", "status_reason", "updated_at"])
+        return "disabled; syncs stop until it is enabled."
+
+    return perform(
+        Action.CONNECTION_DISABLED, connection, tenant=connection.tenant, user=user, run=run
+    )
+
+
+def enable(connection: AshbyConnection, *, user) -> Result:
+    """Enable a disabled connection by checking its key again (connect.check_connection):
+    a good key makes it Connected and queues a sync, a refused one Needs attention."""
+
+    def run() -> str:
+        if connection.status != AshbyConnection.Status.DISABLED:
+            raise Refused("not disabled.")
+        checked = connect.check_connection(connection)
+        return f"key checked; now {checked.get_status_display().lower()}."
+
+    return perform(
+        Action.CONNECTION_ENABLED, connection, tenant=connection.tenant, user=user, run=run
+    )
+
+
+def check_key(connection: AshbyConnection, *, user) -> Result:
+    """Check the stored key against Ashby (connect.check_connection) and say the verdict."""
+
+    def run() -> str:
+        if connection.status == AshbyConnection.Status.DISABLED:
+            raise Refused("disabled; use Enable, which checks the key too.")
+        checked = connect.check_connection(connection)
+        if checked.status == AshbyConnection.Status.NEEDS_ATTENTION:
+            return f"Ashby refused the key: {checked.status_reason}"
+        return "Ashby accepts the key; permissions refreshed."
+
+    return perform(Action.KEY_CHECKED, connection, tenant=connection.tenant, user=user, run=run)
+
+
+def sync_now(connection: AshbyConnection, *, user) -> Result:
+    """Queue an incremental sync (sync.request_sync folds it into a run under way)."""
+
+    def run() -> str:
+        _require_usable(connection)
+        active = _active_run(connection)
+        run = request_sync(connection.pk, reason="support: sync now")
+        if active is not None and active.pk == run.pk:
+            return f"sync run {run.pk} is already {run.get_status_display().lower()}; nothing more to do."
+        return f"sync run {run.pk} queued."
+
+    return perform(Action.SYNC_REQUESTED, connection, tenant=connection.tenant, user=user, run=run)
+
+
+def full_resync(connection: AshbyConnection, *, user) -> Result:
+    """Drop the connection's sync tokens, then queue a full sync (every resource from
+    scratch; records Ashby no longer returns are removed by the full pass). A queued run is
+    upgraded to full; a running one is refused: it would save its tokens again."""
+
+    def run() -> str:
+        _require_usable(connection)
+        reap_stale_runs(connection_id=connection.pk)
+        if SyncRun.objects.filter(connection=connection, status=SyncRun.Status.RUNNING).exists():
+            raise Refused("a sync is running; run Full resync again when it has finished.")
+        dropped = (
+            SyncState.objects.filter(connection=connection)
+            .exclude(sync_token="")
+            .update(sync_token="")
+        )
+        run = request_sync(connection.pk, full=True, reason="support: full resync")
+        return f"{dropped} sync tokens dropped; full sync run {run.pk} queued."
+
+    return perform(
+        Action.FULL_RESYNC_REQUESTED, connection, tenant=connection.tenant, user=user, run=run
+    )
+
+
+def _active_run(connection: AshbyConnection) -> SyncRun | None:
+    return SyncRun.objects.filter(connection=connection, status__in=SyncRun.ACTIVE).first()
+
+
+# --- Webhooks -----------------------------------------------------------------------------
+
+
+def rotate_secret(subscription: WebhookSubscription, *, user) -> Result:
+    """A new secret for the row (webhooks.rotate_secret): Waiting until the tenant pastes it
+    into Ashby. The message never holds the secret."""
+
+    def run() -> str:
+        webhooks.rotate_secret(subscription)
+        return "new secret made; the row is Waiting until the tenant pastes it into Ashby."
+
+    return perform(
+        Action.WEBHOOK_SECRET_ROTATED, subscription, tenant=subscription.tenant, user=user, run=run
+    )
+
+
+def replay_last_delivery(subscription: WebhookSubscription, *, user) -> Result:
+    """Process the row's latest delivery again (deliveries.replay_delivery)."""
+
+    def run() -> str:
+        latest = subscription.deliveries.order_by("-received_at", "-id").first()
+        if latest is None:
+            raise Refused("no delivery received yet.")
+        return _replay(latest)
+
+    return perform(
+        Action.DELIVERY_REPLAYED, subscription, tenant=subscription.tenant, user=user, run=run
+    )
+
+
+def replay(delivery: WebhookDelivery, *, user) -> Result:
+    """Process a stored delivery again from its raw body (deliveries.replay_delivery)."""
+    return perform(
+        Action.DELIVERY_REPLAYED,
+        delivery,
+        tenant=delivery.tenant,
+        user=user,
+        run=lambda: _replay(delivery),
+    )
+
+
+def _replay(delivery: WebhookDelivery) -> str:
+    try:
+        deliveries.replay_delivery(delivery.tenant, delivery.pk)
+    except deliveries.ReplayRefused as exc:
+        raise Refused(str(exc)) from None
+    return f"delivery {delivery.pk} queued for processing again."
+
+
+def mark_ignored(delivery: WebhookDelivery, *, user) -> Result:
+    """Stop a delivery from being retried or swept again: status Ignored, its error kept."""
+
+    def run() -> str:
+        locked = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
+        if locked.status == WebhookDelivery.Status.PROCESSING:
+            raise Refused("being processed right now; try again in a moment.")
+        if locked.status == WebhookDelivery.Status.IGNORED:
+            raise Refused("already ignored.")
+        locked.status = WebhookDelivery.Status.IGNORED
+        locked.next_attempt_at = None
+        locked.outcome = f"Marked ignored by support ({_name(user)})."[:255]
+        locked.save(update_fields=["status", "next_attempt_at", "outcome"])
+        return "marked ignored; it will not be retried."
+
+    return perform(Action.DELIVERY_IGNORED, delivery, tenant=delivery.tenant, user=user, run=run)
+
+
+def _name(user) -> str:
+    return user.get_username() if user is not None else "system"

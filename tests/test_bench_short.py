@@ -1,0 +1,78 @@
+"""Short versions of the load and fault benchmarks (bench/, docs/benchmarks.md), sized for
+CI's time: each runs the script as a newcomer would, with smaller numbers, and the script
+itself checks its outcome (exit 1 and a FAIL line on any problem).
+
+They need PostgreSQL (the PostgreSQL pass) and Redis; locally, without Redis, they skip.
+The ports are in the range this project's tests use (BENCH_TEST_PORT_BASE to move them).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import redis
+
+ROOT = Path(__file__).resolve().parent.parent
+PORT = int(os.environ.get("BENCH_TEST_PORT_BASE", "8114"))
+
+pytestmark = [pytest.mark.postgres]
+
+
+@pytest.fixture
+def needs_redis() -> None:
+    try:
+        redis.Redis.from_url("redis://127.0.0.1:6379/0", socket_connect_timeout=2).ping()
+    except redis.RedisError:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Redis is not reachable at 127.0.0.1:6379: CI needs it.")
+        pytest.skip("Redis is not reachable at 127.0.0.1:6379")
+
+
+def bench(script: str, *args: str, timeout: float = 300) -> str:
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
+    }
+    result = subprocess.run(
+        [sys.executable, f"bench/{script}", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    assert "FAIL" not in output
+    return output
+
+
+def test_a_burst_of_signed_deliveries_is_processed_exactly_once_in_order(needs_redis):
+    output = bench(
+        "webhook_burst.py",
+        *("--deliveries", "200", "--concurrency", "20", "--port", str(PORT)),
+        *("--redis-db", "11"),
+    )
+    assert "OK" in output
+    assert "process_delivery runs per cluster" in output
+
+
+def test_a_sync_through_ashby_faults_gets_the_same_data(needs_redis):
+    output = bench(
+        "sync_faults.py",
+        *("--scenario", "faults", "--candidates", "40", "--latency-ms", "5"),
+        *("--port", str(PORT + 1), "--redis-db", "10"),
+    )
+    assert "OK: the same data as the clean sync" in output
+
+
+def test_deliveries_during_a_database_outage_arrive_once_it_is_back(needs_redis):
+    output = bench(
+        "pg_outage.py",
+        *("--changes", "6", "--candidates", "15", "--outage-seconds", "2"),
+        *("--port", str(PORT + 2), "--sandbox-port", str(PORT + 3), "--redis-db", "9"),
+    )
+    assert "OK" in output
