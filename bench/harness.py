@@ -186,6 +186,52 @@ def drop_database(name: str, server: str = SHARED_PG) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def free_port(candidates: range) -> int:
+    """The first port of `candidates` nothing listens on (on 127.0.0.1), so two runs on one
+    machine (a developer's and the lead's) do not collide."""
+    import socket
+
+    for port in candidates:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    sys.exit(f"No free port in {candidates.start}-{candidates.stop - 1}")
+
+
+# 11 is bench/webhooks.py's default and 15 the production-path test's: not offered here.
+REDIS_DBS = (9, 10, 12, 13, 14)
+
+
+def claim_redis_db(wanted: int | None, candidates: tuple[int, ...] = REDIS_DBS) -> str:
+    """A Redis database for this run: `wanted`, or the first of `candidates` that is empty and
+    that no other run has claimed (an atomic SET NX marker, expiring after an hour), emptied.
+    Two runs on one machine never share a queue."""
+    import redis
+
+    for number in [wanted] if wanted is not None else candidates:
+        url = f"redis://127.0.0.1:6379/{number}"
+        store = redis.Redis.from_url(url)
+        if wanted is None:
+            if not store.set("bench:claimed", os.getpid(), nx=True, ex=3600):
+                continue
+            if store.dbsize() > 1:  # someone else's data, unmarked: leave it alone
+                store.delete("bench:claimed")
+                continue
+        store.flushdb()
+        store.set("bench:claimed", os.getpid(), ex=3600)
+        return url
+    sys.exit(f"Every Redis database of {candidates} is in use")
+
+
+def release_redis_db(url: str) -> None:
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+
+
 class PrivatePostgres:
     """A throwaway PostgreSQL cluster (initdb in a temporary folder, as the postgres user, on
     its own port) that a benchmark may stop and start: the machine's shared server, which
@@ -196,10 +242,10 @@ class PrivatePostgres:
         if not found:
             sys.exit("No PostgreSQL binaries under /usr/lib/postgresql/*/bin")
         self.bin = found[-1].parent
-        self.port = port
+        self.port = free_port(range(port, port + 10))  # another run may hold 5439 right now
         self.folder = Path(tempfile.mkdtemp(prefix="guide-bench-pg-"))
         self.data = self.folder / "data"
-        self.url = f"postgres://postgres@127.0.0.1:{port}"
+        self.url = f"postgres://postgres@127.0.0.1:{self.port}"
 
     def _as_postgres(self, *args: str) -> None:
         command = [str(a) for a in args]

@@ -31,8 +31,6 @@ import sys
 import time
 from pathlib import Path
 
-import redis
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness as h  # noqa: E402
 
@@ -59,17 +57,22 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--changes", type=int, default=60)
     parser.add_argument("--candidates", type=int, default=60)
-    parser.add_argument("--port", type=int, default=8112)
-    parser.add_argument("--sandbox-port", type=int, default=8113)
+    parser.add_argument("--port", type=int, default=None, help="default: a free one of 8110-8119")
+    parser.add_argument("--sandbox-port", type=int, default=None)
     parser.add_argument("--pg-port", type=int, default=5439)
-    parser.add_argument("--redis-db", type=int, default=14)
+    parser.add_argument(
+        "--redis-db", type=int, default=None, help="default: a free one of 9, 10, 12-14"
+    )
     parser.add_argument("--outage-seconds", type=float, default=8)
     parser.add_argument("--timeout", type=float, default=300)
     args = parser.parse_args()
+    args.port = args.port or h.free_port(range(8110, 8120))
+    args.sandbox_port = args.sandbox_port or h.free_port(range(args.port + 1, 8120))
+    args.redis_url = h.claim_redis_db(args.redis_db)
 
-    pg = h.PrivatePostgres(args.pg_port).init()
-    pg.start()
+    pg = h.PrivatePostgres(args.pg_port)
     try:
+        pg.init().start()
         return run(args, pg)
     finally:
         h.stop_all()
@@ -77,6 +80,7 @@ def main() -> int:
 
         connections.close_all()
         pg.destroy()
+        h.release_redis_db(args.redis_url)
 
 
 def start_sandbox(args, guide_url: str) -> dict[str, str]:
@@ -90,8 +94,7 @@ def start_sandbox(args, guide_url: str) -> dict[str, str]:
 
 
 def run(args, pg) -> int:
-    redis_url = f"redis://127.0.0.1:6379/{args.redis_db}"
-    redis.Redis.from_url(redis_url).flushdb()
+    redis_url = args.redis_url
     guide_url = f"http://127.0.0.1:{args.port}"
     env = h.guide_env(
         f"{pg.url}/postgres",

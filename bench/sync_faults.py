@@ -28,8 +28,6 @@ import sys
 import time
 from pathlib import Path
 
-import redis
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness as h  # noqa: E402
 
@@ -37,7 +35,7 @@ SKIP_FIELDS = {"id", "tenant", "synced_at"}
 
 
 def start_sandbox(args) -> tuple:
-    db_path = Path(f"/tmp/guide-bench-faults-sandbox-{args.candidates}.sqlite3")
+    db_path = Path(f"/tmp/guide-bench-faults-sandbox-{args.candidates}-{args.port}.sqlite3")
     env = h.sandbox_env(db_path)
     marker = db_path.with_suffix(".seeded")
     if not marker.exists():
@@ -170,15 +168,17 @@ def main() -> int:
     parser.add_argument("--scenario", choices=["faults", "kill", "both"], default="both")
     parser.add_argument("--candidates", type=int, default=300)
     parser.add_argument("--latency-ms", type=int, default=30)
-    parser.add_argument("--port", type=int, default=8111)
-    parser.add_argument("--redis-db", type=int, default=13)
+    parser.add_argument("--port", type=int, default=None, help="default: a free one of 8110-8119")
+    parser.add_argument(
+        "--redis-db", type=int, default=None, help="default: a free one of 9, 10, 12-14"
+    )
     parser.add_argument("--timeout", type=float, default=600)
     args = parser.parse_args()
+    args.port = args.port or h.free_port(range(8110, 8120))
 
     sandbox, sandbox_environment = start_sandbox(args)
     db_name = f"guide_bench_faults_{args.port}"
-    redis_url = f"redis://127.0.0.1:6379/{args.redis_db}"
-    redis.Redis.from_url(redis_url).flushdb()
+    redis_url = h.claim_redis_db(args.redis_db)
     env = h.guide_env(
         h.fresh_database(db_name),
         REDIS_URL=redis_url,
@@ -197,6 +197,7 @@ def main() -> int:
         h.stop_all()
         connections.close_all()
         h.drop_database(db_name)
+        h.release_redis_db(redis_url)
 
 
 def run(args, env, sandbox_environment, worker) -> int:

@@ -154,8 +154,7 @@ def post_all(sends: list[Send], concurrency: int) -> list[tuple[Send, int, float
 def prepare(args) -> tuple[dict, dict[str, str], dict[str, str], str]:
     db_name = f"guide_bench_burst_{args.port}"
     database_url = h.fresh_database(db_name)
-    redis_url = f"redis://127.0.0.1:6379/{args.redis_db}"
-    redis.Redis.from_url(redis_url).flushdb()
+    redis_url = args.redis_url
     env = h.guide_env(
         database_url,
         REDIS_URL=redis_url,
@@ -196,12 +195,16 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--duplicates", type=float, default=0.2)
     parser.add_argument("--bad-signatures", type=float, default=0.1)
-    parser.add_argument("--port", type=int, default=8110)
-    parser.add_argument("--redis-db", type=int, default=12)
+    parser.add_argument("--port", type=int, default=None, help="default: a free one of 8110-8119")
+    parser.add_argument(
+        "--redis-db", type=int, default=None, help="default: a free one of 9, 10, 12-14"
+    )
     parser.add_argument("--seed", type=int, default=9)
     parser.add_argument("--drain-timeout", type=float, default=600)
     parser.add_argument("--keep-database", action="store_true")
     args = parser.parse_args()
+    args.port = args.port or h.free_port(range(8110, 8120))
+    args.redis_url = h.claim_redis_db(args.redis_db)
 
     env, urls, secrets, db_name = prepare(args)
     processes = [h.gunicorn(env, args.port)]
@@ -215,6 +218,7 @@ def main() -> int:
         connections.close_all()
         if not args.keep_database:
             h.drop_database(db_name)
+        h.release_redis_db(args.redis_url)
 
 
 def run(args, env, urls, secrets, processes) -> int:

@@ -3,7 +3,8 @@ CI's time: each runs the script as a newcomer would, with smaller numbers, and t
 itself checks its outcome (exit 1 and a FAIL line on any problem).
 
 They need PostgreSQL (the PostgreSQL pass) and Redis; locally, without Redis, they skip.
-The ports are in the range this project's tests use (BENCH_TEST_PORT_BASE to move them).
+Each script picks free ports (8110-8119), a free Redis database (9-14, claimed atomically) and
+a free port for its private PostgreSQL, so a developer's run and the lead's do not collide.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import pytest
 import redis
 
 ROOT = Path(__file__).resolve().parent.parent
-PORT = int(os.environ.get("BENCH_TEST_PORT_BASE", "8114"))
 
 pytestmark = [pytest.mark.postgres]
 
@@ -53,8 +53,7 @@ def bench(script: str, *args: str, timeout: float = 300) -> str:
 def test_a_burst_of_signed_deliveries_is_processed_exactly_once_in_order(needs_redis):
     output = bench(
         "webhook_burst.py",
-        *("--deliveries", "200", "--concurrency", "20", "--port", str(PORT)),
-        *("--redis-db", "11"),
+        *("--deliveries", "200", "--concurrency", "20"),
     )
     assert "OK" in output
     assert "process_delivery runs per cluster" in output
@@ -64,7 +63,6 @@ def test_a_sync_through_ashby_faults_gets_the_same_data(needs_redis):
     output = bench(
         "sync_faults.py",
         *("--scenario", "faults", "--candidates", "40", "--latency-ms", "5"),
-        *("--port", str(PORT + 1), "--redis-db", "10"),
     )
     assert "OK: the same data as the clean sync" in output
 
@@ -73,6 +71,5 @@ def test_deliveries_during_a_database_outage_arrive_once_it_is_back(needs_redis)
     output = bench(
         "pg_outage.py",
         *("--changes", "6", "--candidates", "15", "--outage-seconds", "2"),
-        *("--port", str(PORT + 2), "--sandbox-port", str(PORT + 3), "--redis-db", "9"),
     )
     assert "OK" in output
