@@ -54,6 +54,9 @@ class UpsertResult:
     unchanged: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (external id, why)
     ids: dict[str, int] = field(default_factory=dict)
+    # The column values (by attname, foreign keys as ids) of every row now stored: what was
+    # written, or the stored copy that was kept.
+    values: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def written(self) -> list[str]:
@@ -61,7 +64,11 @@ class UpsertResult:
 
 
 def upsert_records(
-    tenant: Tenant, model: type[SyncedRecord], rows: Sequence[Mapping[str, Any]]
+    tenant: Tenant,
+    model: type[SyncedRecord],
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    resolved: Mapping[str, Mapping[str, int]] | None = None,
 ) -> UpsertResult:
     """Create or update `rows` of `model` for `tenant`, in bulk, newest copy wins.
 
@@ -69,6 +76,8 @@ def upsert_records(
     or None) and foreign keys as `<field>_external_id`; every row carries the same keys. A row
     whose required foreign key names a record not stored for this tenant is skipped and
     reported in `result.skipped`; an unknown optional foreign key is stored as empty.
+    `resolved` may give the ids of a foreign key already known ({key: {external id: id}},
+    e.g. the schedules just written for their events), saving its query.
     """
     result = UpsertResult()
     rows = _newest_per_external_id(rows)
@@ -79,20 +88,26 @@ def upsert_records(
     # No savepoint when called inside a transaction (a sync page, a webhook): nothing here is
     # retried after an error, and each savepoint is one more round trip to the database.
     with transaction.atomic(savepoint=False):
-        resolved = {key: _resolve(tenant, fk.related_model, rows, key) for key, fk in refs.items()}
+        given = resolved or {}
+        refs_ids = {
+            key: given[key] if key in given else _resolve(tenant, fk.related_model, rows, key)
+            for key, fk in refs.items()
+        }
         stored = _stored(tenant, model, [row["external_id"] for row in rows], columns)
         to_write: list[dict[str, Any]] = []
         for row in rows:
-            values = _values(row, refs, resolved, result)
+            values = _values(row, refs, refs_ids, result)
             if values is None:
                 continue
             known = stored.get(row["external_id"])
             if known is not None and _keeps(values, known, columns):
                 result.unchanged.append(row["external_id"])
                 result.ids[row["external_id"]] = known["id"]
+                result.values[row["external_id"]] = known
                 continue
             (result.updated if known else result.created).append(row["external_id"])
             to_write.append(values)
+            result.values[row["external_id"]] = values
         returned = insert_rows(
             model, to_write, fixed={"tenant_id": tenant.pk}, update=[*columns, "synced_at"]
         )
@@ -101,7 +116,11 @@ def upsert_records(
 
 
 def insert_missing(
-    tenant: Tenant, model: type[SyncedRecord], rows: Sequence[Mapping[str, Any]]
+    tenant: Tenant,
+    model: type[SyncedRecord],
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    known: set[str] | None = None,
 ) -> None:
     """Insert placeholder rows for records not stored yet; never touches a stored record.
 
@@ -114,9 +133,8 @@ def insert_missing(
         return
     # Usually every record is known already: one indexed SELECT is far cheaper than an
     # INSERT whose rows all conflict (PostgreSQL tries each one, then backs it out).
-    known = {
-        row[0] for row in _select(model, tenant, [r["external_id"] for r in rows], ["external_id"])
-    }
+    if known is None:
+        known = known_external_ids(tenant, model, [r["external_id"] for r in rows])
     rows = [row for row in rows if row["external_id"] not in known]
     if not rows:
         return
@@ -124,6 +142,14 @@ def insert_missing(
     resolved = {key: _resolve(tenant, fk.related_model, rows, key) for key, fk in refs.items()}
     values = [_values({**row, "external_updated_at": None}, refs, resolved, None) for row in rows]
     insert_rows(model, [v for v in values if v is not None], fixed={"tenant_id": tenant.pk})
+
+
+def known_external_ids(
+    tenant: Tenant, model: type[SyncedRecord], external_ids: Iterable[str]
+) -> set[str]:
+    """Which of these external ids the tenant has a record of (one indexed query)."""
+    wanted = set(external_ids)
+    return {row[0] for row in _select(model, tenant, wanted, ["external_id"])} if wanted else set()
 
 
 def replace_related(

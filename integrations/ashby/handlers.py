@@ -20,9 +20,16 @@ from typing import Any
 from guides import models as g
 from guides.services import ensure_guides, touch_guides
 from guides.upsert import insert_missing, upsert_records
-from integrations.ashby import mapping
-from integrations.ashby.sync import Context, Counts, store_applications, store_schedules
-from integrations.models import DeletedCandidate
+from integrations.ashby import errors, mapping
+from integrations.ashby.client import INTERACTIVE_RETRY, AshbyClient
+from integrations.ashby.sync import (
+    Context,
+    Counts,
+    store_applications,
+    store_candidates,
+    store_schedules,
+)
+from integrations.models import AshbyConnection, DeletedCandidate
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +95,28 @@ def application_changed(tenant: g.Tenant, data: Mapping[str, Any]) -> str:
         insert_missing(tenant, g.Job, [job])
     counts = Counts()
     store_applications(_context(tenant), [application], counts)
+    _fill_in_candidate(tenant, row["candidate_external_id"])
     return _outcome("Application", application["id"], counts)
+
+
+def _fill_in_candidate(tenant: g.Tenant, external_id: str) -> None:
+    """A candidate first seen in an application webhook is only the payload's summary (no
+    time zone, no location): fetch the full record once, so a new candidate's guide shows
+    times in their own zone at once. Best effort, with quick retries only (this runs inside
+    the delivery's transaction): when Ashby cannot answer now, the next sync fills it in."""
+    placeholder = g.Candidate.objects.filter(
+        tenant=tenant, external_id=external_id, external_updated_at__isnull=True
+    )
+    connection = AshbyConnection.objects.filter(tenant=tenant).first()
+    if connection is None or not connection.is_usable or not placeholder.exists():
+        return
+    client = AshbyClient(connection.api_key, retry=INTERACTIVE_RETRY)
+    try:
+        candidate = client.call("candidate.info", {"id": external_id})
+    except errors.AshbyError as exc:
+        logger.info("candidate.info failed (%s); the next sync fills the candidate in", exc.code)
+        return
+    store_candidates(_context(tenant), [candidate], Counts())
 
 
 # --- interview schedules -----------------------------------------------------------------------

@@ -47,6 +47,7 @@ from guides.upsert import (
     UpsertResult,
     insert_missing,
     insert_rows,
+    known_external_ids,
     replace_related,
     upsert_records,
 )
@@ -150,19 +151,18 @@ def store_applications(ctx: Context, records: Sequence[dict[str, Any]], counts: 
     wanted = {row["external_id"] for row in rows}
     valid = [r for r in records if r.get("id") in wanted]
     stages = [s for s in map(_safe(mapping.application_stage), valid) if s]
-    insert_missing(ctx.tenant, g.InterviewPlan, _plan_stubs(stages))
-    insert_missing(ctx.tenant, g.InterviewStage, stages)
+    known = known_external_ids(ctx.tenant, g.InterviewStage, [s["external_id"] for s in stages])
+    stages = [s for s in stages if s["external_id"] not in known]
+    if stages:  # rare: a stage (and maybe its plan) the sync has not fetched yet
+        insert_missing(ctx.tenant, g.InterviewPlan, _plan_stubs(stages))
+        insert_missing(ctx.tenant, g.InterviewStage, stages, known=set())
     stubs = [c for c in map(mapping.application_candidate_stub, valid) if c]
-    insert_missing(
-        ctx.tenant, g.Candidate, [{**c, "timezone": "", "location_summary": ""} for c in stubs]
-    )
+    insert_missing(ctx.tenant, g.Candidate, stubs)
     result = upsert_records(ctx.tenant, g.Application, rows)
     counts.add(result)
-    candidate_of = dict(
-        g.Application.objects.filter(pk__in=result.ids.values()).values_list("pk", "candidate_id")
-    )
+    candidate_of = {i: values["candidate_id"] for i, values in result.values.items()}
     ensure_guides(ctx.tenant, candidate_of.values())
-    touch_guides(ctx.tenant, [candidate_of[result.ids[i]] for i in result.written])
+    touch_guides(ctx.tenant, [candidate_of[i] for i in result.written])
 
 
 def _safe(mapper: Callable[..., dict[str, Any] | None]) -> Callable[..., dict[str, Any] | None]:
@@ -194,7 +194,7 @@ def store_schedules(ctx: Context, records: Sequence[dict[str, Any]], counts: Cou
     written = set(result.written)
     schedules = [r for r in records if r.get("id") in written]
     events = [(s["id"], e) for s in schedules for e in _events_of(ctx, s)]
-    _store_events(ctx, [result.ids[i] for i in written], events, counts)
+    _store_events(ctx, {i: result.ids[i] for i in written}, events, counts)
     written_schedules = g.InterviewSchedule.objects.filter(pk__in=[result.ids[i] for i in written])
     # A list, not a subquery: PostgreSQL planned the nested IN poorly (a scan per page).
     candidates = written_schedules.values_list("application__candidate_id", flat=True)
@@ -211,7 +211,7 @@ def _events_of(ctx: Context, schedule: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _store_events(
     ctx: Context,
-    schedule_pks: list[int],
+    schedule_pks: dict[str, int],
     events: list[tuple[str, dict[str, Any]]],
     counts: Counts,
 ) -> None:
@@ -227,10 +227,12 @@ def _store_events(
     # Interviewers are users, synced before; one Ashby lists here but not there is a stub.
     unique = {person["id"]: person for person in people}
     insert_missing(ctx.tenant, g.Interviewer, [_user_stub(p) for p in unique.values()])
-    result = upsert_records(ctx.tenant, g.InterviewEvent, rows)
+    result = upsert_records(
+        ctx.tenant, g.InterviewEvent, rows, resolved={"schedule_external_id": schedule_pks}
+    )
     kept = [row["external_id"] for row in rows]
     # The schedules are this tenant's; no tenant filter, so SQLite uses the schedule index.
-    gone = g.InterviewEvent.objects.filter(schedule_id__in=schedule_pks)
+    gone = g.InterviewEvent.objects.filter(schedule_id__in=schedule_pks.values())
     counts.deleted += _delete_in_chunks(gone.exclude(external_id__in=kept))
     _replace_interviewers(ctx, result, events)
 

@@ -255,21 +255,9 @@ def test_an_admin_sets_up_ashby_end_to_end(tenant_a, admin_user, guide_live, sho
     expect(ashby.locator(".messages")).to_contain_text("Done: reschedule")
     shots(ashby, "ashby-interview-rescheduled")
 
-    # The webhooks bring the candidate, the interview and its new time to Guide at once; the
-    # candidate's time zone is not in webhook payloads, so until the next sync the guide
-    # shows the company's zone (and says so).
+    # The webhooks bring the candidate (filled in from Ashby, their time zone included), the
+    # interview and its new time to Guide at once: no sync is needed.
     candidate_page = open_candidate_guide(guide, context, CANDIDATE)
-    expect_interview_at(candidate_page, NEW_SLOT, tenant_a.default_timezone)
-    expect(candidate_page.locator(".tz-note")).to_contain_text("Acme's time zone")
-    shots(candidate_page, "guide-after-webhooks")
-
-    # 8. The next sync (here: Sync now) brings the candidate's own time zone.
-    guide.bring_to_front()
-    guide.get_by_role("link", name="Settings › Integrations", exact=True).click()
-    guide.get_by_role("button", name="Sync now").click()
-    expect(guide.get_by_role("status")).to_contain_text("Sync started")
-    expect(panel.locator("#sync-status .badge")).to_have_text("Succeeded", timeout=SYNC_TIMEOUT_MS)
-    candidate_page.reload()
     expect(candidate_page.locator(".tz-note")).to_contain_text(
         f"Times are shown in your time zone: {CANDIDATE_ZONE}"
     )

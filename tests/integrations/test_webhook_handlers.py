@@ -356,3 +356,67 @@ def test_a_delivery_cannot_touch_another_tenants_data(deliver, tenant_a, tenant_
     assert Application.objects.get(tenant=tenant_b, external_id=APP).current_stage.title == (
         "Application Review"
     )
+
+
+# --- a new candidate's details ------------------------------------------------------------------
+
+
+@pytest.fixture
+def connected_a(tenant_a, admin_user, fake_ashby, queued_syncs):
+    from integrations import connect
+    from tests.integrations.fake_ashby import GOOD_KEY
+
+    connect.connect_ashby(tenant_a, api_key=GOOD_KEY, user=admin_user)
+    return fake_ashby
+
+
+def _full_candidate(timezone_name: str) -> dict:
+    from tests.integrations.ashby_spec import spec_body
+
+    candidate = {
+        "id": CAND,
+        "createdAt": "2026-11-20T10:00:00.000Z",
+        "updatedAt": "2026-11-20T10:05:00.000Z",
+        "name": "Ada Lovelace",
+        "primaryEmailAddress": {"value": "ada@example.com", "type": "Personal", "isPrimary": True},
+        "emailAddresses": [{"value": "ada@example.com", "type": "Personal", "isPrimary": True}],
+        "phoneNumbers": [],
+        "socialLinks": [],
+        "tags": [],
+        "applicationIds": [APP],
+        "fileHandles": [],
+        "customFields": [],
+        "profileUrl": f"https://app.ashbyhq.com/candidates/{CAND}",
+        "timezone": timezone_name,
+        "location": {
+            "id": "7e0c1d2b-0000-4000-8000-000000000001",
+            "locationSummary": "London, UK",
+            "locationComponents": [
+                {"type": "Country", "name": "United Kingdom"},
+                {"type": "City", "name": "London"},
+            ],
+        },
+    }
+    return spec_body("candidate.info", {"success": True, "results": candidate})
+
+
+def test_a_new_candidate_is_filled_in_from_ashby_so_the_guide_knows_their_zone(
+    deliver, tenant_a, connected_a
+):
+    connected_a.answer("candidate.info", _full_candidate("Europe/London"))
+    assert deliver("applicationSubmit").status == Status.PROCESSED
+    candidate = _candidate(tenant_a)
+    assert candidate.timezone == "Europe/London"
+    assert candidate.location_summary == "London, UK"
+    deliver("candidateStageChange")
+    assert connected_a.endpoints_called().count("candidate.info") == 1  # only while a summary
+
+
+def test_when_ashby_cannot_fill_in_the_candidate_the_delivery_still_applies(
+    deliver, tenant_a, connected_a
+):
+    connected_a.answer("candidate.info", {"success": False}, status=503)
+    delivery = deliver("applicationSubmit")
+    assert delivery.status == Status.PROCESSED, delivery.error
+    assert _candidate(tenant_a).timezone == ""
+    assert Guide.objects.filter(tenant=tenant_a, candidate__external_id=CAND).exists()
