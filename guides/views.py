@@ -6,7 +6,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from guides import health
 from guides.forms import GuideFilterForm
@@ -17,11 +17,13 @@ from guides.views_staff import PAGE_SIZE, guide_row
 
 
 @tenant_required
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     return redirect("guides:list")
 
 
 @tenant_required
+@require_safe
 def guide_list(request: HttpRequest) -> HttpResponse:
     form = GuideFilterForm(request.GET or None, tenant=request.tenant)
     filters = form.cleaned_data if form.is_valid() else {}

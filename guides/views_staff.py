@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from guides.forms import InterviewerProfileForm, SearchForm, StageTextFormSet
 from guides.guide_page import HIDDEN_STAGE_TYPES, build_guide_context, pick_application
@@ -51,6 +52,7 @@ def _require_admin_for_writes(request: HttpRequest) -> None:
 
 @tenant_required
 @never_cache
+@require_safe
 def guide_preview(request: HttpRequest, pk: int) -> HttpResponse:
     guide = get_object_or_404(
         Guide.objects.select_related("tenant", "candidate"), pk=pk, tenant=request.tenant
@@ -62,6 +64,7 @@ def guide_preview(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @tenant_required
+@require_safe
 def interviewer_list(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     q = form.cleaned_data["q"] if form.is_valid() else ""
@@ -92,6 +95,7 @@ def interviewer_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @tenant_required
+@require_safe
 def job_list(request: HttpRequest) -> HttpResponse:
     jobs = (
         Job.objects.filter(tenant=request.tenant)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from guides.tenancy import tenant_admin_required, tenant_required
 from integrations.ashby import permissions as perms
@@ -39,6 +39,7 @@ def _context(request: HttpRequest, form: ConnectForm, **extra) -> dict:
 
 
 @tenant_required
+@require_safe
 def integrations_page(request: HttpRequest) -> HttpResponse:
     return render(request, "integrations/integrations.html", _context(request, ConnectForm()))
 
