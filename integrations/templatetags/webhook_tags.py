@@ -20,6 +20,7 @@ def webhooks_panel(context) -> dict:
     summary = summarize(subscription_statuses(tenant))
     return {
         "show": True,
+        "tenant": tenant,
         "summary": summary,
         "next_sync_at": next_scheduled_sync() if summary.connected == 0 else None,
     }

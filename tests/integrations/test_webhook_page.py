@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import zoneinfo
 from datetime import timedelta
 
 import pytest
@@ -370,6 +371,9 @@ def test_with_no_webhook_connected_the_panel_warns_and_says_when_the_next_sync_r
     next_run = next_scheduled_sync()
     assert next_run is not None
     assert f'datetime="{next_run.isoformat()}"' in html
+    # Shown in the company's zone, like every other time on the panel (Acme: New York).
+    local = next_run.astimezone(zoneinfo.ZoneInfo("America/New_York"))
+    assert f"{local:%H:%M} {local.tzname()}</time>" in html
     assert reverse("integrations:webhooks") in html
 
 
