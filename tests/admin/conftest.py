@@ -4,14 +4,15 @@ a superuser, a staff user in the Support group, and a connection with a known ke
 from __future__ import annotations
 
 import pytest
-import responses
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from integrations import connect
-from integrations.ashby.client import AshbyClient
 from integrations.models import AshbyConnection
-from tests.integrations.fake_ashby import BASE, GOOD_KEY, FakeAshby
+from tests.integrations.fake_ashby import (
+    GOOD_KEY,
+    fake_ashby,  # noqa: F401 (a fixture)
+)
 
 SECRET_KEY_TAIL = GOOD_KEY[-4:]
 
@@ -58,19 +59,6 @@ def connection(tenant_a) -> AshbyConnection:
     ]
     conn.save()
     return AshbyConnection.objects.get(pk=conn.pk)
-
-
-@pytest.fixture
-def fake_ashby(settings, monkeypatch):
-    """Ashby faked over HTTP (`responses`); key checks never sleep between retries."""
-    settings.ASHBY_API_URL = BASE
-    monkeypatch.setattr(
-        connect,
-        "make_client",
-        lambda key: AshbyClient(key, retry=connect.CONNECT_RETRY, sleep=lambda s: None),
-    )
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield FakeAshby(mock)
 
 
 @pytest.fixture

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import responses
 
+from integrations import connect
+from integrations.ashby.client import AshbyClient
 from tests.integrations.ashby_spec import spec_body, spec_error
 
 BASE = "https://ashby.test/api"
@@ -56,3 +59,18 @@ class FakeAshby:
 
     def endpoints_called(self) -> list[str]:
         return [c.request.url.rsplit("/", 1)[-1] for c in self.mock.calls]
+
+
+@pytest.fixture
+def fake_ashby(settings, monkeypatch):
+    """Ashby faked over HTTP (`responses`); the Connect flow's retries never sleep.
+
+    Imported by the conftests of the tests that use it (integrations, admin)."""
+    settings.ASHBY_API_URL = BASE
+    monkeypatch.setattr(
+        connect,
+        "make_client",
+        lambda key: AshbyClient(key, retry=connect.CONNECT_RETRY, sleep=lambda s: None),
+    )
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield FakeAshby(mock)
