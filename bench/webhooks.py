@@ -25,6 +25,7 @@ freshness p99 < 2 s. Only 127.0.0.1 is contacted; every loop is bounded.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import hashlib
 import hmac
@@ -35,7 +36,6 @@ import signal
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -139,6 +139,7 @@ def start(env: dict[str, str], args) -> list[subprocess.Popen]:
             f"{HOST}:{args.port}",
             "-w",
             str(args.workers),
+            *(["--threads", str(args.threads)] if args.threads > 1 else []),
             "--log-level",
             "warning",
         ],
@@ -148,7 +149,7 @@ def start(env: dict[str, str], args) -> list[subprocess.Popen]:
     )
     log = open(args.queue_log, "w")  # noqa: SIM115 (closed with the process)
     queue = subprocess.Popen(
-        [PYTHON, "manage.py", "qcluster"],
+        ["nice", "-n", str(args.q_nice), PYTHON, "manage.py", "qcluster"],
         cwd=ROOT,
         env={**env, "LOG_LEVEL": "INFO"},
         stdout=log,
@@ -200,13 +201,11 @@ class Deliveries:
         self.secret = secret.encode()
         self.applications = applications
         self.count = 0
-        self.lock = threading.Lock()
         self.start = datetime(2027, 1, 1, tzinfo=UTC)
 
     def next(self) -> tuple[bytes, dict[str, str]]:
-        with self.lock:
-            self.count += 1
-            n = self.count
+        self.count += 1
+        n = self.count
         payload = json.loads(json.dumps(self.template))
         payload["webhookActionId"] = str(uuid.uuid4())
         app = payload["data"]["application"]
@@ -220,39 +219,63 @@ class Deliveries:
         headers = {"Content-Type": "application/json", "Ashby-Signature": f"sha256={digest}"}
         return body, headers
 
+    def raw(self) -> bytes:
+        """The next delivery as the bytes of one HTTP request."""
+        body, headers = self.next()
+        return raw_request("POST", self.path, body, headers)
 
-def run_level(port: int, concurrency: int, total: int, make) -> tuple[list[float], float, int]:
-    """`total` requests from `concurrency` threads; returns latencies (s), elapsed, errors."""
-    latencies: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
-    per_thread = [
-        total // concurrency + (1 if i < total % concurrency else 0) for i in range(concurrency)
-    ]
 
-    def worker(count: int) -> None:
-        mine = []
-        for _ in range(count):
-            method, path, body, headers = make()
-            started = time.perf_counter()
-            try:
-                status, _ = request(port, method, path, body, headers)
-            except OSError:
-                status = 0
-            mine.append(time.perf_counter() - started)
-            if status != 200:
-                with lock:
-                    errors[0] += 1
-        with lock:
-            latencies.extend(mine)
+def raw_request(method: str, path: str, body: bytes = b"", headers=None) -> bytes:
+    """One HTTP/1.1 request, ready to send on a new connection (closed after the answer)."""
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}", "Connection: close"]
+    lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+    if body or method == "POST":
+        lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in per_thread]
+
+async def _send(port: int, request: bytes) -> tuple[float, int]:
+    """One request on a new connection; done when the answer's Content-Length bytes are in
+    (as for any HTTP client: the server may still be closing the connection)."""
     started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    return latencies, time.perf_counter() - started, errors[0]
+    try:
+        reader, writer = await asyncio.open_connection(HOST, port)
+        writer.write(request)
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n"):
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        await reader.readexactly(length)
+        status = int(head[9:12]) if head.startswith(b"HTTP/1.") else 0
+        writer.close()
+    except (OSError, ValueError, asyncio.IncompleteReadError):
+        status = 0
+    return time.perf_counter() - started, status
+
+
+async def _load(port: int, requests: list[bytes], concurrency: int):
+    pending = iter(requests)
+    latencies: list[float] = []
+    errors = 0
+
+    async def client() -> None:
+        nonlocal errors
+        for request in pending:  # shared: each client takes the next unsent request
+            latency, status = await _send(port, request)
+            latencies.append(latency)
+            errors += status != 200
+
+    started = time.perf_counter()
+    await asyncio.wait_for(asyncio.gather(*(client() for _ in range(concurrency))), 600)
+    return latencies, time.perf_counter() - started, errors
+
+
+def run_level(port: int, concurrency: int, requests: list[bytes]):
+    """Send `requests` (prepared bytes, so the load generator only sends and reads) from
+    `concurrency` clients on one asyncio loop; returns latencies (s), elapsed (s), errors."""
+    return asyncio.run(_load(port, requests, concurrency))
 
 
 def pct(values: list[float], q: float) -> float:
@@ -336,7 +359,17 @@ def main() -> None:
     )
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/11")
     parser.add_argument("--port", type=int, default=8105)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="threads per gunicorn worker (gthread when > 1)"
+    )
+    parser.add_argument(
+        "--q-nice",
+        type=int,
+        default=10,
+        help="niceness of the qcluster (the README's advice when it shares the web's cores)",
+    )
+    parser.add_argument("--rounds", type=int, default=4, help="alternating rounds per level")
     parser.add_argument("--q-workers", type=int, default=2, help="qcluster workers")
     parser.add_argument("--requests", type=int, default=2000, help="per concurrency level and kind")
     parser.add_argument("--applications", type=int, default=200)
@@ -368,35 +401,42 @@ def main() -> None:
 
 
 def report(env, args, deliveries: Deliveries, processes: list[subprocess.Popen]) -> None:
-    def post():
-        body, headers = deliveries.next()
-        return "POST", deliveries.path, body, headers
-
-    def health():
-        return "GET", "/healthz", b"", {}
-
-    run_level(args.port, 4, 200, post)  # warm up connections and caches
-    run_level(args.port, 4, 200, health)
+    health = raw_request("GET", "/healthz")
+    run_level(args.port, 4, [deliveries.raw() for _ in range(200)])  # warm up
+    run_level(args.port, 4, [health] * 200)
     if args.pause_processing:  # the qcluster's group waits (SIGSTOP) until the backlog phase
         os.killpg(processes[1].pid, signal.SIGSTOP)
     print(
-        f"processing {'paused' if args.pause_processing else 'running'} during the ack runs, "
-        f"gunicorn workers={args.workers}, qcluster workers={args.q_workers}, "
-        f"{args.requests} requests per level and kind, {os.cpu_count()} CPUs\n"
+        f"processing {'paused' if args.pause_processing else 'running'} during the ack runs "
+        f"(qcluster at nice {args.q_nice}), gunicorn workers={args.workers} "
+        f"threads={args.threads}, qcluster workers={args.q_workers}, "
+        f"{args.requests} requests per level and kind in {args.rounds} alternating rounds, "
+        f"{os.cpu_count()} CPUs\n"
     )
     print(f"{'concurrency':>11} {'kind':>9} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8} {'errors':>6}")
     for concurrency in (1, 16, 64):
-        total = max(args.requests // (8 if concurrency == 1 else 1), concurrency)
+        total = max(args.requests // (4 if concurrency == 1 else 1), concurrency * args.rounds)
+        per_round = total // args.rounds
+        results = {"healthz": ([], 0.0, 0), "receiver": ([], 0.0, 0)}
+        for _ in range(args.rounds):  # alternate, so both kinds see the same background
+            batches = {
+                "healthz": [health] * per_round,
+                "receiver": [deliveries.raw() for _ in range(per_round)],
+            }
+            for kind, batch in batches.items():
+                latencies, elapsed, errors = run_level(args.port, concurrency, batch)
+                kept, spent, failed = results[kind]
+                results[kind] = (kept + latencies, spent + elapsed, failed + errors)
         rates = {}
-        for kind, make in (("healthz", health), ("receiver", post)):
-            latencies, elapsed, errors = run_level(args.port, concurrency, total, make)
+        for kind, (latencies, elapsed, errors) in results.items():
             rates[kind] = len(latencies) / elapsed
             print(
                 f"{concurrency:>11} {kind:>9} {pct(latencies, 0.5) * 1000:>8.1f} "
                 f"{pct(latencies, 0.99) * 1000:>8.1f} {rates[kind]:>8.0f} {errors:>6}"
             )
         print(
-            f"{'':>11} {'ratio':>9} receiver / healthz throughput = {rates['receiver'] / rates['healthz']:.0%}"
+            f"{'':>11} {'ratio':>9} receiver / healthz throughput = "
+            f"{rates['receiver'] / rates['healthz']:.0%}"
         )
     if args.pause_processing:
         os.killpg(processes[1].pid, signal.SIGCONT)

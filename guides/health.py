@@ -7,6 +7,8 @@ import logging
 from django.conf import settings
 from django.db import DatabaseError, connection
 
+from guides.queue import broker
+
 logger = logging.getLogger(__name__)
 
 
@@ -24,14 +26,12 @@ def database_ok() -> bool:
 
 def queue_status() -> dict:
     """The django-q2 broker in use, whether it answers, and how many tasks wait in it."""
-    from django_q.brokers import get_broker
-
     cluster = settings.Q_CLUSTER
     kind = "redis" if cluster.get("redis") else "orm"
     try:
-        broker = get_broker()
-        ok = bool(broker.ping())
-        queued = broker.queue_size()
+        queue = broker()
+        ok = bool(queue.ping())
+        queued = queue.queue_size()
     except Exception as exc:  # any broker failure is reported, never raised
         logger.warning("healthz: queue unreachable: %s", type(exc).__name__)
         return {"broker": kind, "ok": False}

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -21,6 +20,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from guides.models import Tenant
+from guides.queue import broker
 from integrations.ashby.events import handler_for
 from integrations.models import WebhookDelivery
 
@@ -43,20 +43,6 @@ class ReplayRefused(Exception):
     """A delivery that cannot be replayed now (the message says why)."""
 
 
-_broker: tuple[int, object] | None = None
-
-
-def _queue():
-    """This process's django-q2 broker. django-q2 makes a new one (a new Redis connection)
-    for every task unless given one; the receiver enqueues on every delivery."""
-    global _broker
-    if _broker is None or _broker[0] != os.getpid():
-        from django_q.brokers import get_broker
-
-        _broker = (os.getpid(), get_broker())
-    return _broker[1]
-
-
 def enqueue(delivery_id: int) -> None:
     """Queue the processing of a delivery. A broker failure is logged, not raised: the
     delivery is stored, and the sweep enqueues it again."""
@@ -64,7 +50,7 @@ def enqueue(delivery_id: int) -> None:
 
     try:
         # save=False: the delivery row is the record; django-q's result rows would be noise.
-        async_task(PROCESS_TASK, delivery_id, group="webhooks", save=False, broker=_queue())
+        async_task(PROCESS_TASK, delivery_id, group="webhooks", save=False, broker=broker())
     except Exception as exc:  # the broker is down: the sweep is the safety net
         logger.warning("Could not enqueue webhook delivery %s: %s", delivery_id, type(exc).__name__)
 

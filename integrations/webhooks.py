@@ -2,7 +2,7 @@
 receiver does with a request.
 
 The receiver is `record_delivery`: check the signature with the row's secret, parse, answer a
-ping, store the delivery (the outbox) and enqueue its processing once the row is committed.
+ping, store the delivery (the outbox); its processing is queued once the answer is written.
 It never calls Ashby and never processes anything itself, so Ashby gets its answer in
 milliseconds. Processing is in integrations/deliveries.py.
 """
@@ -10,10 +10,12 @@ milliseconds. Processing is in integrations/deliveries.py.
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 import hmac
 import json
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,7 +23,7 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -56,11 +58,31 @@ class MalformedPayload(DeliveryRejected):
     status = 400
 
 
+class UnknownWebhook(DeliveryRejected):
+    status = 404
+
+
 class Outcome(enum.StrEnum):
     STORED = "stored"
     DUPLICATE = "duplicate"
     IGNORED = "ignored"
     PING = "ping"
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the receiver did with a request, and the stored delivery to process, if any."""
+
+    outcome: Outcome
+    to_process: int | None = None
+
+    def enqueue(self) -> None:
+        """Queue the processing of the stored delivery once its row is committed (at once
+        outside a transaction). The receiver calls this after its answer is written."""
+        if self.to_process is not None:
+            from integrations.deliveries import enqueue
+
+            transaction.on_commit(partial(enqueue, self.to_process))
 
 
 # --- subscriptions --------------------------------------------------------------------------
@@ -240,15 +262,42 @@ def signature_matches(secret: str, body: bytes, header: str | None) -> bool:
     return hmac.compare_digest(expected, digest.lower())
 
 
+def lookup_subscription(token: str) -> WebhookSubscription | None:
+    """The row whose URL carries `token`: this process's copy from the last few seconds, or
+    loaded. A remembered copy is never trusted for anything that matters: see record_delivery.
+    """
+    remembered = _remembered.get(token)
+    if remembered is not None and remembered[0] > time.monotonic():
+        return remembered[1]
+    subscription = find_subscription(token)
+    if subscription is not None:
+        _remember(subscription)
+    return subscription
+
+
 def record_delivery(
     subscription: WebhookSubscription, body: bytes, headers: Mapping[str, str]
-) -> Outcome:
+) -> Receipt:
     """Check, parse and durably store one request to `subscription`'s URL.
 
-    Raises BadSignature (counted on the row) or MalformedPayload; a database failure
-    propagates (the receiver answers 503 so Ashby retries). A repeat of a stored delivery
-    returns DUPLICATE and is not processed again.
+    Raises BadSignature (counted on the row), MalformedPayload, or UnknownWebhook (the row was
+    deleted meanwhile); a database failure propagates (the receiver answers 503 so Ashby
+    retries). A repeat of a stored delivery is a DUPLICATE and is not processed again. The
+    caller queues the processing of a stored delivery (Receipt.enqueue).
+
+    With a remembered copy of the row (lookup_subscription) an ordinary event is stored in one
+    statement that inserts only if the row still holds the secret it was checked with. Anything
+    else, or any doubt (no match, a ping, a repeat, a changed or deleted row), is decided again
+    on the row loaded now, so a rotated secret is refused at once, as without the copy.
     """
+    if _is_remembered(subscription):
+        receipt = _record_with_remembered(subscription, body, headers)
+        if receipt is not None:
+            return receipt
+        subscription = find_subscription(subscription.token)
+        if subscription is None:
+            raise UnknownWebhook("Unknown webhook URL.")
+        _remember(subscription)
     if not signature_matches(subscription.secret, body, headers.get(SIGNATURE_HEADER)):
         _count_signature_failure(subscription)
         raise BadSignature("Missing or wrong Ashby-Signature.")
@@ -256,15 +305,65 @@ def record_delivery(
     action = payload["action"]
     if action == PING:
         _stamp_valid(subscription)
-        return Outcome.PING
+        return Receipt(Outcome.PING)
     ignored = action != subscription.event
     # The delivery commits on its own, first: a concurrent copy waits on the unique index,
     # not on the row stamp, and the answer needs as few round trips as possible.
     stored = _store(subscription, payload, body, headers, ignored=ignored)
     _stamp_valid(subscription)
-    if not stored:
-        return Outcome.DUPLICATE
-    return Outcome.IGNORED if ignored else Outcome.STORED
+    return _receipt(stored, ignored)
+
+
+def _record_with_remembered(
+    subscription: WebhookSubscription, body: bytes, headers: Mapping[str, str]
+) -> Receipt | None:
+    """Store an event checked against the remembered row; None when that is not conclusive."""
+    if not signature_matches(subscription.secret, body, headers.get(SIGNATURE_HEADER)):
+        return None  # perhaps the secret was rotated since: decided on the row as it is now
+    try:
+        payload = _parse(body)
+    except MalformedPayload:
+        return None
+    if payload["action"] == PING:
+        return None  # rare, and it must turn the row green at once
+    ignored = payload["action"] != subscription.event
+    stored = _store(subscription, payload, body, headers, ignored=ignored, same_secret=True)
+    if stored is None:
+        return None  # a repeat, or the row changed or went: decided on the row as it is now
+    _stamp_valid(subscription)
+    return _receipt(stored, ignored)
+
+
+def _receipt(stored: int | None, ignored: bool) -> Receipt:
+    if stored is None:
+        return Receipt(Outcome.DUPLICATE)
+    if ignored:
+        return Receipt(Outcome.IGNORED)
+    return Receipt(Outcome.STORED, to_process=stored)
+
+
+# Rows the receiver loaded in the last few seconds, by token, in this process. The copy saves
+# a SELECT on every delivery; it can be out of date only in its stamps (a row another process
+# just counted a bad signature on turns green again up to this long later).
+REMEMBER_SECONDS = 5
+_REMEMBER_AT_MOST = 10_000
+_remembered: dict[str, tuple[float, WebhookSubscription]] = {}
+
+
+def _remember(subscription: WebhookSubscription) -> None:
+    if len(_remembered) >= _REMEMBER_AT_MOST:
+        _remembered.clear()
+    _remembered[subscription.token] = (time.monotonic() + REMEMBER_SECONDS, subscription)
+
+
+def _is_remembered(subscription: WebhookSubscription) -> bool:
+    remembered = _remembered.get(subscription.token)
+    return remembered is not None and remembered[1] is subscription
+
+
+def forget_remembered() -> None:
+    """Drop this process's remembered rows (tests)."""
+    _remembered.clear()
 
 
 def _parse(body: bytes) -> dict[str, Any]:
@@ -287,6 +386,7 @@ def _count_signature_failure(subscription: WebhookSubscription) -> None:
         last_signature_failure_at=now,
         last_delivery_at=now,
     )
+    subscription.last_signature_failure_at = now  # failing, also in a remembered copy
     logger.warning(
         "Webhook with a wrong signature: tenant %s, event %s",
         subscription.tenant_id,
@@ -307,6 +407,7 @@ def _stamp_valid(subscription: WebhookSubscription) -> None:
         | Q(last_valid_delivery_at__lt=recent)
         | Q(last_signature_failure_at__gte=F("last_valid_delivery_at"))
     ).update(last_valid_delivery_at=now, last_delivery_at=now)
+    subscription.last_valid_delivery_at = now  # a remembered copy is not stamped again at once
 
 
 def _store(
@@ -316,8 +417,11 @@ def _store(
     headers: Mapping[str, str],
     *,
     ignored: bool,
-) -> bool:
-    """Insert the delivery; False when the same one is stored already (the database says so)."""
+    same_secret: bool = False,
+) -> int | None:
+    """Insert the delivery and return its id; None when the same one is stored already (the
+    database says so), or, with `same_secret`, when the row no longer holds the secret it was
+    loaded with."""
     action_id = payload.get("webhookActionId")
     action_id = action_id if isinstance(action_id, str) and 0 < len(action_id) <= 100 else ""
     delivery = WebhookDelivery(
@@ -332,17 +436,76 @@ def _store(
     if ignored:
         delivery.status = WebhookDelivery.Status.IGNORED
         delivery.outcome = f"Sent to the {subscription.event} URL: not processed."
-    from integrations.deliveries import enqueue
+    secret = subscription.secret_encrypted if same_secret else None
+    return insert_delivery(delivery, only_if_secret=secret)
 
-    try:
-        with transaction.atomic():
-            delivery.save()
-            if not ignored:
-                # After commit: with Redis the task could otherwise run before the row exists.
-                transaction.on_commit(partial(enqueue, delivery.pk))
-    except IntegrityError:
-        return False
-    return True
+
+def find_subscription(token: str) -> WebhookSubscription | None:
+    """The row whose URL carries `token`: one plain SELECT by the unique token (a raw query
+    costs half what the ORM's query building does, and the receiver runs it on every request)."""
+    return next(
+        iter(WebhookSubscription.objects.raw(_select_sql(connection.vendor), [token])), None
+    )
+
+
+def insert_delivery(delivery: WebhookDelivery, *, only_if_secret=None) -> int | None:
+    """Store `delivery` and return its id, or None when (tenant, action, dedupe_key) is stored
+    already: one INSERT ... ON CONFLICT DO NOTHING RETURNING id. With `only_if_secret` (the
+    row's encrypted secret as loaded), nothing is inserted either when the subscription row no
+    longer holds that secret, or is gone.
+
+    Outside a transaction that one statement is its own transaction: a single round trip,
+    durable when it returns (instead of BEGIN, INSERT, COMMIT). Two copies arriving at the same
+    moment are decided by the unique index: the second waits for the first and inserts nothing.
+    """
+    values = {}
+    for field in WebhookDelivery._meta.concrete_fields:
+        if not field.primary_key:
+            value = field.get_db_prep_save(field.pre_save(delivery, True), connection)
+            if value is not None:  # left out: NULL (an untyped NULL in a SELECT is text)
+                values[field.column] = value
+    params = list(values.values())
+    if only_if_secret is not None:
+        params += [delivery.subscription_id, only_if_secret.token]
+    sql = _insert_sql(connection.vendor, tuple(values), only_if_secret is not None)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    delivery.pk = row[0]
+    delivery._state.adding = False
+    return row[0]
+
+
+@functools.cache
+def _select_sql(vendor: str) -> str:
+    qn = connection.ops.quote_name
+    meta = WebhookSubscription._meta
+    return f"SELECT * FROM {qn(meta.db_table)} WHERE {qn(meta.get_field('token').column)} = %s"  # noqa: S608
+
+
+@functools.cache
+def _insert_sql(vendor: str, columns: tuple[str, ...], guarded: bool) -> str:
+    """Built once per shape from the models' metadata: identifiers are the models' own column
+    names, quoted; every value is a parameter."""
+    qn = connection.ops.quote_name
+    meta = WebhookDelivery._meta
+    placeholders = ", ".join(["%s"] * len(columns))
+    if guarded:
+        sub = WebhookSubscription._meta
+        source = (
+            f"SELECT {placeholders} FROM {qn(sub.db_table)} "  # noqa: S608
+            f"WHERE {qn(sub.pk.column)} = %s "
+            f"AND {qn(sub.get_field('secret_encrypted').column)} = %s"
+        )
+    else:
+        source = f"VALUES ({placeholders})"
+    conflict = ", ".join(qn(meta.get_field(n).column) for n in ("tenant", "action", "dedupe_key"))
+    return (
+        f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(c) for c in columns)}) {source} "  # noqa: S608
+        f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {qn(meta.pk.column)}"
+    )
 
 
 def _safe_headers(headers: Mapping[str, str]) -> dict[str, str]:

@@ -34,6 +34,16 @@ def _engine() -> str:
     return settings.DATABASES["default"]["ENGINE"]
 
 
+@pytest.fixture(autouse=True)
+def _no_remembered_webhook_rows():
+    """The receiver remembers rows per process for a few seconds; each test starts without."""
+    from integrations.webhooks import forget_remembered
+
+    forget_remembered()
+    yield
+    forget_remembered()
+
+
 @pytest.fixture
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"

@@ -1,7 +1,7 @@
 """POST /webhooks/ashby/<token>/: where Ashby delivers webhooks.
 
-Answers in milliseconds and never waits on Ashby: it checks, stores and enqueues
-(integrations.webhooks.record_delivery). Status codes follow Ashby's retry rules (it retries
+Answers in milliseconds and never waits on Ashby or the queue: it checks and stores
+(integrations.webhooks.record_delivery), answers, then queues the processing. Status codes follow Ashby's retry rules (it retries
 everything but 401, 403, 404, 405 and 410): a database failure is a 503 so Ashby retries.
 """
 
@@ -15,8 +15,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from integrations.models import WebhookSubscription
-from integrations.webhooks import MAX_BODY_BYTES, DeliveryRejected, record_delivery
+from integrations.webhooks import (
+    MAX_BODY_BYTES,
+    DeliveryRejected,
+    Receipt,
+    lookup_subscription,
+    record_delivery,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +35,7 @@ def _answer(status: int, **body) -> JsonResponse:
 @never_cache
 def receive(request: HttpRequest, token: str) -> JsonResponse:
     try:
-        subscription = WebhookSubscription.objects.filter(token=token).first()
+        subscription = lookup_subscription(token)
     except DatabaseError as exc:
         logger.error("Webhook receiver: database unavailable (%s)", type(exc).__name__)
         return _answer(503, error="Temporarily unavailable; retry later.")
@@ -40,13 +45,34 @@ def receive(request: HttpRequest, token: str) -> JsonResponse:
     if body is None:
         return _answer(413, error=f"The body is larger than {MAX_BODY_BYTES} bytes.")
     try:
-        outcome = record_delivery(subscription, body, request.headers)
+        receipt = record_delivery(subscription, body, request.headers)
     except DeliveryRejected as exc:
         return _answer(exc.status, error=str(exc))
     except DatabaseError as exc:
         logger.error("Webhook receiver: could not store a delivery (%s)", type(exc).__name__)
         return _answer(503, error="Temporarily unavailable; retry later.")
-    return _answer(200, ok=True, outcome=str(outcome))
+    return Acknowledgement(receipt)
+
+
+class Acknowledgement(JsonResponse):
+    """200 for a delivery that is stored (or needs nothing), then its processing is queued.
+
+    The WSGI server calls close() once the answer is written, so Ashby never waits on the queue.
+    The row is committed before the answer: if the process dies before queueing, the sweep
+    (integrations.deliveries.sweep_deliveries) queues the stored delivery instead.
+    """
+
+    def __init__(self, receipt: Receipt) -> None:
+        super().__init__({"ok": True, "outcome": str(receipt.outcome)})
+        self.receipt = receipt
+
+    def close(self) -> None:
+        try:  # before close(), whose request_finished may close the database connection
+            self.receipt.enqueue()
+        except Exception as exc:  # the answer is sent and the row stored: the sweep queues it
+            logger.warning("Webhook delivery %s not queued: %s", self.receipt.to_process, exc)
+        finally:
+            super().close()
 
 
 def _read_body(request: HttpRequest) -> bytes | None:

@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from integrations import webhooks
 from integrations.models import WebhookDelivery
 from integrations.webhooks import ensure_subscriptions
 from tests.integrations.webhook_helpers import post_webhook, webhook_fixture
@@ -51,17 +52,36 @@ def test_eight_simultaneous_copies_are_stored_and_enqueued_once(tenant_a, queued
     assert queued == [WebhookDelivery.objects.get().pk]
 
 
-def test_two_inserts_racing_inside_open_transactions_store_one(tenant_a, queued, monkeypatch):
-    """Both requests reach the INSERT before either commits: the unique index decides."""
+def test_simultaneous_copies_are_stored_once_also_when_the_row_is_remembered(tenant_a, queued):
+    """The one-statement path (the row remembered from an earlier delivery) races the same."""
+    sub = next(s for s in ensure_subscriptions(tenant_a) if s.event == "candidateStageChange")
+    earlier = webhook_fixture("candidateStageChange")
+    earlier["webhookActionId"] = "00000000-0000-4000-8000-000000000001"
+    assert post_webhook(Client(), sub, earlier).json()["outcome"] == "stored"
+
+    outcomes = _race(sub, webhook_fixture("candidateStageChange"), 8, barrier=threading.Barrier(8))
+    assert sorted(o for _, o in outcomes) == ["duplicate"] * 7 + ["stored"]
+    assert WebhookDelivery.objects.count() == 2
+    assert len(queued) == 2
+
+
+def test_two_inserts_sent_at_the_same_moment_store_one(tenant_a, queued, monkeypatch):
+    """Both requests reach the INSERT together, neither having stored anything: the unique
+    index decides."""
     sub = next(s for s in ensure_subscriptions(tenant_a) if s.event == "candidateStageChange")
     at_insert = threading.Barrier(2)
-    original_save = WebhookDelivery.save
+    original_insert = webhooks.insert_delivery
 
-    def save_together(self, *args, **kwargs):
-        at_insert.wait(timeout=10)
-        return original_save(self, *args, **kwargs)
+    first_call = threading.local()
 
-    monkeypatch.setattr(WebhookDelivery, "save", save_together)
+    def insert_together(delivery, **kwargs):
+        if not getattr(first_call, "done", False):  # a copy found stored may be looked at again
+            first_call.done = True
+            assert not WebhookDelivery.objects.exists()
+            at_insert.wait(timeout=10)
+        return original_insert(delivery, **kwargs)
+
+    monkeypatch.setattr(webhooks, "insert_delivery", insert_together)
     outcomes = _race(sub, webhook_fixture("candidateStageChange"), 2, barrier=threading.Barrier(2))
     assert sorted(outcomes) == [(200, "duplicate"), (200, "stored")]
     assert WebhookDelivery.objects.count() == 1

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.db import OperationalError
+from django.core.signals import request_finished
+from django.db import OperationalError, close_old_connections
 
 from integrations.models import WebhookDelivery, WebhookSubscription
+from integrations.views.receiver import receive
 from integrations.webhooks import MAX_BODY_BYTES, ensure_subscriptions
 from tests.integrations.webhook_helpers import encode, post_webhook, sign, webhook_fixture
 
@@ -306,7 +308,7 @@ def test_a_database_failure_while_storing_is_503_so_ashby_retries(client, stage_
     def broken(*args, **kwargs):
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(WebhookDelivery, "save", broken)
+    monkeypatch.setattr("integrations.webhooks.insert_delivery", broken)
     response = post_webhook(client, stage_sub, webhook_fixture("candidateStageChange"))
     assert response.status_code == 503
 
@@ -315,7 +317,7 @@ def test_a_database_failure_while_finding_the_row_is_503_not_404(client, stage_s
     def broken(*args, **kwargs):
         raise OperationalError("could not connect to server")
 
-    monkeypatch.setattr(WebhookSubscription.objects, "filter", broken)
+    monkeypatch.setattr("integrations.webhooks.find_subscription", broken)
     response = post_webhook(client, stage_sub, webhook_fixture("candidateStageChange"))
     assert response.status_code == 503
 
@@ -340,5 +342,51 @@ def test_a_broker_failure_after_commit_still_answers_200(
     monkeypatch.setattr("django_q.tasks.async_task", down)
     with django_capture_on_commit_callbacks(execute=True):
         response = post_webhook(client, stage_sub, webhook_fixture("candidateStageChange"))
+    assert response.status_code == 200
+    assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.RECEIVED
+
+
+def _signed_request(rf, sub):
+    body = encode(webhook_fixture("candidateStageChange"))
+    headers = {"Ashby-Signature": sign(sub.secret, body)}
+    url = f"/webhooks/ashby/{sub.token}/"
+    return rf.post(url, data=body, content_type="application/json", headers=headers)
+
+
+@pytest.fixture
+def keep_connection():
+    """close() as a WSGI server calls it, minus closing the test's database connection (as
+    Django's test client does)."""
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_finished.connect(close_old_connections)
+
+
+def test_the_answer_is_complete_before_the_processing_is_queued(
+    rf, stage_sub, no_processing, django_capture_on_commit_callbacks, keep_connection
+):
+    """A WSGI server writes the answer, then calls close(): only then is the task queued, so
+    Ashby's answer never waits on the queue."""
+    request = _signed_request(rf, stage_sub)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = receive(request, stage_sub.token)
+        assert response.status_code == 200
+        assert json.loads(b"".join(response)) == {"ok": True, "outcome": "stored"}
+        assert no_processing == []
+        response.close()
+    assert no_processing == [WebhookDelivery.objects.get().pk]
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit, as in production: queued inside close()
+def test_a_queue_failure_after_the_answer_leaves_the_delivery_for_the_sweep(
+    rf, stage_sub, monkeypatch, keep_connection
+):
+    def down(delivery_id):
+        raise RuntimeError("the database connection went away")
+
+    monkeypatch.setattr("integrations.deliveries.enqueue", down)
+    request = _signed_request(rf, stage_sub)
+    response = receive(request, stage_sub.token)
+    response.close()  # logged, not raised: the answer is already sent
     assert response.status_code == 200
     assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.RECEIVED

@@ -1,13 +1,15 @@
 """End to end with the Ashby sandbox: webhooks registered in the sandbox to Guide's URLs and
 secrets (Guide served by live_server), activity triggered there, the guide changed here.
 
-The sandbox signs and POSTs over real HTTP; Guide stores each delivery and (django-q2 being
-synchronous in the tests) processes it before answering.
+The sandbox signs and POSTs over real HTTP; Guide stores each delivery, answers, then queues
+its processing (django-q2 being synchronous in the tests, the live server's thread processes it
+right after answering: `_deliver` waits for that).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 from django.urls import reverse
@@ -21,7 +23,10 @@ from integrations.ashby.events import EVENTS
 from integrations.models import WebhookDelivery, WebhookSubscription
 from integrations.webhooks import ensure_subscriptions, receiver_url
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# PostgreSQL: the live server's thread processes a delivery after answering while the sandbox
+# sends the next one, and SQLite's in-memory test database is one connection shared by all
+# threads (Django's live server), which cannot take statements from two threads at once.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 Status = WebhookDelivery.Status
 
 
@@ -47,6 +52,15 @@ def registered(guide_online, tenant_a):
             name=EVENTS[row.event].suggested_name,
         )
     return rows
+
+
+def _deliver() -> None:
+    """The sandbox sends what is due; then wait (at most 10 s) until Guide has processed it."""
+    deliver_due()
+    deadline = time.monotonic() + 10
+    pending = WebhookDelivery.objects.filter(status__in=[Status.RECEIVED, Status.PROCESSING])
+    while pending.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
 
 
 def _public_page(client, guide: Guide) -> str:
@@ -78,14 +92,14 @@ def test_a_wrong_secret_in_the_sandbox_shows_as_failing(guide_online, tenant_a):
 
 def test_activity_in_the_sandbox_changes_the_guide_here(registered, tenant_a, client):
     app = activity.add_candidate(name="Grace Hopper", email="grace@example.com")
-    deliver_due()
+    _deliver()
     candidate = Candidate.objects.get(tenant=tenant_a, external_id=str(app.candidate_id))
     assert candidate.name == "Grace Hopper"
     guide = _guide_of(tenant_a, app.candidate)
 
     before = guide.updated_at
     moved = activity.move_stage(app.id)
-    deliver_due()
+    _deliver()
     application = Application.objects.get(tenant=tenant_a, external_id=str(app.id))
     assert application.current_stage.external_id == str(moved.stage_id)
     guide.refresh_from_db()
@@ -94,23 +108,23 @@ def test_activity_in_the_sandbox_changes_the_guide_here(registered, tenant_a, cl
     start = (timezone.now() + dt.timedelta(days=2)).replace(microsecond=0)
     link = "https://meet.example.com/grace-onsite"
     schedule = activity.schedule_interview(app.id, start=start, meeting_link=link)
-    deliver_due()
+    _deliver()
     events = InterviewEvent.objects.filter(tenant=tenant_a, schedule__external_id=str(schedule.id))
     assert events.order_by("start_time").first().start_time == start
     assert link in _public_page(client, guide)
 
     activity.cancel_interview(schedule.id)
-    deliver_due()
+    _deliver()
     assert InterviewSchedule.objects.get(external_id=str(schedule.id)).status == "Cancelled"
     assert link not in _public_page(client, guide)
 
     activity.hire(app.id)
-    deliver_due()
+    _deliver()
     application.refresh_from_db()
     assert application.status == "Hired"
 
     activity.delete_candidate(app.candidate_id)
-    deliver_due()
+    _deliver()
     assert not Candidate.objects.filter(tenant=tenant_a, external_id=str(app.candidate_id)).exists()
     assert not Guide.objects.filter(tenant=tenant_a, candidate__external_id=str(app.candidate_id))
 
