@@ -81,12 +81,12 @@ def process_delivery(delivery_id: int) -> str:
             return _finish(
                 delivery, Status.IGNORED, f"Guide does not use {delivery.action} events."
             )
-        with transaction.atomic():
+        with transaction.atomic():  # the changes and "processed" commit together
             data = _data(delivery)
             outcome = handler(delivery.tenant, data)
+            return _finish(delivery, Status.PROCESSED, outcome)
     except Exception as exc:
         return _fail(delivery, exc)
-    return _finish(delivery, Status.PROCESSED, outcome)
 
 
 def _data(delivery: WebhookDelivery) -> dict:

@@ -17,7 +17,7 @@ import json
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -267,8 +267,8 @@ def lookup_subscription(token: str) -> WebhookSubscription | None:
     loaded. A remembered copy is never trusted for anything that matters: see record_delivery.
     """
     remembered = _remembered.get(token)
-    if remembered is not None and remembered[0] > time.monotonic():
-        return remembered[1]
+    if remembered is not None and remembered.until > time.monotonic():
+        return remembered.subscription
     subscription = find_subscription(token)
     if subscription is not None:
         _remember(subscription)
@@ -290,8 +290,9 @@ def record_delivery(
     else, or any doubt (no match, a ping, a repeat, a changed or deleted row), is decided again
     on the row loaded now, so a rotated secret is refused at once, as without the copy.
     """
-    if _is_remembered(subscription):
-        receipt = _record_with_remembered(subscription, body, headers)
+    remembered = _remembered.get(subscription.token)
+    if remembered is not None and remembered.subscription is subscription:
+        receipt = _record_with_remembered(remembered, body, headers)
         if receipt is not None:
             return receipt
         subscription = find_subscription(subscription.token)
@@ -315,10 +316,11 @@ def record_delivery(
 
 
 def _record_with_remembered(
-    subscription: WebhookSubscription, body: bytes, headers: Mapping[str, str]
+    remembered: _Remembered, body: bytes, headers: Mapping[str, str]
 ) -> Receipt | None:
     """Store an event checked against the remembered row; None when that is not conclusive."""
-    if not signature_matches(subscription.secret, body, headers.get(SIGNATURE_HEADER)):
+    subscription = remembered.subscription
+    if not signature_matches(remembered.secret, body, headers.get(SIGNATURE_HEADER)):
         return None  # perhaps the secret was rotated since: decided on the row as it is now
     try:
         payload = _parse(body)
@@ -347,18 +349,23 @@ def _receipt(stored: int | None, ignored: bool) -> Receipt:
 # just counted a bad signature on turns green again up to this long later).
 REMEMBER_SECONDS = 5
 _REMEMBER_AT_MOST = 10_000
-_remembered: dict[str, tuple[float, WebhookSubscription]] = {}
+
+
+@dataclass(frozen=True)
+class _Remembered:
+    until: float
+    subscription: WebhookSubscription
+    secret: str = field(repr=False)  # decrypted once, not on every delivery
+
+
+_remembered: dict[str, _Remembered] = {}
 
 
 def _remember(subscription: WebhookSubscription) -> None:
     if len(_remembered) >= _REMEMBER_AT_MOST:
         _remembered.clear()
-    _remembered[subscription.token] = (time.monotonic() + REMEMBER_SECONDS, subscription)
-
-
-def _is_remembered(subscription: WebhookSubscription) -> bool:
-    remembered = _remembered.get(subscription.token)
-    return remembered is not None and remembered[1] is subscription
+    until = time.monotonic() + REMEMBER_SECONDS
+    _remembered[subscription.token] = _Remembered(until, subscription, subscription.secret)
 
 
 def forget_remembered() -> None:
@@ -424,20 +431,20 @@ def _store(
     loaded with."""
     action_id = payload.get("webhookActionId")
     action_id = action_id if isinstance(action_id, str) and 0 < len(action_id) <= 100 else ""
-    delivery = WebhookDelivery(
-        tenant_id=subscription.tenant_id,
-        subscription=subscription,
-        action=payload["action"],
-        webhook_action_id=action_id,
-        dedupe_key=action_id or "sha256:" + hashlib.sha256(body).hexdigest(),
-        body=body.decode("utf-8"),
-        headers=_safe_headers(headers),
-    )
+    values = {
+        "tenant_id": subscription.tenant_id,
+        "subscription_id": subscription.pk,
+        "action": payload["action"],
+        "webhook_action_id": action_id,
+        "dedupe_key": action_id or "sha256:" + hashlib.sha256(body).hexdigest(),
+        "body": body.decode("utf-8"),
+        "headers": _safe_headers(headers),
+    }
     if ignored:
-        delivery.status = WebhookDelivery.Status.IGNORED
-        delivery.outcome = f"Sent to the {subscription.event} URL: not processed."
+        values["status"] = WebhookDelivery.Status.IGNORED
+        values["outcome"] = f"Sent to the {subscription.event} URL: not processed."
     secret = subscription.secret_encrypted if same_secret else None
-    return insert_delivery(delivery, only_if_secret=secret)
+    return insert_delivery(values, only_if_secret=secret)
 
 
 def find_subscription(token: str) -> WebhookSubscription | None:
@@ -448,34 +455,36 @@ def find_subscription(token: str) -> WebhookSubscription | None:
     )
 
 
-def insert_delivery(delivery: WebhookDelivery, *, only_if_secret=None) -> int | None:
-    """Store `delivery` and return its id, or None when (tenant, action, dedupe_key) is stored
-    already: one INSERT ... ON CONFLICT DO NOTHING RETURNING id. With `only_if_secret` (the
-    row's encrypted secret as loaded), nothing is inserted either when the subscription row no
+def insert_delivery(values: Mapping[str, Any], *, only_if_secret=None) -> int | None:
+    """Store a WebhookDelivery with `values` (by attribute name; other fields take their
+    defaults) and return its id, or None when (tenant, action, dedupe_key) is stored already:
+    one INSERT ... ON CONFLICT DO NOTHING RETURNING id. With `only_if_secret` (the row's
+    encrypted secret as loaded), nothing is inserted either when the subscription row no
     longer holds that secret, or is gone.
 
     Outside a transaction that one statement is its own transaction: a single round trip,
     durable when it returns (instead of BEGIN, INSERT, COMMIT). Two copies arriving at the same
     moment are decided by the unique index: the second waits for the first and inserts nothing.
     """
-    values = {}
-    for field in WebhookDelivery._meta.concrete_fields:
-        if not field.primary_key:
-            value = field.get_db_prep_save(field.pre_save(delivery, True), connection)
-            if value is not None:  # left out: NULL (an untyped NULL in a SELECT is text)
-                values[field.column] = value
-    params = list(values.values())
+    columns = {}
+    for f in _delivery_fields():
+        value = values[f.attname] if f.attname in values else f.get_default()
+        value = f.get_db_prep_save(value, connection)
+        if value is not None:  # left out: NULL (an untyped NULL in a SELECT is text)
+            columns[f.column] = value
+    params = list(columns.values())
     if only_if_secret is not None:
-        params += [delivery.subscription_id, only_if_secret.token]
-    sql = _insert_sql(connection.vendor, tuple(values), only_if_secret is not None)
+        params += [values["subscription_id"], only_if_secret.token]
+    sql = _insert_sql(connection.vendor, tuple(columns), only_if_secret is not None)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    if row is None:
-        return None
-    delivery.pk = row[0]
-    delivery._state.adding = False
-    return row[0]
+    return None if row is None else row[0]
+
+
+@functools.cache
+def _delivery_fields() -> list:
+    return [f for f in WebhookDelivery._meta.concrete_fields if not f.primary_key]
 
 
 @functools.cache
