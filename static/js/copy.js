@@ -8,24 +8,7 @@
     if (status) { status.textContent = message; }
   }
 
-  function copyText(text) {
-    if (navigator.clipboard && window.isSecureContext) {
-      return navigator.clipboard.writeText(text);
-    }
-    return new Promise(function (resolve, reject) {
-      var area = document.createElement("textarea");
-      area.value = text;
-      area.setAttribute("readonly", "");
-      area.style.position = "absolute";
-      area.style.left = "-9999px";
-      document.body.appendChild(area);
-      area.select();
-      var ok = false;
-      try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
-      document.body.removeChild(area);
-      if (ok) { resolve(); } else { reject(new Error("copy failed")); }
-    });
-  }
+  var copyText = window.guideCopyText;
 
   document.querySelectorAll("[data-copy-target]").forEach(function (button) {
     var target = document.getElementById(button.getAttribute("data-copy-target"));

@@ -7,27 +7,7 @@
   var POLL_MS = 3000;
   var HIDDEN_POLL_MS = 15000;
 
-  function fallbackCopy(text) {
-    // Older browsers, or a page served over plain HTTP (no navigator.clipboard there).
-    var area = document.createElement("textarea");
-    area.value = text;
-    area.setAttribute("readonly", "");
-    area.style.position = "fixed";
-    area.style.opacity = "0";
-    document.body.appendChild(area);
-    area.select();
-    var ok = false;
-    try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
-    document.body.removeChild(area);
-    return ok ? Promise.resolve() : Promise.reject(new Error("copy refused"));
-  }
-
-  function copyText(text) {
-    if (navigator.clipboard && window.isSecureContext) {
-      return navigator.clipboard.writeText(text).catch(function () { return fallbackCopy(text); });
-    }
-    return fallbackCopy(text);
-  }
+  var copyText = window.guideCopyText;
 
   function selectText(node) {
     var range = document.createRange();
