@@ -2,7 +2,7 @@
 `data` to the tenant's records and guides, and returning a short line for the delivery log.
 
 They reuse the sync's mapping (integrations/ashby/mapping.py) and storing functions
-(integrations/ashby/sync.py), so a record arriving by webhook is stored exactly as the same
+(integrations/ashby/storing.py), so a record arriving by webhook is stored exactly as the same
 record arriving by sync. Every write goes through the upsert's `updatedAt` guard, so the order
 deliveries arrive in does not matter: an older copy after a newer one changes nothing.
 
@@ -22,7 +22,7 @@ from guides.services import ensure_guides, touch_guides
 from guides.upsert import insert_missing, upsert_records
 from integrations.ashby import errors, mapping
 from integrations.ashby.client import INTERACTIVE_RETRY, AshbyClient
-from integrations.ashby.sync import (
+from integrations.ashby.storing import (
     Context,
     Counts,
     store_applications,
