@@ -1,22 +1,30 @@
 """Benchmark: the webhook receiver under gunicorn, PostgreSQL and django-q2 on Redis.
 
-    .venv/bin/python bench/webhooks.py \
-        --database postgres://postgres@127.0.0.1:5432/guide_webhooks_bench \
-        --redis redis://127.0.0.1:6379/11 --port 8105
+    .venv/bin/python bench/webhooks.py --requests 3000 --fresh 300 --fresh-rate 10 \
+        [--pause-processing] [--database postgres://.../guide_webhooks_bench] \
+        [--redis redis://127.0.0.1:6379/11] [--port 8105]
 
-Guide runs as it does in production: gunicorn (--workers sync workers) on 127.0.0.1:--port,
-PostgreSQL, and a `qcluster` consuming django-q2's queue on Redis. The bench database is
-migrated and emptied first; one tenant, its ten webhook rows and --applications candidates
+Guide runs as the README says to run it in production: gunicorn (--workers sync workers,
+--threads for gthread) on 127.0.0.1:--port, PostgreSQL, and a `qcluster` consuming django-q2's
+queue on Redis, started at --q-nice (the README's advice where it shares the web's CPU). The
+bench database is recreated; one tenant, its ten webhook rows and --applications candidates
 with an application each (and a guide) are created.
 
-1. Acknowledgement: at concurrency 1, 16 and 64, --requests signed candidateStageChange
-   deliveries (each a distinct webhookActionId, a real stage change of a stored application)
-   are POSTed to the receiver, and as many GET /healthz in the same run as the floor.
-   Reported: p50 / p99 latency and requests per second of each, and the receiver's share of
-   the /healthz throughput.
-2. Freshness: --fresh deliveries at concurrency 4; for each, from the delivery's received_at
-   to its processed_at (written right after the transaction that updated the guide commits),
-   p50 / p99, waiting at most 120 s for the queue to drain.
+1. Acknowledgement: at each of --levels (1, 16, 64 concurrent clients), --requests signed
+   candidateStageChange deliveries (a quarter at concurrency 1; each a distinct
+   webhookActionId, a real stage change of a stored application) are POSTed to the receiver,
+   and as many GET /healthz as the floor, in --rounds alternating batches so that both see the
+   same background. The load generator is one asyncio loop sending prepared requests on new
+   connections; a request is done when its answer's Content-Length bytes are in. Reported:
+   p50 / p99 latency and requests per second of each, the receiver's share of the /healthz
+   throughput, and the CPU milliseconds per request of each process kind (from /proc).
+   With --pause-processing the qcluster is stopped (SIGSTOP) during these runs: the
+   receiver's own cost, as when the qcluster has cores of its own; without it, the qcluster
+   drains the growing backlog on the same cores meanwhile.
+2. Processing throughput while that backlog drains.
+3. Freshness: --fresh deliveries sent at a steady --fresh-rate per second; for each, from the
+   delivery's received_at to its processed_at (written in the transaction that applies it),
+   p50 / p99, waiting at most 60 s for the queue to drain.
 
 Targets (issue 6): throughput >= 60% of /healthz; p99 ack < 50 ms at concurrency 16;
 freshness p99 < 2 s. Only 127.0.0.1 is contacted; every loop is bounded.
@@ -38,6 +46,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -278,6 +287,35 @@ def run_level(port: int, concurrency: int, requests: list[bytes]):
     return asyncio.run(_load(port, requests, concurrency))
 
 
+def cpu_seconds() -> Counter:
+    """CPU seconds used so far by the processes of the run, by kind (Linux /proc): gunicorn,
+    postgres (every server process: backends, WAL writer...), redis, qcluster, and this script
+    (the load generator). Processes that ended since are not counted."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used: Counter = Counter()
+    for pid in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        try:
+            with open(f"/proc/{pid}/stat") as stat, open(f"/proc/{pid}/cmdline", "rb") as cmd:
+                fields = stat.read().rsplit(")", 1)[1].split()
+                command = cmd.read().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, IndexError):
+            continue
+        if "gunicorn" in command:
+            kind = "gunicorn"
+        elif "qcluster" in command:
+            kind = "qcluster"
+        elif command.startswith("postgres"):
+            kind = "postgres"
+        elif "redis-server" in command:
+            kind = "redis"
+        elif pid == str(os.getpid()):
+            kind = "client"
+        else:
+            continue
+        used[kind] += (int(fields[11]) + int(fields[12])) / tick
+    return used
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -370,6 +408,12 @@ def main() -> None:
         help="niceness of the qcluster (the README's advice when it shares the web's cores)",
     )
     parser.add_argument("--rounds", type=int, default=4, help="alternating rounds per level")
+    parser.add_argument(
+        "--levels",
+        type=lambda text: [int(n) for n in text.split(",")],
+        default=[1, 16, 64],
+        help="concurrency levels, in order (default 1,16,64)",
+    )
     parser.add_argument("--q-workers", type=int, default=2, help="qcluster workers")
     parser.add_argument("--requests", type=int, default=2000, help="per concurrency level and kind")
     parser.add_argument("--applications", type=int, default=200)
@@ -414,17 +458,20 @@ def report(env, args, deliveries: Deliveries, processes: list[subprocess.Popen])
         f"{os.cpu_count()} CPUs\n"
     )
     print(f"{'concurrency':>11} {'kind':>9} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8} {'errors':>6}")
-    for concurrency in (1, 16, 64):
+    for concurrency in args.levels:
         total = max(args.requests // (4 if concurrency == 1 else 1), concurrency * args.rounds)
         per_round = total // args.rounds
         results = {"healthz": ([], 0.0, 0), "receiver": ([], 0.0, 0)}
+        cpu = {"healthz": Counter(), "receiver": Counter()}
         for _ in range(args.rounds):  # alternate, so both kinds see the same background
             batches = {
                 "healthz": [health] * per_round,
                 "receiver": [deliveries.raw() for _ in range(per_round)],
             }
             for kind, batch in batches.items():
+                before = cpu_seconds()
                 latencies, elapsed, errors = run_level(args.port, concurrency, batch)
+                cpu[kind].update(cpu_seconds() - before)
                 kept, spent, failed = results[kind]
                 results[kind] = (kept + latencies, spent + elapsed, failed + errors)
         rates = {}
@@ -438,6 +485,10 @@ def report(env, args, deliveries: Deliveries, processes: list[subprocess.Popen])
             f"{'':>11} {'ratio':>9} receiver / healthz throughput = "
             f"{rates['receiver'] / rates['healthz']:.0%}"
         )
+        for kind, seconds in cpu.items():
+            count = len(results[kind][0])
+            spent = ", ".join(f"{name} {s / count * 1000:.2f}" for name, s in seconds.most_common())
+            print(f"{'':>11} {kind:>9} CPU ms per request: {spent}")
     if args.pause_processing:
         os.killpg(processes[1].pid, signal.SIGCONT)
     drain(env, processes[1])
