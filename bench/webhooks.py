@@ -446,8 +446,9 @@ def main() -> None:
 
 def report(env, args, deliveries: Deliveries, processes: list[subprocess.Popen]) -> None:
     health = raw_request("GET", "/healthz")
-    run_level(args.port, 4, [deliveries.raw() for _ in range(200)])  # warm up
-    run_level(args.port, 4, [health] * 200)
+    # Warm up every worker (connections, imports, the remembered row) before measuring.
+    run_level(args.port, 16, [deliveries.raw() for _ in range(1000)])
+    run_level(args.port, 16, [health] * 1000)
     if args.pause_processing:  # the qcluster's group waits (SIGSTOP) until the backlog phase
         os.killpg(processes[1].pid, signal.SIGSTOP)
     print(
