@@ -5,6 +5,8 @@ from integrations.views import connect, receiver, sync, webhooks
 app_name = "integrations"
 
 urlpatterns = [
+    # First: Ashby's deliveries are the most frequent request, and URLs are tried in order.
+    path("webhooks/ashby/<str:token>/", receiver.receive, name="receiver"),
     path("settings/integrations/", connect.integrations_page, name="integrations"),
     path("settings/integrations/ashby/connect/", connect.connect, name="connect"),
     path("settings/integrations/ashby/disconnect/", connect.disconnect, name="disconnect"),
@@ -32,5 +34,4 @@ urlpatterns = [
         webhooks.create_in_ashby,
         name="webhooks_create_in_ashby",
     ),
-    path("webhooks/ashby/<str:token>/", receiver.receive, name="receiver"),
 ]
