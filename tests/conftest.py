@@ -37,7 +37,7 @@ def _engine() -> str:
 @pytest.fixture(autouse=True)
 def _no_remembered_webhook_rows():
     """The receiver remembers rows per process for a few seconds; each test starts without."""
-    from integrations.webhooks import forget_remembered
+    from integrations.receiving import forget_remembered
 
     forget_remembered()
     yield

@@ -1,7 +1,7 @@
 """POST /webhooks/ashby/<token>/: where Ashby delivers webhooks.
 
 Answers in milliseconds and never waits on Ashby or the queue: it checks and stores
-(integrations.webhooks.record_delivery), answers, then queues the processing. Status codes follow Ashby's retry rules (it retries
+(integrations.receiving.record_delivery), answers, then queues the processing. Status codes follow Ashby's retry rules (it retries
 everything but 401, 403, 404, 405 and 410): a database failure is a 503 so Ashby retries.
 """
 
@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from integrations.webhooks import (
+from integrations.receiving import (
     MAX_BODY_BYTES,
     DeliveryRejected,
     Receipt,

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from integrations import webhooks
+from integrations import receiving
 from integrations.models import WebhookDelivery
 from integrations.webhooks import ensure_subscriptions
 from tests.integrations.webhook_helpers import post_webhook, webhook_fixture
@@ -70,7 +70,7 @@ def test_two_inserts_sent_at_the_same_moment_store_one(tenant_a, queued, monkeyp
     index decides."""
     sub = next(s for s in ensure_subscriptions(tenant_a) if s.event == "candidateStageChange")
     at_insert = threading.Barrier(2)
-    original_insert = webhooks.insert_delivery
+    original_insert = receiving.insert_delivery
 
     first_call = threading.local()
 
@@ -81,7 +81,7 @@ def test_two_inserts_sent_at_the_same_moment_store_one(tenant_a, queued, monkeyp
             at_insert.wait(timeout=10)
         return original_insert(delivery, **kwargs)
 
-    monkeypatch.setattr(webhooks, "insert_delivery", insert_together)
+    monkeypatch.setattr(receiving, "insert_delivery", insert_together)
     outcomes = _race(sub, webhook_fixture("candidateStageChange"), 2, barrier=threading.Barrier(2))
     assert sorted(outcomes) == [(200, "duplicate"), (200, "stored")]
     assert WebhookDelivery.objects.count() == 1

@@ -9,8 +9,9 @@ from django.core.signals import request_finished
 from django.db import OperationalError, close_old_connections
 
 from integrations.models import WebhookDelivery, WebhookSubscription
+from integrations.receiving import MAX_BODY_BYTES
 from integrations.views.receiver import receive
-from integrations.webhooks import MAX_BODY_BYTES, ensure_subscriptions
+from integrations.webhooks import ensure_subscriptions
 from tests.integrations.webhook_helpers import encode, post_webhook, sign, webhook_fixture
 
 pytestmark = pytest.mark.django_db
@@ -308,7 +309,7 @@ def test_a_database_failure_while_storing_is_503_so_ashby_retries(client, stage_
     def broken(*args, **kwargs):
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr("integrations.webhooks.insert_delivery", broken)
+    monkeypatch.setattr("integrations.receiving.insert_delivery", broken)
     response = post_webhook(client, stage_sub, webhook_fixture("candidateStageChange"))
     assert response.status_code == 503
 
@@ -317,7 +318,7 @@ def test_a_database_failure_while_finding_the_row_is_503_not_404(client, stage_s
     def broken(*args, **kwargs):
         raise OperationalError("could not connect to server")
 
-    monkeypatch.setattr("integrations.webhooks.find_subscription", broken)
+    monkeypatch.setattr("integrations.receiving.find_subscription", broken)
     response = post_webhook(client, stage_sub, webhook_fixture("candidateStageChange"))
     assert response.status_code == 503
 

@@ -1,0 +1,375 @@
+"""Receiving a webhook delivery: what the receiver (integrations/views/receiver.py) does with
+a request to a subscription's URL.
+
+`record_delivery`: check the signature with the row's secret, parse, answer a ping, store the
+delivery (the outbox) in one statement; the receiver answers, then queues its processing
+(`Receipt.enqueue`). It never calls Ashby and never processes anything itself, so Ashby gets
+its answer in milliseconds. Processing is in integrations/deliveries.py; docs/webhooks.md says
+what each request gets and what a delivery costs.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import hashlib
+import hmac
+import json
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from integrations.ashby.events import PING
+from integrations.models import WebhookDelivery, WebhookSubscription
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "Ashby-Signature"
+MAX_BODY_BYTES = 1024 * 1024  # 1 MB: Ashby's payloads are a few KB
+# Connected rows are stamped at most this often, so a burst of deliveries does not queue
+# up behind one row lock.
+STAMP_EVERY_SECONDS = 5
+# Never kept with a delivery.
+_SECRET_HEADERS = {"ashby-signature", "authorization", "cookie", "proxy-authorization"}
+
+
+class DeliveryRejected(Exception):
+    """A request the receiver refuses; `status` is the HTTP answer, the message says why."""
+
+    status = 400
+
+
+class BadSignature(DeliveryRejected):
+    status = 401
+
+
+class MalformedPayload(DeliveryRejected):
+    status = 400
+
+
+class UnknownWebhook(DeliveryRejected):
+    status = 404
+
+
+class Outcome(enum.StrEnum):
+    STORED = "stored"
+    DUPLICATE = "duplicate"
+    IGNORED = "ignored"
+    PING = "ping"
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the receiver did with a request, and the stored delivery to process, if any."""
+
+    outcome: Outcome
+    to_process: int | None = None
+
+    def enqueue(self) -> None:
+        """Queue the processing of the stored delivery once its row is committed (at once
+        outside a transaction). The receiver calls this after its answer is written."""
+        if self.to_process is not None:
+            from integrations.deliveries import enqueue
+
+            transaction.on_commit(partial(enqueue, self.to_process))
+
+
+def signature_matches(secret: str, body: bytes, header: str | None) -> bool:
+    """Ashby's scheme: `sha256=` + the hex HMAC-SHA256 of the raw body, keyed by the secret."""
+    if not header or not secret:
+        return False
+    algorithm, _, digest = header.strip().partition("=")
+    if algorithm != "sha256" or not digest:
+        return False
+    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, digest.lower())
+
+
+def lookup_subscription(token: str) -> WebhookSubscription | None:
+    """The row whose URL carries `token`: this process's copy from the last few seconds, or
+    loaded. A remembered copy is never trusted for anything that matters: see record_delivery.
+    """
+    remembered = _remembered.get(token)
+    if remembered is not None and remembered.until > time.monotonic():
+        return remembered.subscription
+    subscription = find_subscription(token)
+    if subscription is not None:
+        _remember(subscription)
+    return subscription
+
+
+def record_delivery(
+    subscription: WebhookSubscription, body: bytes, headers: Mapping[str, str]
+) -> Receipt:
+    """Check, parse and durably store one request to `subscription`'s URL.
+
+    Raises BadSignature (counted on the row), MalformedPayload, or UnknownWebhook (the row was
+    deleted meanwhile); a database failure propagates (the receiver answers 503 so Ashby
+    retries). A repeat of a stored delivery is a DUPLICATE and is not processed again. The
+    caller queues the processing of a stored delivery (Receipt.enqueue).
+
+    With a remembered copy of the row (lookup_subscription) an ordinary event is stored in one
+    statement that inserts only if the row still holds the secret it was checked with. Anything
+    else, or any doubt (no match, a ping, a repeat, a changed or deleted row), is decided again
+    on the row loaded now, so a rotated secret is refused at once, as without the copy.
+    """
+    remembered = _remembered.get(subscription.token)
+    if remembered is not None and remembered.subscription is subscription:
+        receipt = _record_with_remembered(remembered, body, headers)
+        if receipt is not None:
+            return receipt
+        subscription = find_subscription(subscription.token)
+        if subscription is None:
+            raise UnknownWebhook("Unknown webhook URL.")
+        _remember(subscription)
+    if not signature_matches(subscription.secret, body, headers.get(SIGNATURE_HEADER)):
+        _count_signature_failure(subscription)
+        raise BadSignature("Missing or wrong Ashby-Signature.")
+    payload = _parse(body)
+    action = payload["action"]
+    if action == PING:
+        _stamp_valid(subscription)
+        return Receipt(Outcome.PING)
+    ignored = action != subscription.event
+    # The delivery commits on its own, first: a concurrent copy waits on the unique index,
+    # not on the row stamp, and the answer needs as few round trips as possible.
+    stored = _store(subscription, payload, body, headers, ignored=ignored)
+    _stamp_valid(subscription)
+    return _receipt(stored, ignored)
+
+
+def _record_with_remembered(
+    remembered: _Remembered, body: bytes, headers: Mapping[str, str]
+) -> Receipt | None:
+    """Store an event checked against the remembered row; None when that is not conclusive."""
+    subscription = remembered.subscription
+    if not signature_matches(remembered.secret, body, headers.get(SIGNATURE_HEADER)):
+        return None  # perhaps the secret was rotated since: decided on the row as it is now
+    try:
+        payload = _parse(body)
+    except MalformedPayload:
+        return None
+    if payload["action"] == PING:
+        return None  # rare, and it must turn the row green at once
+    ignored = payload["action"] != subscription.event
+    stored = _store(subscription, payload, body, headers, ignored=ignored, same_secret=True)
+    if stored is None:
+        return None  # a repeat, or the row changed or went: decided on the row as it is now
+    _stamp_valid(subscription)
+    return _receipt(stored, ignored)
+
+
+def _receipt(stored: int | None, ignored: bool) -> Receipt:
+    if stored is None:
+        return Receipt(Outcome.DUPLICATE)
+    if ignored:
+        return Receipt(Outcome.IGNORED)
+    return Receipt(Outcome.STORED, to_process=stored)
+
+
+# Rows the receiver loaded in the last few seconds, by token, in this process. The copy saves
+# a SELECT on every delivery; it can be out of date only in its stamps (a row another process
+# just counted a bad signature on turns green again up to this long later).
+REMEMBER_SECONDS = 5
+_REMEMBER_AT_MOST = 10_000
+
+
+@dataclass(frozen=True)
+class _Remembered:
+    until: float
+    subscription: WebhookSubscription
+    secret: str = field(repr=False)  # decrypted once, not on every delivery
+
+
+_remembered: dict[str, _Remembered] = {}
+
+
+def _remember(subscription: WebhookSubscription) -> None:
+    if len(_remembered) >= _REMEMBER_AT_MOST:
+        _remembered.clear()
+    until = time.monotonic() + REMEMBER_SECONDS
+    _remembered[subscription.token] = _Remembered(until, subscription, subscription.secret)
+
+
+def forget_remembered() -> None:
+    """Drop this process's remembered rows (tests)."""
+    _remembered.clear()
+
+
+def _parse(body: bytes) -> dict[str, Any]:
+    try:
+        payload = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise MalformedPayload("The body is not JSON.")
+    if not isinstance(payload, dict):
+        raise MalformedPayload("The body is not a JSON object.")
+    action = payload.get("action")
+    if not isinstance(action, str) or not action or len(action) > 60:
+        raise MalformedPayload("The payload has no action.")
+    return payload
+
+
+def _count_signature_failure(subscription: WebhookSubscription) -> None:
+    now = timezone.now()
+    WebhookSubscription.objects.filter(pk=subscription.pk).update(
+        signature_failures=F("signature_failures") + 1,
+        last_signature_failure_at=now,
+        last_delivery_at=now,
+    )
+    subscription.last_signature_failure_at = now  # failing, also in a remembered copy
+    logger.warning(
+        "Webhook with a wrong signature: tenant %s, event %s",
+        subscription.tenant_id,
+        subscription.event,
+    )
+
+
+def _stamp_valid(subscription: WebhookSubscription) -> None:
+    """Mark the row as receiving correctly signed deliveries (at most every few seconds,
+    unless it was waiting or failing, which must turn green at once)."""
+    now = timezone.now()
+    recent = now - timedelta(seconds=STAMP_EVERY_SECONDS)
+    last = subscription.last_valid_delivery_at
+    if last is not None and last >= recent and not subscription.is_failing:
+        return  # stamped a moment ago (as loaded with the row): spare the query
+    WebhookSubscription.objects.filter(pk=subscription.pk).filter(
+        Q(last_valid_delivery_at__isnull=True)
+        | Q(last_valid_delivery_at__lt=recent)
+        | Q(last_signature_failure_at__gte=F("last_valid_delivery_at"))
+    ).update(last_valid_delivery_at=now, last_delivery_at=now)
+    subscription.last_valid_delivery_at = now  # a remembered copy is not stamped again at once
+
+
+def _store(
+    subscription: WebhookSubscription,
+    payload: Mapping[str, Any],
+    body: bytes,
+    headers: Mapping[str, str],
+    *,
+    ignored: bool,
+    same_secret: bool = False,
+) -> int | None:
+    """Insert the delivery and return its id; None when the same one is stored already (the
+    database says so), or, with `same_secret`, when the row no longer holds the secret it was
+    loaded with."""
+    action_id = payload.get("webhookActionId")
+    action_id = action_id if isinstance(action_id, str) and 0 < len(action_id) <= 100 else ""
+    values = {
+        "tenant_id": subscription.tenant_id,
+        "subscription_id": subscription.pk,
+        "action": payload["action"],
+        "webhook_action_id": action_id,
+        "dedupe_key": action_id or "sha256:" + hashlib.sha256(body).hexdigest(),
+        "body": body.decode("utf-8"),
+        "headers": _safe_headers(headers),
+    }
+    if ignored:
+        values["status"] = WebhookDelivery.Status.IGNORED
+        values["outcome"] = f"Sent to the {subscription.event} URL: not processed."
+    secret = subscription.secret_encrypted if same_secret else None
+    return insert_delivery(values, only_if_secret=secret)
+
+
+def find_subscription(token: str) -> WebhookSubscription | None:
+    """The row whose URL carries `token`: one plain SELECT by the unique token (a raw query
+    costs half what the ORM's query building does, and the receiver runs it on every request)."""
+    return next(
+        iter(WebhookSubscription.objects.raw(_select_sql(connection.vendor), [token])), None
+    )
+
+
+def insert_delivery(values: Mapping[str, Any], *, only_if_secret=None) -> int | None:
+    """Store a WebhookDelivery with `values` (by attribute name; other fields take their
+    defaults) and return its id, or None when (tenant, action, dedupe_key) is stored already:
+    one INSERT ... ON CONFLICT DO NOTHING RETURNING id. With `only_if_secret` (the row's
+    encrypted secret as loaded), nothing is inserted either when the subscription row no
+    longer holds that secret, or is gone.
+
+    Outside a transaction that one statement is its own transaction: a single round trip,
+    durable when it returns (instead of BEGIN, INSERT, COMMIT). Two copies arriving at the same
+    moment are decided by the unique index: the second waits for the first and inserts nothing.
+    """
+    columns = {}
+    for f in _delivery_fields():
+        value = values[f.attname] if f.attname in values else f.get_default()
+        value = f.get_db_prep_save(value, connection)
+        if value is not None:  # left out: NULL (an untyped NULL in a SELECT is text)
+            columns[f.column] = value
+    params = list(columns.values())
+    if only_if_secret is not None:
+        params += [values["subscription_id"], only_if_secret.token]
+    sql = _insert_sql(connection.vendor, tuple(columns), only_if_secret is not None)
+    with _cursor_binding_on_server() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
+def _cursor_binding_on_server():
+    """A cursor for the delivery's INSERT. On PostgreSQL its parameters travel beside the
+    statement (server-side binding) instead of being quoted into its text, as Django's default
+    cursor does: the body, kilobytes, is then neither escaped in Python nor parsed by the
+    server. No prepared statement (Django's default, safe behind PgBouncer). Wrapped as
+    Django wraps its own cursors: the health check, errors as django.db errors, query logging.
+    """
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    cursor = ServerBindingCursor(connection.connection)
+    if connection.queries_logged:
+        return connection.make_debug_cursor(cursor)
+    return connection.make_cursor(cursor)
+
+
+@functools.cache
+def _delivery_fields() -> list:
+    return [f for f in WebhookDelivery._meta.concrete_fields if not f.primary_key]
+
+
+@functools.cache
+def _select_sql(vendor: str) -> str:
+    qn = connection.ops.quote_name
+    meta = WebhookSubscription._meta
+    return f"SELECT * FROM {qn(meta.db_table)} WHERE {qn(meta.get_field('token').column)} = %s"  # noqa: S608
+
+
+@functools.cache
+def _insert_sql(vendor: str, columns: tuple[str, ...], guarded: bool) -> str:
+    """Built once per shape from the models' metadata: identifiers are the models' own column
+    names, quoted; every value is a parameter."""
+    qn = connection.ops.quote_name
+    meta = WebhookDelivery._meta
+    placeholders = ", ".join(["%s"] * len(columns))
+    if guarded:
+        sub = WebhookSubscription._meta
+        source = (
+            f"SELECT {placeholders} FROM {qn(sub.db_table)} "  # noqa: S608
+            f"WHERE {qn(sub.pk.column)} = %s "
+            f"AND {qn(sub.get_field('secret_encrypted').column)} = %s"
+        )
+    else:
+        source = f"VALUES ({placeholders})"
+    conflict = ", ".join(qn(meta.get_field(n).column) for n in ("tenant", "action", "dedupe_key"))
+    return (
+        f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(c) for c in columns)}) {source} "  # noqa: S608
+        f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {qn(meta.pk.column)}"
+    )
+
+
+def _safe_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    kept = {}
+    for name, value in list(headers.items())[:50]:
+        if name.lower() not in _SECRET_HEADERS:
+            kept[name] = str(value)[:500]
+    return kept
