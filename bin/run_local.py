@@ -1,4 +1,5 @@
-"""Run the web server and one qcluster worker together; one Ctrl-C stops both.
+"""Run the web server and one qcluster worker together; one Ctrl-C stops both, and so does
+a SIGTERM or SIGHUP sent to this process alone (a supervisor, `kill`).
 
 Used by `make run`. Plain subprocesses, so nothing beyond Django and django-q2 is needed.
 """
@@ -14,7 +15,15 @@ import time
 PYTHON = sys.executable
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    # Stop the children on SIGTERM/SIGHUP too; by default those end this process at once and
+    # leave the web server and the worker running.
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGHUP, _interrupt)
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", default="8000")
     args = parser.parse_args()
