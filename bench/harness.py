@@ -161,6 +161,15 @@ def wait_http(url: str, process: subprocess.Popen | None = None, timeout: float 
     sys.exit(f"{url} did not answer within {timeout:.0f}s")
 
 
+def verdict(problems: list[str], ok: str = "OK") -> int:
+    """Print each problem as a `FAIL:` line, then `ok` or how many there were; returns the
+    script's exit status (1 on any problem)."""
+    for problem in problems:
+        print("FAIL:", problem)
+    print(ok if not problems else f"{len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
 def wait_until(what: str, check: Callable[[], bool], timeout: float, every: float = 0.5) -> float:
     """Poll `check` until true; returns the seconds it took, exits when the deadline passes."""
     began = time.monotonic()

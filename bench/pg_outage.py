@@ -196,10 +196,7 @@ def report(deliveries: list[list], back: float) -> int:
     print(f"answers seen by Ashby: {dict(sorted(codes.items()))}")
     print(f"all {len(deliveries)} delivered {back:.1f}s after PostgreSQL came back")
     print(f"stored in Guide: {len(stored)}, by status {statuses}")
-    for problem in problems:
-        print("FAIL:", problem)
-    print("OK" if not problems else f"{len(problems)} problem(s)")
-    return 1 if problems else 0
+    return h.verdict(problems)
 
 
 if __name__ == "__main__":

@@ -28,88 +28,44 @@ import resource
 import subprocess
 import sys
 import time
-import urllib.request
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
-TEST_FERNET_KEY = "feRno68qtZ-Sm836THoO_GbI2wuzOl8kz5Fk7_Xqc6E="
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import harness as h  # noqa: E402
 
-
-def sandbox_env(db_path: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "guide_project.settings",
-        "GUIDE_ENV_FILE": "",
-        "DATABASE_URL": f"sqlite:///{db_path}",
-        "DEBUG": "false",
-        "SECRET_KEY": "bench-sandbox-secret-key-" + "x" * 40,
-        "GUIDE_ENCRYPTION_KEYS": os.environ.get("GUIDE_ENCRYPTION_KEYS", TEST_FERNET_KEY),
-        "ASHBY_SANDBOX": "true",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECURE_SSL_REDIRECT": "false",
-        "SANDBOX_RATE_LIMIT_PER_MINUTE": "100000000",
-        "SANDBOX_WEBHOOK_SENDER": "manual",
-        "LOG_LEVEL": "WARNING",
-    }
-
-
-def manage(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    if result.returncode != 0:
-        sys.exit(f"manage.py {' '.join(args)} failed:\n{result.stderr[-3000:]}")
-    return result.stdout
+ROOT = h.ROOT
+PYTHON = h.PYTHON
 
 
 def prepare_sandbox(args) -> tuple[subprocess.Popen, str, dict[str, str]]:
     db_path = Path(
         args.sandbox_db or f"/tmp/guide-bench-sandbox-{args.candidates}-{args.seed}.sqlite3"
     )
-    env = sandbox_env(db_path)
+    env = h.sandbox_env(db_path)
     marker = db_path.with_suffix(".seeded")
     if args.reseed or not marker.exists():
         for stale in (db_path, marker):
             stale.unlink(missing_ok=True)
         print(f"Seeding the sandbox with {args.candidates} candidates (once)...", flush=True)
-        manage(env, "migrate", "--noinput")
+        h.manage(env, "migrate", "--noinput")
         started = time.monotonic()
-        manage(env, "sandbox_seed", "--candidates", str(args.candidates), "--seed", str(args.seed))
+        h.manage(
+            env, "sandbox_seed", "--candidates", str(args.candidates), "--seed", str(args.seed)
+        )
         print(f"  seeded in {time.monotonic() - started:.0f}s", flush=True)
         marker.write_text("ok")
-    key = manage(env, "sandbox_key", "--name", f"bench-{time.time():.0f}", "--permissions", "guide")
-    key = key.strip().splitlines()[-1]
-    server = subprocess.Popen(
-        [
-            PYTHON,
-            "-m",
-            "gunicorn",
-            "guide_project.wsgi",
-            "-b",
-            f"127.0.0.1:{args.port}",
-            "-w",
-            "1",
-            "--threads",
-            "2",
-            "--timeout",
-            "300",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
+    key = h.manage(
+        env, "sandbox_key", "--name", f"bench-{time.time():.0f}", "--permissions", "guide"
     )
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{args.port}/healthz", timeout=1)  # noqa: S310
-            break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        server.kill()
-        sys.exit("The sandbox server did not start.")
+    key = key.strip().splitlines()[-1]
+    server = h.start(
+        "sync-sandbox",
+        [PYTHON, "-m", "gunicorn", "guide_project.wsgi", "-b", f"127.0.0.1:{args.port}"]
+        + ["-w", "1", "--threads", "2", "--timeout", "300", "--log-level", "warning"],
+        env,
+    )
+    h.wait_http(f"http://127.0.0.1:{args.port}/healthz", server)
     return server, key, env
 
 
@@ -142,7 +98,7 @@ for sched_id in sched_ids:
 print(moved, len(sched_ids))
 print(moved + len(sched_ids))
 """
-    return int(manage(env, "shell", "-c", code).strip().splitlines()[-1])
+    return int(h.manage(env, "shell", "-c", code).strip().splitlines()[-1])
 
 
 def setup_guide(api_url: str, page_size: int) -> None:
@@ -151,7 +107,7 @@ def setup_guide(api_url: str, page_size: int) -> None:
     os.environ["ASHBY_API_URL"] = api_url
     os.environ["ASHBY_SANDBOX"] = "false"
     os.environ.setdefault("SECRET_KEY", "bench-guide-secret-key-" + "y" * 40)
-    os.environ.setdefault("GUIDE_ENCRYPTION_KEYS", TEST_FERNET_KEY)
+    os.environ.setdefault("GUIDE_ENCRYPTION_KEYS", h.TEST_FERNET_KEY)
     os.environ["GUIDE_SYNC_PAGE_SIZE"] = str(page_size)
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     import django
@@ -331,8 +287,7 @@ def main() -> int:
         print(f"\n{changed} records changed in the sandbox")
         report(run_once("incremental", ashby.pk, key, meter))
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        h.stop(server)
     return 0
 
 

@@ -223,10 +223,7 @@ def run(args, env, sandbox_environment, worker) -> int:
         print(f"killed: completed {seconds:.1f}s after the kill; runs {statuses}")
         problems += [f"killed: {p}" for p in diff(reference, data_of(tenant))]
 
-    for problem in problems:
-        print("FAIL:", problem)
-    print("OK: the same data as the clean sync" if not problems else f"{len(problems)} problem(s)")
-    return 1 if problems else 0
+    return h.verdict(problems, ok="OK: the same data as the clean sync")
 
 
 if __name__ == "__main__":

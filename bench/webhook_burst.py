@@ -275,10 +275,7 @@ def run(args, env, urls, secrets, processes) -> int:
     print(f"  deliveries stored {stored}, statuses {statuses}, attempts {attempts}")
     print(f"  process_delivery runs per cluster: {spread}")
     print(f"  records checked against the newest version: {len(events.expected)}")
-    for problem in problems:
-        print("FAIL:", problem)
-    print("OK" if not problems else f"{len(problems)} problem(s)")
-    return 1 if problems else 0
+    return h.verdict(problems)
 
 
 if __name__ == "__main__":

@@ -50,23 +50,21 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import harness as h  # noqa: E402
+
+ROOT = h.ROOT
+PYTHON = h.PYTHON
 FIXTURE = ROOT / "tests" / "fixtures" / "ashby" / "webhooks" / "candidateStageChange__default.json"
-TEST_FERNET_KEY = "feRno68qtZ-Sm836THoO_GbI2wuzOl8kz5Fk7_Xqc6E="
 HOST = "127.0.0.1"
 
 
 def create_database(url: str) -> None:
     """Drop and create the bench database (its name must say bench)."""
-    import psycopg
-
     server, name = url.rsplit("/", 1)
     if "bench" not in name:
         sys.exit(f"Refusing to recreate {name!r}: the bench database's name must contain 'bench'.")
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+    h.fresh_database(name, server)
 
 
 def empty_queue(url: str) -> None:
@@ -80,31 +78,12 @@ def empty_queue(url: str) -> None:
 
 
 def guide_env(args) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "guide_project.settings",
-        "GUIDE_ENV_FILE": "",
-        "DATABASE_URL": args.database,
-        "REDIS_URL": args.redis,
-        "DEBUG": "false",
-        "SECRET_KEY": "bench-webhooks-secret-key-" + "x" * 40,
-        "GUIDE_ENCRYPTION_KEYS": os.environ.get("GUIDE_ENCRYPTION_KEYS", TEST_FERNET_KEY),
-        "ALLOWED_HOSTS": f"{HOST},localhost",
-        "PUBLIC_BASE_URL": f"http://{HOST}:{args.port}",
-        "SECURE_SSL_REDIRECT": "false",
-        "ASHBY_SANDBOX": "false",
-        "Q_WORKERS": str(args.q_workers),
-        "LOG_LEVEL": "WARNING",
-    }
-
-
-def manage(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    return h.guide_env(
+        args.database,
+        REDIS_URL=args.redis,
+        PUBLIC_BASE_URL=f"http://{HOST}:{args.port}",
+        Q_WORKERS=str(args.q_workers),
     )
-    if result.returncode != 0:
-        sys.exit(f"manage.py {' '.join(args[:2])} failed:\n{result.stderr[-3000:]}")
-    return result.stdout
 
 
 SEED = """
@@ -132,63 +111,36 @@ print(json.dumps({"token": sub.token, "secret": sub.secret}))
 
 
 def seed(env: dict[str, str], applications: int) -> tuple[str, str]:
-    out = manage(env, "shell", "-c", SEED.replace("N)", f"{applications})"))
+    out = h.manage(env, "shell", "-c", SEED.replace("N)", f"{applications})"))
     row = json.loads(out.strip().splitlines()[-1])
     return row["token"], row["secret"]
 
 
 def start(env: dict[str, str], args) -> list[subprocess.Popen]:
-    web = subprocess.Popen(
-        [
-            PYTHON,
-            "-m",
-            "gunicorn",
-            "guide_project.wsgi",
-            "-b",
-            f"{HOST}:{args.port}",
-            "-w",
-            str(args.workers),
-            *(["--threads", str(args.threads)] if args.threads > 1 else []),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
+    """gunicorn and the qcluster, each in its own process group (harness.start: logs in
+    test-artifacts/bench/, stopped when this script ends)."""
+    threads = ["--threads", str(args.threads)] if args.threads > 1 else []
+    web = h.start(
+        "webhooks-web",
+        [PYTHON, "-m", "gunicorn", "guide_project.wsgi", "-b", f"{HOST}:{args.port}"]
+        + ["-w", str(args.workers), *threads, "--log-level", "warning"],
+        env,
     )
-    log = open(args.queue_log, "w")  # noqa: SIM115 (closed with the process)
-    queue = subprocess.Popen(
+    queue = h.start(
+        "webhooks-qcluster",
         ["nice", "-n", str(args.q_nice), PYTHON, "manage.py", "qcluster"],
-        cwd=ROOT,
-        env={**env, "LOG_LEVEL": "INFO"},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+        {**env, "LOG_LEVEL": "INFO"},
     )
-    for _ in range(100):
-        try:
-            if request(args.port, "GET", "/healthz")[0] == 200:
-                return [web, queue]
-        except OSError:
-            pass
-        time.sleep(0.2)
-    stop([web, queue])
-    sys.exit("Guide did not start under gunicorn.")
+    h.wait_http(f"http://{HOST}:{args.port}/healthz", web)
+    return [web, queue]
 
 
 def stop(processes: list[subprocess.Popen]) -> None:
-    """Stop what this script started: each process's own group (gunicorn's and qcluster's
-    workers with it), by id."""
+    """Stop what this script started; a paused qcluster is woken first to take its SIGTERM."""
     for process in processes:
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGCONT)  # in case it was paused
-            os.killpg(process.pid, signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
+            os.killpg(process.pid, signal.SIGCONT)
+    h.stop_all()
 
 
 def request(port: int, method: str, path: str, body: bytes = b"", headers=None):
@@ -342,7 +294,7 @@ print(f"{done.count() / seconds:.0f} deliveries/s over {done.count()}" if second
 
 def processing_rate(env) -> str:
     """Deliveries processed per second while the acknowledgement runs' backlog drained."""
-    return manage(env, "shell", "-c", RATE).strip().splitlines()[-1]
+    return h.manage(env, "shell", "-c", RATE).strip().splitlines()[-1]
 
 
 PENDING = """
@@ -356,8 +308,8 @@ def drain(env, queue: subprocess.Popen, limit: float = 300) -> None:
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         if queue.poll() is not None:
-            sys.exit(f"The qcluster stopped (exit {queue.returncode}); see its log.")
-        pending = int(manage(env, "shell", "-c", PENDING).strip().splitlines()[-1])
+            sys.exit(f"The qcluster stopped (exit {queue.returncode}); see {h.LOGS}.")
+        pending = int(h.manage(env, "shell", "-c", PENDING).strip().splitlines()[-1])
         if pending == 0:
             return
         print(f"  waiting for {pending} deliveries to be processed...", flush=True)
@@ -376,7 +328,7 @@ def freshness(env, port, deliveries: Deliveries, count: int, rate: float):
         request(port, "POST", deliveries.path, body, headers)
     deadline = time.monotonic() + 60
     while True:
-        out = manage(env, "shell", "-c", FRESHNESS.replace("IDS", json.dumps(ids)))
+        out = h.manage(env, "shell", "-c", FRESHNESS.replace("IDS", json.dumps(ids)))
         rows = json.loads(out.strip().splitlines()[-1])
         done = [r for r in rows if r[0] in ("processed", "failed", "ignored")]
         if len(done) == len(ids) or time.monotonic() > deadline:
@@ -424,14 +376,13 @@ def main() -> None:
         action="store_true",
         help="pause the qcluster during the acknowledgement runs (receiver cost alone)",
     )
-    parser.add_argument("--queue-log", default="/tmp/guide-bench-qcluster.log")
     args = parser.parse_args()
     if not args.database.startswith("postgres"):
         sys.exit("The benchmark needs PostgreSQL (--database postgres://...).")
     env = guide_env(args)
     create_database(args.database)
     empty_queue(args.redis)
-    manage(env, "migrate", "--noinput")
+    h.manage(env, "migrate", "--noinput")
     token, secret = seed(env, args.applications)
     deliveries = Deliveries(secret, args.applications)
     deliveries.path = f"/webhooks/ashby/{token}/"
