@@ -14,6 +14,7 @@ from guides.admin_kit import (
     BigTableAdmin,
     ExactSearchAdmin,
     ReadOnlyAdmin,
+    ShowOnlyInline,
     StaleFilter,
     SyncedRecordAdmin,
     change_link,
@@ -152,16 +153,9 @@ class InterviewerAdmin(SyncedRecordAdmin):
         save_interviewer_profile(obj.tenant, obj)
 
 
-class StageInline(admin.TabularInline):
+class StageInline(ShowOnlyInline, admin.TabularInline):
     model = InterviewStage
     fields = ["order", "title", "stage_type", "candidate_title", "external_id"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
 
 
 @admin.register(InterviewPlan)
@@ -197,16 +191,9 @@ class InterviewAdmin(SyncedRecordAdmin):
     search_fields = ["title", "external_title", "=external_id"]
 
 
-class ApplicationInline(admin.TabularInline):
+class ApplicationInline(ShowOnlyInline, admin.TabularInline):
     model = Application
     fields = ["job", "status", "current_stage", "external_id", "synced_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).select_related("job", "current_stage")

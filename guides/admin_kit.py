@@ -95,6 +95,21 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class ShowOnlyInline(admin.options.InlineModelAdmin):
+    """An inline that only lists rows, each linking to its own page (where any actions are):
+    every one of its `fields` is read-only, and no row is added or deleted here."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None):
+        return self.fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
 class StaleFilter(admin.SimpleListFilter):
     """Records not refreshed from the ATS for a while: a hint of a stuck sync."""
 

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from guides import admin as guides_admin
-from guides.admin_kit import changelist_url
+from guides.admin_kit import ShowOnlyInline, changelist_url
 from guides.models import Tenant
 from integrations.admin.connection import ConnectionDisplays, with_last_sync
 from integrations.admin.webhooks import secret_hint, state_of, with_others_last_valid
@@ -24,7 +24,7 @@ from integrations.models import (
 )
 
 
-class ConnectionInline(ConnectionDisplays, admin.StackedInline):
+class ConnectionInline(ConnectionDisplays, ShowOnlyInline, admin.StackedInline):
     """A read-only summary; its page (the link) has the actions."""
 
     model = AshbyConnection
@@ -38,13 +38,6 @@ class ConnectionInline(ConnectionDisplays, admin.StackedInline):
         "last_success",
         "last_checked_at",
     ]
-    readonly_fields = fields
-    can_delete = False
-    show_change_link = True
-    extra = 0
-
-    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
 
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
@@ -53,7 +46,7 @@ class ConnectionInline(ConnectionDisplays, admin.StackedInline):
         return with_last_sync(super().get_queryset(request))
 
 
-class WebhookInline(admin.TabularInline):
+class WebhookInline(ShowOnlyInline, admin.TabularInline):
     """One line per webhook row: its state and last deliveries; its page has the actions."""
 
     model = WebhookSubscription
@@ -65,14 +58,7 @@ class WebhookInline(admin.TabularInline):
         "signature_failures",
         "last_signature_failure_at",
     ]
-    readonly_fields = fields
-    can_delete = False
-    show_change_link = True
-    extra = 0
     verbose_name_plural = "webhooks"
-
-    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
 
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
