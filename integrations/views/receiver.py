@@ -70,7 +70,9 @@ class Acknowledgement(JsonResponse):
         try:  # before close(), whose request_finished may close the database connection
             self.receipt.enqueue()
         except Exception as exc:  # the answer is sent and the row stored: the sweep queues it
-            logger.warning("Webhook delivery %s not queued: %s", self.receipt.to_process, exc)
+            logger.warning(
+                "Webhook delivery %s not queued: %s", self.receipt.to_process, type(exc).__name__
+            )
         finally:
             super().close()
 
