@@ -23,7 +23,7 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -297,34 +297,56 @@ def insert_delivery(values: Mapping[str, Any], *, only_if_secret=None) -> int | 
     durable when it returns (instead of BEGIN, INSERT, COMMIT). Two copies arriving at the same
     moment are decided by the unique index: the second waits for the first and inserts nothing.
     """
+    db = connections[DEFAULT_DB_ALIAS]
     columns = {}
-    for f in _delivery_fields():
-        value = values[f.attname] if f.attname in values else f.get_default()
-        value = f.get_db_prep_save(value, connection)
+    for f, constant in _delivery_fields(db.vendor):
+        if f.attname in values:
+            value = f.get_db_prep_save(values[f.attname], db)
+        elif constant is _PER_ROW:
+            value = f.get_db_prep_save(f.get_default(), db)
+        else:
+            value = constant
         if value is not None:  # left out: NULL (an untyped NULL in a SELECT is text)
             columns[f.column] = value
     params = list(columns.values())
     if only_if_secret is not None:
         params += [values["subscription_id"], only_if_secret.token]
-    sql = _insert_sql(connection.vendor, tuple(columns), only_if_secret is not None)
+    sql = _insert_sql(db.vendor, tuple(columns), only_if_secret is not None)
+    try:
+        return _insert(sql, params)
+    except DatabaseError:
+        # No health check before the INSERT (a round trip on every delivery): a connection
+        # that died since its last use (a database restart) fails here instead, and the
+        # INSERT, which cannot store a delivery twice, runs once more on a new connection.
+        if connection.in_atomic_block or _usable(connection):
+            raise
+        connection.close()
+        return _insert(sql, params)
+
+
+def _insert(sql: str, params: list) -> int | None:
     with _cursor_binding_on_server() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     return None if row is None else row[0]
 
 
+def _usable(conn) -> bool:
+    return conn.connection is not None and conn.is_usable()
+
+
 def _cursor_binding_on_server():
     """A cursor for the delivery's INSERT. On PostgreSQL its parameters travel beside the
     statement (server-side binding) instead of being quoted into its text, as Django's default
     cursor does: the body, kilobytes, is then neither escaped in Python nor parsed by the
-    server. No prepared statement (Django's default, safe behind PgBouncer). Wrapped as
-    Django wraps its own cursors: the health check, errors as django.db errors, query logging.
+    server, and the statement is prepared after a few uses on a connection (settings:
+    DATABASE_PREPARED_STATEMENTS). Wrapped as Django wraps its own cursors (errors as
+    django.db errors, query logging), but without the health check: see insert_delivery.
     """
     if connection.vendor != "postgresql":
         return connection.cursor()
     from django.db.backends.postgresql.base import ServerBindingCursor
 
-    connection.close_if_health_check_failed()
     connection.ensure_connection()
     cursor = ServerBindingCursor(connection.connection)
     if connection.queries_logged:
@@ -332,9 +354,20 @@ def _cursor_binding_on_server():
     return connection.make_cursor(cursor)
 
 
+_PER_ROW = object()
+
+
 @functools.cache
-def _delivery_fields() -> list:
-    return [f for f in WebhookDelivery._meta.concrete_fields if not f.primary_key]
+def _delivery_fields(vendor: str) -> list[tuple[Any, Any]]:
+    """(field, its default as stored) of every column but the id; a default computed per row
+    (received_at's time, a new dict) is _PER_ROW. Constants are converted once per process."""
+    fields = []
+    for f in WebhookDelivery._meta.concrete_fields:
+        if f.primary_key:
+            continue
+        per_row = callable(f.default)
+        fields.append((f, _PER_ROW if per_row else f.get_db_prep_save(f.get_default(), connection)))
+    return fields
 
 
 @functools.cache

@@ -26,6 +26,7 @@ print(json.dumps({
     "CSRF_TRUSTED_ORIGINS": settings.CSRF_TRUSTED_ORIGINS,
     "ENGINE": settings.DATABASES["default"]["ENGINE"],
     "DB_NAME": str(settings.DATABASES["default"]["NAME"]),
+    "DB_OPTIONS": settings.DATABASES["default"].get("OPTIONS", {}),
     "Q": {k: v for k, v in settings.Q_CLUSTER.items() if k in ("redis", "orm", "timeout", "retry", "max_attempts")},
     "PUBLIC_BASE_URL": settings.PUBLIC_BASE_URL,
     "ASHBY_API_URL": settings.ASHBY_API_URL,
@@ -88,6 +89,7 @@ def test_every_value_comes_from_the_environment():
     assert values["CSRF_TRUSTED_ORIGINS"] == ["https://guide.example.com"]
     assert values["ENGINE"] == "django.db.backends.postgresql"
     assert values["DB_NAME"] == "guide"
+    assert values["DB_OPTIONS"]["prepare_threshold"] == 5
     assert values["Q"]["redis"] == "redis://cache.internal:6379/1"
     assert "orm" not in values["Q"]
     assert values["PUBLIC_BASE_URL"] == "https://guide.example.com"
@@ -97,6 +99,14 @@ def test_every_value_comes_from_the_environment():
     assert values["SECURE_SSL_REDIRECT"] is True
     assert values["SECURE_HSTS_SECONDS"] >= 31536000
     assert values["sandbox_installed"] is False
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler():
+    base = {"DEBUG": "true", "GUIDE_ENCRYPTION_KEYS": KEY}
+    postgres = {**base, "DATABASE_URL": "postgres://u:p@db.internal:5432/guide"}
+    off = _settings({**postgres, "DATABASE_PREPARED_STATEMENTS": "false"})
+    assert off["DB_OPTIONS"]["prepare_threshold"] is None
+    assert "prepare_threshold" not in _settings(base)["DB_OPTIONS"]  # SQLite: no such thing
 
 
 def test_missing_encryption_keys_stop_start_up_with_instructions():

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from integrations import connect
+from integrations.models import WebhookSubscription
+from integrations.webhooks import ensure_subscriptions
 from tests.integrations.fake_ashby import fake_ashby  # noqa: F401 (a fixture)
 
 
@@ -13,4 +15,18 @@ def queued_syncs(monkeypatch) -> list[tuple[int, dict]]:
     """Records the Connect flow's request_sync calls instead of queueing syncs."""
     calls: list[tuple[int, dict]] = []
     monkeypatch.setattr(connect, "request_sync", lambda cid, **kw: calls.append((cid, kw)))
+    return calls
+
+
+@pytest.fixture
+def stage_sub(tenant_a) -> WebhookSubscription:
+    """tenant_a's candidateStageChange webhook row."""
+    return next(s for s in ensure_subscriptions(tenant_a) if s.event == "candidateStageChange")
+
+
+@pytest.fixture
+def queued_deliveries(monkeypatch) -> list[int]:
+    """The ids of the deliveries queued for processing, instead of queueing them."""
+    calls: list[int] = []
+    monkeypatch.setattr("integrations.deliveries.enqueue", calls.append)
     return calls

@@ -7,22 +7,10 @@ from __future__ import annotations
 import pytest
 
 from integrations.models import WebhookDelivery, WebhookSubscription
-from integrations.webhooks import ensure_subscriptions, rotate_secret
+from integrations.webhooks import rotate_secret
 from tests.integrations.webhook_helpers import post_webhook, webhook_fixture
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def stage_sub(tenant_a) -> WebhookSubscription:
-    return next(s for s in ensure_subscriptions(tenant_a) if s.event == "candidateStageChange")
-
-
-@pytest.fixture
-def queued(monkeypatch):
-    calls: list[int] = []
-    monkeypatch.setattr("integrations.deliveries.enqueue", calls.append)
-    return calls
 
 
 def _event(n: int) -> dict:
@@ -41,7 +29,11 @@ def _remembered(client, sub) -> None:
 
 
 def test_with_the_row_remembered_an_event_is_stored_in_one_statement(
-    client, stage_sub, queued, django_assert_num_queries, django_capture_on_commit_callbacks
+    client,
+    stage_sub,
+    queued_deliveries,
+    django_assert_num_queries,
+    django_capture_on_commit_callbacks,
 ):
     with django_capture_on_commit_callbacks(execute=True):
         _remembered(client, stage_sub)
@@ -49,10 +41,12 @@ def test_with_the_row_remembered_an_event_is_stored_in_one_statement(
             response = post_webhook(client, stage_sub, _event(1))
     assert response.json() == {"ok": True, "outcome": "stored"}
     assert WebhookDelivery.objects.count() == 2
-    assert queued == list(WebhookDelivery.objects.order_by("pk").values_list("pk", flat=True))
+    assert queued_deliveries == list(
+        WebhookDelivery.objects.order_by("pk").values_list("pk", flat=True)
+    )
 
 
-def test_a_rotated_secret_refuses_the_old_one_at_once(client, stage_sub, queued):
+def test_a_rotated_secret_refuses_the_old_one_at_once(client, stage_sub, queued_deliveries):
     _remembered(client, stage_sub)
     old_secret = stage_sub.secret
     rotated = rotate_secret(WebhookSubscription.objects.get(pk=stage_sub.pk))
@@ -67,7 +61,7 @@ def test_a_rotated_secret_refuses_the_old_one_at_once(client, stage_sub, queued)
     assert WebhookSubscription.objects.get(pk=stage_sub.pk).signature_failures == 1
 
 
-def test_a_re_encrypted_secret_still_accepts_deliveries(client, stage_sub, queued):
+def test_a_re_encrypted_secret_still_accepts_deliveries(client, stage_sub, queued_deliveries):
     """rotate_encryption_keys changes the stored token, not the secret."""
     _remembered(client, stage_sub)
     before = _stored_token(stage_sub)
@@ -78,7 +72,7 @@ def test_a_re_encrypted_secret_still_accepts_deliveries(client, stage_sub, queue
     assert WebhookDelivery.objects.count() == 2
 
 
-def test_a_deleted_row_is_404_even_while_remembered(client, stage_sub, queued):
+def test_a_deleted_row_is_404_even_while_remembered(client, stage_sub, queued_deliveries):
     _remembered(client, stage_sub)
     WebhookSubscription.objects.filter(pk=stage_sub.pk).delete()
     response = post_webhook(client, stage_sub, _event(1))
@@ -86,7 +80,7 @@ def test_a_deleted_row_is_404_even_while_remembered(client, stage_sub, queued):
     assert not WebhookDelivery.objects.exists()
 
 
-def test_a_repeat_is_a_duplicate_while_remembered(client, stage_sub, queued):
+def test_a_repeat_is_a_duplicate_while_remembered(client, stage_sub, queued_deliveries):
     _remembered(client, stage_sub)
     again = post_webhook(client, stage_sub, _event(0))
     assert again.status_code == 200
@@ -94,7 +88,9 @@ def test_a_repeat_is_a_duplicate_while_remembered(client, stage_sub, queued):
     assert WebhookDelivery.objects.count() == 1
 
 
-def test_a_good_delivery_after_a_bad_one_turns_the_row_green_at_once(client, stage_sub, queued):
+def test_a_good_delivery_after_a_bad_one_turns_the_row_green_at_once(
+    client, stage_sub, queued_deliveries
+):
     _remembered(client, stage_sub)
     assert post_webhook(client, stage_sub, _event(1), secret="wrong").status_code == 401
     assert WebhookSubscription.objects.get(pk=stage_sub.pk).is_failing
@@ -103,7 +99,7 @@ def test_a_good_delivery_after_a_bad_one_turns_the_row_green_at_once(client, sta
     assert not WebhookSubscription.objects.get(pk=stage_sub.pk).is_failing
 
 
-def test_a_ping_is_checked_against_the_row_as_it_is_now(client, stage_sub, queued):
+def test_a_ping_is_checked_against_the_row_as_it_is_now(client, stage_sub, queued_deliveries):
     _remembered(client, stage_sub)
     old_secret = stage_sub.secret
     rotate_secret(WebhookSubscription.objects.get(pk=stage_sub.pk))
