@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from guides.admin_kit import (
+    HTTPS_URL_FIELDS,
     BigTableAdmin,
     ExactSearchAdmin,
     ReadOnlyAdmin,
@@ -57,6 +58,7 @@ class TenantAdmin(admin.ModelAdmin):
 
     list_display = ["name", "slug", "member_count", "default_timezone", "created_at"]
     search_fields = ["name", "slug"]
+    formfield_overrides = HTTPS_URL_FIELDS
     prepopulated_fields = {"slug": ["name"]}
     date_hierarchy = "created_at"
     readonly_fields = ["created_at", "synced_records"]

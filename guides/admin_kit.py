@@ -18,7 +18,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.core.paginator import Paginator
-from django.db import connections
+from django.db import connections, models
 from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -76,6 +76,10 @@ def _estimated_rows(qs: QuerySet) -> int | None:
     return int(row[0])
 
 
+# Django 6 reads a URL typed without a scheme as https; Django 5 warns until a form says so.
+HTTPS_URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
+
+
 class BigTableAdmin(admin.ModelAdmin):
     """List pages of tables that grow without bound: no full count, ever."""
 
@@ -87,6 +91,8 @@ class BigTableAdmin(admin.ModelAdmin):
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Looked at, never hand-edited: no add, no change. Deleting stays a superuser's call
     (the Support group has no delete permission)."""
+
+    formfield_overrides = HTTPS_URL_FIELDS
 
     def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False

@@ -123,13 +123,13 @@ class SyncRunAdmin(BigTableAdmin, ReadOnlyAdmin):
             (name, *(counts.get(key, 0) for key in COUNT_COLUMNS), counts.get("error") or "")
             for name, counts in progress.items()
         ]
-        head = "".join(f"<th>{c}</th>" for c in ("resource", *COUNT_COLUMNS, "error"))
+        head = format_html_join(
+            "", "<th>{}</th>", ((c,) for c in ("resource", *COUNT_COLUMNS, "error"))
+        )
         body = format_html_join(
             "", "<tr>" + "<td>{}</td>" * (len(COUNT_COLUMNS) + 2) + "</tr>", rows
         )
-        return format_html(
-            "<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", format_html(head), body
-        )
+        return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, body)
 
 
 class StaleStateFilter(admin.SimpleListFilter):
