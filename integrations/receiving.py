@@ -297,7 +297,7 @@ def insert_delivery(values: Mapping[str, Any], *, only_if_secret=None) -> int | 
     durable when it returns (instead of BEGIN, INSERT, COMMIT). Two copies arriving at the same
     moment are decided by the unique index: the second waits for the first and inserts nothing.
     """
-    db = connections[DEFAULT_DB_ALIAS]
+    db = connections[DEFAULT_DB_ALIAS]  # once: `connection` looks it up on every attribute
     columns = {}
     for f, constant in _delivery_fields(db.vendor):
         if f.attname in values:
@@ -318,9 +318,9 @@ def insert_delivery(values: Mapping[str, Any], *, only_if_secret=None) -> int | 
         # No health check before the INSERT (a round trip on every delivery): a connection
         # that died since its last use (a database restart) fails here instead, and the
         # INSERT, which cannot store a delivery twice, runs once more on a new connection.
-        if connection.in_atomic_block or _usable(connection):
+        if db.in_atomic_block or _usable(db):
             raise
-        connection.close()
+        db.close()
         return _insert(sql, params)
 
 
