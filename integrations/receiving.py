@@ -324,6 +324,22 @@ def insert_delivery(values: Mapping[str, Any], *, only_if_secret=None) -> int | 
         return _insert(sql, params)
 
 
+# A prepared statement lost or doubled on the server: the sign of a pooler in transaction mode
+# that does not keep prepared statements (PgBouncer before 1.21, or max_prepared_statements 0).
+_PREPARED_STATEMENT_LOST = {"26000", "42P05"}  # invalid_sql_statement_name, duplicate_pstatement
+
+
+def storing_failure_hint(exc: DatabaseError) -> str:
+    """What an operator can do about a database error while storing a delivery, when the
+    error says ("" otherwise)."""
+    if getattr(exc.__cause__, "sqlstate", None) in _PREPARED_STATEMENT_LOST:
+        return (
+            "; a connection pooler in transaction mode is losing prepared statements: set "
+            "DATABASE_PREPARED_STATEMENTS=false, or PgBouncer's max_prepared_statements (1.21+)"
+        )
+    return ""
+
+
 def _insert(sql: str, params: list) -> int | None:
     with _cursor_binding_on_server() as cursor:
         cursor.execute(sql, params)

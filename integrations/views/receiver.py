@@ -21,6 +21,7 @@ from integrations.receiving import (
     Receipt,
     lookup_subscription,
     record_delivery,
+    storing_failure_hint,
 )
 
 logger = logging.getLogger(__name__)
@@ -49,7 +50,11 @@ def receive(request: HttpRequest, token: str) -> JsonResponse:
     except DeliveryRejected as exc:
         return _answer(exc.status, error=str(exc))
     except DatabaseError as exc:
-        logger.error("Webhook receiver: could not store a delivery (%s)", type(exc).__name__)
+        logger.error(
+            "Webhook receiver: could not store a delivery (%s)%s",
+            type(exc).__name__,
+            storing_failure_hint(exc),
+        )
         return _answer(503, error="Temporarily unavailable; retry later.")
     return Acknowledgement(receipt)
 

@@ -6,7 +6,13 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-from django.db import OperationalError, close_old_connections, connection, connections
+from django.db import (
+    OperationalError,
+    ProgrammingError,
+    close_old_connections,
+    connection,
+    connections,
+)
 
 from integrations.models import WebhookDelivery
 from tests.integrations.webhook_helpers import post_webhook, webhook_fixture
@@ -103,7 +109,7 @@ def test_a_connection_that_died_since_the_last_delivery_is_replaced(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_failed_insert_on_a_live_connection_is_not_run_again(
-    client, stage_sub, queued_deliveries, kept_connection, monkeypatch
+    client, stage_sub, queued_deliveries, kept_connection, monkeypatch, caplog
 ):
     _deliver(client, stage_sub, 0)
     attempts = []
@@ -117,3 +123,26 @@ def test_a_failed_insert_on_a_live_connection_is_not_run_again(
     assert response.status_code == 503  # Ashby retries it later
     assert len(attempts) == 1
     assert WebhookDelivery.objects.count() == 1
+    assert "could not store a delivery (OperationalError)" in caplog.text
+    assert "DATABASE_PREPARED_STATEMENTS" not in caplog.text  # no hint that does not apply
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_pooler_losing_prepared_statements_is_named_in_the_log(
+    client, stage_sub, queued_deliveries, kept_connection, monkeypatch, caplog
+):
+    _deliver(client, stage_sub, 0)
+
+    def lost(sql, params):
+        try:
+            raise psycopg.errors.InvalidSqlStatementName(
+                'prepared statement "_pg3_0" does not exist'
+            )
+        except psycopg.Error as exc:
+            raise ProgrammingError(str(exc)) from exc  # as Django wraps it
+
+    monkeypatch.setattr("integrations.receiving._insert", lost)
+    response = post_webhook(client, stage_sub, _event(1))
+    assert response.status_code == 503
+    assert "DATABASE_PREPARED_STATEMENTS=false" in caplog.text
+    assert "_pg3_0" not in caplog.text  # the error's own text is not logged
