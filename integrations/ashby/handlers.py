@@ -107,8 +107,10 @@ def _fill_in_candidate(tenant: g.Tenant, external_id: str) -> None:
     placeholder = g.Candidate.objects.filter(
         tenant=tenant, external_id=external_id, external_updated_at__isnull=True
     )
+    if not placeholder.exists():  # the usual case: one indexed query, and done
+        return
     connection = AshbyConnection.objects.filter(tenant=tenant).first()
-    if connection is None or not connection.is_usable or not placeholder.exists():
+    if connection is None or not connection.is_usable:
         return
     client = AshbyClient(connection.api_key, retry=INTERACTIVE_RETRY)
     try:
