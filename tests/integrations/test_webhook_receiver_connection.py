@@ -15,7 +15,7 @@ from django.db import (
 )
 
 from integrations.models import WebhookDelivery
-from tests.integrations.webhook_helpers import post_webhook, webhook_fixture
+from tests.integrations.webhook_helpers import numbered_stage_change, post_webhook
 
 DELIVERY_INSERT = 'INSERT INTO "integrations_webhookdelivery"'
 
@@ -30,14 +30,8 @@ def kept_connection(monkeypatch):
     connection.close()
 
 
-def _event(n: int) -> dict:
-    payload = webhook_fixture("candidateStageChange")
-    payload["webhookActionId"] = f"00000000-0000-4000-8000-{n:012d}"
-    return payload
-
-
 def _deliver(client, sub, n: int) -> None:
-    response = post_webhook(client, sub, _event(n))
+    response = post_webhook(client, sub, numbered_stage_change(n))
     assert response.status_code == 200, response.content
     assert response.json()["outcome"] == "stored"
 
@@ -106,7 +100,10 @@ def test_a_connection_that_died_since_the_last_delivery_is_replaced(
 
     assert connection.connection.info.backend_pid != old_backend
     stored = sorted(WebhookDelivery.objects.values_list("webhook_action_id", flat=True))
-    assert stored == [_event(0)["webhookActionId"], _event(1)["webhookActionId"]]
+    assert stored == [
+        numbered_stage_change(0)["webhookActionId"],
+        numbered_stage_change(1)["webhookActionId"],
+    ]
     assert len(queued_deliveries) == 2
 
 
@@ -122,7 +119,7 @@ def test_a_failed_insert_on_a_live_connection_is_not_run_again(
         raise OperationalError("canceling statement due to statement timeout")
 
     monkeypatch.setattr("integrations.receiving._insert", times_out)
-    response = post_webhook(client, stage_sub, _event(1))
+    response = post_webhook(client, stage_sub, numbered_stage_change(1))
     assert response.status_code == 503  # Ashby retries it later
     assert len(attempts) == 1
     assert WebhookDelivery.objects.count() == 1
@@ -145,7 +142,7 @@ def test_a_pooler_losing_prepared_statements_is_named_in_the_log(
             raise ProgrammingError(str(exc)) from exc  # as Django wraps it
 
     monkeypatch.setattr("integrations.receiving._insert", lost)
-    response = post_webhook(client, stage_sub, _event(1))
+    response = post_webhook(client, stage_sub, numbered_stage_change(1))
     assert response.status_code == 503
     assert "DATABASE_PREPARED_STATEMENTS=false" in caplog.text
     assert "_pg3_0" not in caplog.text  # the error's own text is not logged

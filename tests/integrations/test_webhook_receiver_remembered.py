@@ -8,15 +8,9 @@ import pytest
 
 from integrations.models import WebhookDelivery, WebhookSubscription
 from integrations.webhooks import rotate_secret
-from tests.integrations.webhook_helpers import post_webhook, webhook_fixture
+from tests.integrations.webhook_helpers import numbered_stage_change, post_webhook
 
 pytestmark = pytest.mark.django_db
-
-
-def _event(n: int) -> dict:
-    payload = webhook_fixture("candidateStageChange")
-    payload["webhookActionId"] = f"00000000-0000-4000-8000-{n:012d}"
-    return payload
 
 
 def _stored_token(sub) -> str:
@@ -25,7 +19,7 @@ def _stored_token(sub) -> str:
 
 def _remembered(client, sub) -> None:
     """One delivery, so that this process remembers the row."""
-    assert post_webhook(client, sub, _event(0)).json()["outcome"] == "stored"
+    assert post_webhook(client, sub, numbered_stage_change(0)).json()["outcome"] == "stored"
 
 
 def test_with_the_row_remembered_an_event_is_stored_in_one_statement(
@@ -38,7 +32,7 @@ def test_with_the_row_remembered_an_event_is_stored_in_one_statement(
     with django_capture_on_commit_callbacks(execute=True):
         _remembered(client, stage_sub)
         with django_assert_num_queries(1):
-            response = post_webhook(client, stage_sub, _event(1))
+            response = post_webhook(client, stage_sub, numbered_stage_change(1))
     assert response.json() == {"ok": True, "outcome": "stored"}
     assert WebhookDelivery.objects.count() == 2
     assert queued_deliveries == list(
@@ -51,13 +45,16 @@ def test_a_rotated_secret_refuses_the_old_one_at_once(client, stage_sub, queued_
     old_secret = stage_sub.secret
     rotated = rotate_secret(WebhookSubscription.objects.get(pk=stage_sub.pk))
 
-    refused = post_webhook(client, stage_sub, _event(1), secret=old_secret)
-    accepted = post_webhook(client, stage_sub, _event(2), secret=rotated.secret)
+    refused = post_webhook(client, stage_sub, numbered_stage_change(1), secret=old_secret)
+    accepted = post_webhook(client, stage_sub, numbered_stage_change(2), secret=rotated.secret)
 
     assert refused.status_code == 401
     assert accepted.json()["outcome"] == "stored"
     stored = set(WebhookDelivery.objects.values_list("dedupe_key", flat=True))
-    assert stored == {_event(0)["webhookActionId"], _event(2)["webhookActionId"]}
+    assert stored == {
+        numbered_stage_change(0)["webhookActionId"],
+        numbered_stage_change(2)["webhookActionId"],
+    }
     assert WebhookSubscription.objects.get(pk=stage_sub.pk).signature_failures == 1
 
 
@@ -68,21 +65,21 @@ def test_a_re_encrypted_secret_still_accepts_deliveries(client, stage_sub, queue
     # An update encrypts the plaintext afresh: a new token for the same secret.
     WebhookSubscription.objects.filter(pk=stage_sub.pk).update(secret_encrypted=stage_sub.secret)
     assert _stored_token(stage_sub) != before
-    assert post_webhook(client, stage_sub, _event(1)).json()["outcome"] == "stored"
+    assert post_webhook(client, stage_sub, numbered_stage_change(1)).json()["outcome"] == "stored"
     assert WebhookDelivery.objects.count() == 2
 
 
 def test_a_deleted_row_is_404_even_while_remembered(client, stage_sub, queued_deliveries):
     _remembered(client, stage_sub)
     WebhookSubscription.objects.filter(pk=stage_sub.pk).delete()
-    response = post_webhook(client, stage_sub, _event(1))
+    response = post_webhook(client, stage_sub, numbered_stage_change(1))
     assert response.status_code == 404
     assert not WebhookDelivery.objects.exists()
 
 
 def test_a_repeat_is_a_duplicate_while_remembered(client, stage_sub, queued_deliveries):
     _remembered(client, stage_sub)
-    again = post_webhook(client, stage_sub, _event(0))
+    again = post_webhook(client, stage_sub, numbered_stage_change(0))
     assert again.status_code == 200
     assert again.json()["outcome"] == "duplicate"
     assert WebhookDelivery.objects.count() == 1
@@ -92,10 +89,12 @@ def test_a_good_delivery_after_a_bad_one_turns_the_row_green_at_once(
     client, stage_sub, queued_deliveries
 ):
     _remembered(client, stage_sub)
-    assert post_webhook(client, stage_sub, _event(1), secret="wrong").status_code == 401
+    assert (
+        post_webhook(client, stage_sub, numbered_stage_change(1), secret="wrong").status_code == 401
+    )
     assert WebhookSubscription.objects.get(pk=stage_sub.pk).is_failing
 
-    assert post_webhook(client, stage_sub, _event(2)).json()["outcome"] == "stored"
+    assert post_webhook(client, stage_sub, numbered_stage_change(2)).json()["outcome"] == "stored"
     assert not WebhookSubscription.objects.get(pk=stage_sub.pk).is_failing
 
 

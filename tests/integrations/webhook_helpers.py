@@ -31,6 +31,13 @@ def webhook_fixture(action: str, variant: str = "default") -> dict[str, Any]:
     return json.loads((FIXTURES / f"{action}__{variant}.json").read_text())
 
 
+def numbered_stage_change(n: int) -> dict[str, Any]:
+    """The candidateStageChange fixture as the n-th distinct delivery (its own webhookActionId)."""
+    payload = webhook_fixture("candidateStageChange")
+    payload["webhookActionId"] = f"00000000-0000-4000-8000-{n:012d}"
+    return payload
+
+
 def fixture_names() -> list[str]:
     return sorted(path.stem for path in FIXTURES.glob("*.json"))
 
