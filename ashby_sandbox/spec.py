@@ -7,6 +7,8 @@ import copy
 import functools
 import json
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,32 +25,95 @@ def load() -> dict[str, Any]:
         return json.load(handle)
 
 
+@dataclass(frozen=True)
+class Erratum:
+    """A place where the spec contradicts itself: the JSON pointers it applies to, the
+    correction (a function of the node found there) and why (docs/ashby-spec-errata.md)."""
+
+    reason: str
+    pointers: tuple[str, ...]
+    fix: Callable[[Any], Any]
+
+
+def _replace(value: Any) -> Callable[[Any], Any]:
+    return lambda _node: copy.deepcopy(value)
+
+
+def _one_of_to_any_of(node: dict[str, Any]) -> dict[str, Any]:
+    if "oneOf" not in node:
+        raise LookupError("no oneOf to correct")
+    fixed = {k: v for k, v in node.items() if k != "oneOf"}
+    fixed["anyOf"] = node["oneOf"]
+    return fixed
+
+
+_CUSTOM_FIELD_VALUE = (
+    "/paths/~1customField.setValue/post/responses/200/content/application~1json/schema/oneOf"
+    "/0/allOf/1/properties/results/properties/value"
+)
+_SET_VALUE_BODY = "/paths/~1customField.setValue/post/requestBody/content/application~1json"
+_SET_VALUES_BODY = "/paths/~1customField.setValues/post/requestBody/content/application~1json"
+
 # Where the spec contradicts itself, the sandbox follows the documented behaviour and
-# validation uses the document with these corrections (JSON pointer -> replacement).
-ERRATA: dict[str, tuple[str, Any]] = {
-    # "Returns null when the interviewer is qualified" but the enum leaves null out, so no
-    # null could ever validate although the type allows it.
-    "trainingRole": (
-        "/paths/~1interviewEvent.list/post/responses/200/content/application~1json/schema/oneOf"
-        "/0/allOf/1/properties/results/items/properties/interviewers/items/allOf/1/properties"
-        "/trainingRole/enum",
-        ["Shadow", "Reverse-Shadow", None],
+# validation (and payload generation) uses the document with these corrections. The one
+# place errata live; docs/ashby-spec-errata.md explains each.
+ERRATA: dict[str, Erratum] = {
+    "trainingRole": Erratum(
+        reason="Documented as 'null when the interviewer is qualified' but the enum leaves "
+        "null out, so no null could ever validate although the type allows it: null added.",
+        pointers=(
+            "/paths/~1interviewEvent.list/post/responses/200/content/application~1json/schema"
+            "/oneOf/0/allOf/1/properties/results/items/properties/interviewers/items/allOf/1"
+            "/properties/trainingRole/enum",
+        ),
+        fix=_replace(["Shadow", "Reverse-Shadow", None]),
+    ),
+    # A custom field's value is "one of" its kinds, but the kinds overlap: two plain string
+    # branches (String and ValueSelect; LongText too), so every string matches two branches
+    # and `oneOf` (exactly one) refuses every string; a NumberRange object also matches the
+    # Currency branch. The branches say which kinds a value may be, not that exactly one
+    # applies (the field's type decides), so `anyOf` keeps every branch and its title and
+    # accepts what Ashby sends. The response schema is $ref'd by every object with
+    # customFields (candidate, application, job, ...).
+    "customFieldValue": Erratum(
+        reason="oneOf with overlapping branches (two or more plain {type: string}) can never "
+        "validate a string: turned into anyOf.",
+        pointers=(
+            _CUSTOM_FIELD_VALUE,
+            f"{_SET_VALUE_BODY}/schema/properties/fieldValue",
+            f"{_SET_VALUES_BODY}/schema/properties/values/items/properties/fieldValue",
+        ),
+        fix=_one_of_to_any_of,
     ),
 }
 
 
+def _split(pointer: str) -> list[str]:
+    return [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
+
+
+def _apply(document: dict[str, Any], pointer: str, fix: Callable[[Any], Any]) -> None:
+    *parents, last = _split(pointer)
+    node: Any = document
+    for part in parents:
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    key: Any = int(last) if isinstance(node, list) else last
+    if isinstance(node, dict) and last not in node:
+        raise LookupError(f"Spec erratum does not apply: {pointer}")
+    try:
+        node[key] = fix(node[key])
+    except LookupError as exc:
+        raise LookupError(f"Spec erratum does not apply: {pointer} ({exc})") from None
+
+
 @functools.cache
 def load_for_validation() -> dict[str, Any]:
-    """The spec with `ERRATA` applied: what the sandbox's responses are validated against."""
+    """The spec with `ERRATA` applied: what the sandbox's responses are validated against and
+    what payloads are generated from. Cached: callers must not mutate it."""
     document = copy.deepcopy(load())
-    for pointer, value in ERRATA.values():
-        *parents, last = [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
-        node = document
-        for part in parents:
-            node = node[int(part)] if isinstance(node, list) else node[part]
-        if last not in node:
-            raise LookupError(f"Spec erratum does not apply: {pointer}")
-        node[last] = value
+    for erratum in ERRATA.values():
+        for pointer in erratum.pointers:
+            _apply(document, pointer, erratum.fix)
     return document
 
 
