@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from ashby_sandbox import access, webhooks
 from ashby_sandbox.api_handlers import ENDPOINTS, Context
+from ashby_sandbox.api_input import json_type
 from ashby_sandbox.errors import ApiError, envelope, invalid_input, new_request_id
 from ashby_sandbox.spec import required_permission
 
@@ -42,15 +43,25 @@ def _error(error: ApiError, request_id: str) -> JsonResponse:
     return response
 
 
+def _reject_constant(name: str) -> Any:
+    # Python's json reads NaN and Infinity, which are not JSON and no number field can take.
+    raise ValueError(f"{name} is not JSON")
+
+
 def _body(request: HttpRequest) -> dict[str, Any]:
     if not request.body.strip():
         return {}
     try:
-        body = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
-        raise invalid_input("Request payload is malformed: the body must be a JSON object")
+        body = json.loads(request.body, parse_constant=_reject_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise invalid_input(
+            "Request payload is malformed: the body must be a JSON object (UTF-8 JSON, "
+            "no NaN or Infinity, not nested hundreds of levels deep)"
+        ) from None
     if not isinstance(body, dict):
-        raise invalid_input("Request payload is malformed: the body must be a JSON object")
+        raise invalid_input(
+            f"Request payload is malformed: the body must be a JSON object; got {json_type(body)}"
+        )
     return body
 
 

@@ -19,9 +19,12 @@ from ashby_sandbox import serializers as s
 from ashby_sandbox.api_input import (
     bool_field,
     created_after,
+    enum_field,
     get_or_error,
+    json_type,
     list_field,
     ms_field,
+    text_field,
     uuid_field,
 )
 from ashby_sandbox.errors import ApiError, invalid_input
@@ -37,6 +40,10 @@ class Context:
 
 
 Handler = Callable[[Context, dict[str, Any]], dict[str, Any]]
+
+# The lengths of the sandbox's Webhook columns (Ashby publishes none).
+URL_MAX_LENGTH = m.Webhook._meta.get_field("request_url").max_length
+SECRET_MAX_LENGTH = m.Webhook._meta.get_field("secret_token").max_length
 
 
 # --- apiKey, webhooks --------------------------------------------------------------------
@@ -56,23 +63,19 @@ def _webhook(body: dict) -> m.Webhook:
 
 
 def webhook_create(ctx: Context, body: dict) -> dict:
-    for name in ("webhookType", "requestUrl", "secretToken"):
-        if not isinstance(body.get(name), str):
-            raise invalid_input(f"{name} is required and must be a string")
+    webhook_type = text_field(body, "webhookType", 40, required=True)
+    request_url = text_field(body, "requestUrl", URL_MAX_LENGTH, required=True)
+    secret_token = text_field(body, "secretToken", SECRET_MAX_LENGTH, required=True)
     # The spec's enum leaves out jobCreate, jobUpdate, openingCreate and
     # signatureRequestUpdate (the UI offers them); whether the API takes them is unconfirmed.
-    if body["webhookType"] not in webhook_create_types() and not conf.get(
-        "SANDBOX_WEBHOOK_API_ALL_TYPES"
-    ):
+    if webhook_type not in webhook_create_types() and not conf.get("SANDBOX_WEBHOOK_API_ALL_TYPES"):
         raise invalid_input(
             f"webhookType must be one of {', '.join(webhook_create_types())}; "
-            f"{body['webhookType']} can be set up in Admin > Webhooks only"
+            f"{webhook_type} can be set up in Admin > Webhooks only"
         )
     try:
         hook = webhooks.create_webhook(
-            webhook_type=body["webhookType"],
-            request_url=body["requestUrl"],
-            secret_token=body["secretToken"],
+            webhook_type=webhook_type, request_url=request_url, secret_token=secret_token
         )
     except webhooks.WebhookInputError as exc:
         raise ApiError(exc.code, str(exc)) from None
@@ -85,20 +88,16 @@ def webhook_info(ctx: Context, body: dict) -> dict:
 
 def webhook_update(ctx: Context, body: dict) -> dict:
     hook = _webhook(body)
-    changes = {k: body[k] for k in ("enabled", "requestUrl", "secretToken") if k in body}
-    if not changes:
+    enabled = body.get("enabled")
+    if enabled is not None and not isinstance(enabled, bool):
+        raise invalid_input(f"enabled must be true or false; got {json_type(enabled)}")
+    request_url = text_field(body, "requestUrl", URL_MAX_LENGTH)
+    secret_token = text_field(body, "secretToken", SECRET_MAX_LENGTH)
+    if enabled is None and request_url is None and secret_token is None:
         raise invalid_input("One of enabled, requestUrl or secretToken must be provided")
-    if "enabled" in changes and not isinstance(changes["enabled"], bool):
-        raise invalid_input("enabled must be a boolean")
-    for name in ("requestUrl", "secretToken"):
-        if name in changes and not isinstance(changes[name], str):
-            raise invalid_input(f"{name} must be a string")
     try:
         hook = webhooks.update_webhook(
-            hook,
-            enabled=changes.get("enabled"),
-            request_url=changes.get("requestUrl"),
-            secret_token=changes.get("secretToken"),
+            hook, enabled=enabled, request_url=request_url, secret_token=secret_token
         )
     except webhooks.WebhookInputError as exc:
         raise ApiError(exc.code, str(exc)) from None
@@ -151,9 +150,7 @@ def _applications(ctx: Context) -> QuerySet:
 
 
 def application_list(ctx: Context, body: dict) -> dict:
-    status = body.get("status")
-    if status is not None and status not in {"Hired", "Archived", "Active", "Lead"}:
-        raise invalid_input("status must be one of Hired, Archived, Active, Lead")
+    status = enum_field(body, "status", ("Hired", "Archived", "Active", "Lead"))
     job_id = uuid_field(body, "jobId", required=False)
     list_field(body, "expand", {"openings"})
 

@@ -18,6 +18,7 @@ from django.core import signing
 from django.db.models import QuerySet
 
 from ashby_sandbox import conf
+from ashby_sandbox.api_input import number
 from ashby_sandbox.changes import current_seq
 from ashby_sandbox.errors import ApiError, invalid_input
 
@@ -36,11 +37,23 @@ class Pass:
 
 
 def parse_limit(body: dict[str, Any]) -> int:
-    """`limit`: "The maximum and default value is 100"; larger values are capped."""
-    limit = body.get("limit", conf.get("SANDBOX_PAGE_SIZE_MAX"))
-    if isinstance(limit, bool) or not isinstance(limit, int | float) or limit < 1:
-        raise invalid_input("limit must be a number between 1 and 100")
-    return min(int(limit), conf.get("SANDBOX_PAGE_SIZE_MAX"))
+    """`limit`: the spec types it `number` with no minimum ("The maximum and default value is
+    100") and Ashby's docs say "The length of the results array will be automatically capped
+    by the API", so anything above 100 is capped, not refused, and a fraction counts down
+    (at most 2.5 items is at most 2). Below 1 is refused: no page holds fewer than one item
+    and Ashby documents nothing there. Decision and sources: docs/ashby-spec-errata.md
+    ("Request numbers")."""
+    cap = conf.get("SANDBOX_PAGE_SIZE_MAX")
+    value = body.get("limit")
+    if value is None:
+        return cap
+    limit = number(value, "limit", f"the page size, 1 to {cap}")
+    if limit < 1:
+        raise invalid_input(
+            f"limit must be at least 1; got {limit!r}. Send a page size from 1 to {cap} "
+            f"(larger values are capped at {cap}), or leave limit out for {cap}"
+        )
+    return cap if limit >= cap else int(limit)
 
 
 def _decode(value: Any, salt: str, endpoint: str, lifetime: float, bad: str, old: str) -> dict:

@@ -55,7 +55,10 @@ class WebhookInputError(ValueError):
 def _validate(webhook_type: str, request_url: str, exclude_id: Any = None) -> None:
     if webhook_type not in WEBHOOK_TYPE_LABELS:
         raise WebhookInputError(f"Unknown webhook type: {webhook_type!r}")
-    parts = urlsplit(request_url)
+    try:
+        parts = urlsplit(request_url)
+    except ValueError:  # "http://[" and the like
+        raise WebhookInputError("The request URL must be an http:// or https:// address") from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise WebhookInputError("The request URL must be an http:// or https:// address")
     duplicates = Webhook.objects.filter(webhook_type=webhook_type, request_url=request_url)
@@ -198,7 +201,7 @@ def _post(hook: Webhook, body: bytes) -> tuple[int | None, str, int]:
         status, error = response.status_code, ""
     except requests.Timeout:
         status, error = None, "Timed out"
-    except requests.RequestException as exc:
+    except (requests.RequestException, ValueError) as exc:  # ValueError: URLs urllib3 refuses
         status, error = None, f"Connection failed: {type(exc).__name__}"
     return status, error, int((time.monotonic() - started) * 1000)
 
