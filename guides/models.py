@@ -164,6 +164,9 @@ class Interviewer(SyncedRecord):
 class InterviewPlan(SyncedRecord):
     title = models.CharField(max_length=255, blank=True)
     is_archived = models.BooleanField(default=False)
+    # Set when the ATS answered that this plan does not exist (a placeholder made from a
+    # webhook): its stages are not asked for again until the ATS lists the plan.
+    not_found_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [SyncedRecord._unique("interviewplan")]

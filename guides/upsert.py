@@ -6,10 +6,16 @@ them to `upsert_records`. Nothing here knows which ATS the rows came from.
 - A foreign key to another synced record is given by that record's external id, under the key
   `<field>_external_id` (e.g. `candidate_external_id` for `Application.candidate`). The ids of
   a page are resolved with one query per foreign key.
-- `external_updated_at` guards every write: a row is written only when it is new or newer than
-  the stored copy, so an older copy (a late webhook, a replayed page) never overwrites a newer
-  one. A row without a timestamp (the ATS stamps some records, such as locations, with none)
-  is written when its values differ from the stored ones.
+- Merge, never blank: a row carries only the fields its source said, and rows of one call may
+  carry different fields. A field a row leaves out keeps its stored value (a new record gets
+  the model's default); a field given as None or "" is cleared. A new record that lacks a
+  field it cannot exist without (a required foreign key, a time with no default) is skipped
+  and reported in `result.skipped`.
+- `external_updated_at` guards every write: a row is written only when it is new, newer than
+  the stored copy, or exactly as new but different (a stored copy that went wrong is repaired
+  by the next sync), so an older copy (a late webhook, a replayed page) never overwrites a
+  newer one. A row without a timestamp (the ATS stamps some records, such as locations, with
+  none) is written when its values differ from the stored ones.
 - The number of queries per call is fixed whatever the size of the page: one SELECT of the
   stored copies, one SELECT per foreign key, one INSERT ... ON CONFLICT DO UPDATE ...
   RETURNING (PostgreSQL, and SQLite >= 3.35).
@@ -57,6 +63,7 @@ class UpsertResult:
     # The column values (by attname, foreign keys as ids) of every row now stored: what was
     # written, or the stored copy that was kept.
     values: dict[str, dict[str, Any]] = field(default_factory=dict)
+    kind: str = "Record"  # the model's verbose name, for messages
 
     @property
     def written(self) -> list[str]:
@@ -79,12 +86,13 @@ def upsert_records(
     `resolved` may give the ids of a foreign key already known ({key: {external id: id}},
     e.g. the schedules just written for their events), saving its query.
     """
-    result = UpsertResult()
+    result = UpsertResult(kind=str(model._meta.verbose_name).capitalize())
     rows = _newest_per_external_id(rows)
     if not rows:
         return result
-    refs = _ref_fields(model, rows[0])
-    columns = _columns(model, rows[0], refs)
+    refs = _ref_fields(model, rows)
+    columns = _columns(model, rows, refs)
+    required = _required(model)
     # No savepoint when called inside a transaction (a sync page, a webhook): nothing here is
     # retried after an error, and each savepoint is one more round trip to the database.
     with transaction.atomic(savepoint=False):
@@ -93,21 +101,27 @@ def upsert_records(
             key: given[key] if key in given else _resolve(tenant, fk.related_model, rows, key)
             for key, fk in refs.items()
         }
-        stored = _stored(tenant, model, [row["external_id"] for row in rows], columns)
+        # The columns the INSERT cannot leave empty come along: a row that does not say them
+        # (an application without its candidate) is written back with the stored value.
+        needed = list(dict.fromkeys([*columns, *(f.attname for f in required)]))
+        stored = _stored(tenant, model, [row["external_id"] for row in rows], needed)
         to_write: list[dict[str, Any]] = []
         for row in rows:
             values = _values(row, refs, refs_ids, result)
             if values is None:
                 continue
             known = stored.get(row["external_id"])
-            if known is not None and _keeps(values, known, columns):
+            if known is None and not _complete(row["external_id"], values, required, result):
+                continue
+            if known is not None and _keeps(values, known):
                 result.unchanged.append(row["external_id"])
                 result.ids[row["external_id"]] = known["id"]
                 result.values[row["external_id"]] = known
                 continue
             (result.updated if known else result.created).append(row["external_id"])
-            to_write.append(values)
-            result.values[row["external_id"]] = values
+            merged = _merged(values, known)
+            to_write.append(merged)
+            result.values[row["external_id"]] = merged
         returned = insert_rows(
             model, to_write, fixed={"tenant_id": tenant.pk}, update=[*columns, "synced_at"]
         )
@@ -138,10 +152,12 @@ def insert_missing(
     rows = [row for row in rows if row["external_id"] not in known]
     if not rows:
         return
-    refs = _ref_fields(model, rows[0])
+    refs = _ref_fields(model, rows)
     resolved = {key: _resolve(tenant, fk.related_model, rows, key) for key, fk in refs.items()}
+    required = _required(model)
     values = [_values({**row, "external_updated_at": None}, refs, resolved, None) for row in rows]
-    insert_rows(model, [v for v in values if v is not None], fixed={"tenant_id": tenant.pk})
+    complete = [v for v in values if v is not None and _complete("", v, required, None)]
+    insert_rows(model, complete, fixed={"tenant_id": tenant.pk})
 
 
 def known_external_ids(
@@ -275,10 +291,7 @@ def _max_params() -> int:
 def _newest_per_external_id(rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """One row per external id: a page may repeat a record; the newest copy wins."""
     newest: dict[str, Mapping[str, Any]] = {}
-    keys = set(rows[0]) if rows else set()
     for row in rows:
-        if set(row) != keys:
-            raise UpsertError("Every row of one upsert must carry the same fields.")
         external_id = row.get("external_id")
         if not external_id:
             raise UpsertError("A synced row needs an external_id.")
@@ -297,11 +310,13 @@ def _is_newer(incoming: datetime | None, stored: datetime | None) -> bool:
     return incoming > stored
 
 
-def _ref_fields(model: type[SyncedRecord], row: Mapping[str, Any]) -> dict[str, models.ForeignKey]:
+def _ref_fields(
+    model: type[SyncedRecord], rows: Sequence[Mapping[str, Any]]
+) -> dict[str, models.ForeignKey]:
     """The foreign keys to other synced records that the rows give by external id."""
     columns = {f.name for f in model._meta.concrete_fields}
     refs = {}
-    for key in row:
+    for key in _keys(rows):
         if key in columns or not key.endswith(REF_SUFFIX):
             continue  # a plain column, e.g. Department.parent_external_id
         name = key[: -len(REF_SUFFIX)]
@@ -314,13 +329,21 @@ def _ref_fields(model: type[SyncedRecord], row: Mapping[str, Any]) -> dict[str, 
     return refs
 
 
+def _keys(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Every key any of the rows carries, in the order first seen."""
+    return list(dict.fromkeys(key for row in rows for key in row))
+
+
 def _columns(
-    model: type[SyncedRecord], row: Mapping[str, Any], refs: Mapping[str, models.ForeignKey]
+    model: type[SyncedRecord],
+    rows: Sequence[Mapping[str, Any]],
+    refs: Mapping[str, models.ForeignKey],
 ) -> list[str]:
-    """The columns (attnames) a row writes, apart from the key."""
-    names = []
-    for key in row:
-        if key == "external_id":
+    """The columns (attnames) the rows write, apart from the key; always the timestamp, so
+    a row that does not say it keeps the stored one."""
+    names = ["external_updated_at"]
+    for key in _keys(rows):
+        if key in ("external_id", "external_updated_at"):
             continue
         if key in refs:
             names.append(refs[key].attname)
@@ -406,13 +429,49 @@ def _sqlite_datetime(value: Any) -> Any:
     return value
 
 
-def _keeps(values: Mapping[str, Any], stored: Mapping[str, Any], columns: list[str]) -> bool:
-    """Whether the stored copy stays: it is as new as the incoming one or newer, or (when
-    either has no timestamp) it already holds the same values."""
+def _keeps(values: Mapping[str, Any], stored: Mapping[str, Any]) -> bool:
+    """Whether the stored copy stays: it is newer than the incoming one, or it already holds
+    every value the incoming row says (as new, or either without a timestamp)."""
     incoming, known = values.get("external_updated_at"), stored["external_updated_at"]
-    if incoming is not None and known is not None:
-        return incoming <= known
-    return all(values.get(column) == stored[column] for column in columns)
+    if incoming is not None and known is not None and incoming < known:
+        return True
+    if incoming is not None and (known is None or incoming > known):
+        return False
+    return all(value == stored[column] for column, value in values.items() if column in stored)
+
+
+def _merged(values: dict[str, Any], stored: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The row to write: what it says, and for the columns it does not say the stored value
+    (one INSERT writes the same columns for every row); a new row's come from the defaults."""
+    if stored is None:
+        return values
+    return {**{k: v for k, v in stored.items() if k != "id"}, **values}
+
+
+def _required(model: type[models.Model]) -> list[models.Field]:
+    """The fields a new record cannot be stored without: not null, with no default (e.g. an
+    application's candidate, an interview's start time)."""
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if not (f.primary_key or f.null or f.has_default() or f.attname in UNIQUE_KEY)
+        and f.get_default() is None
+        and not getattr(f, "auto_now", False)
+        and not getattr(f, "auto_now_add", False)
+    ]
+
+
+def _complete(
+    external_id: str,
+    values: Mapping[str, Any],
+    required: list[models.Field],
+    result: UpsertResult | None,
+) -> bool:
+    """Whether a new record says every required field; if not, it is skipped with a reason."""
+    missing = [f.name for f in required if values.get(f.attname) is None]
+    if missing and result is not None:
+        result.skipped.append((external_id, f"a new record needs {', '.join(missing)}"))
+    return not missing
 
 
 def _values(
@@ -424,6 +483,8 @@ def _values(
     """The row's column values by attname, foreign keys resolved; None to skip the row."""
     values = {key: value for key, value in row.items() if key not in refs}
     for key, fk in refs.items():
+        if key not in row:
+            continue  # not said: the stored reference stays
         wanted = row.get(key)
         pk = resolved[key].get(wanted) if wanted else None
         if wanted and pk is None and not fk.null:

@@ -21,7 +21,8 @@ from django.utils import timezone
 
 from guides.models import Tenant
 from guides.queue import broker
-from integrations.ashby.events import handler_for
+from integrations.ashby.events import fetcher_for, handler_for
+from integrations.ashby.mapping import MappingError
 from integrations.models import WebhookDelivery
 
 logger = logging.getLogger(__name__)
@@ -81,9 +82,16 @@ def process_delivery(delivery_id: int) -> str:
             return _finish(
                 delivery, Status.IGNORED, f"Guide does not use {delivery.action} events."
             )
+        data = _data(delivery)
+        fetch = fetcher_for(delivery.action)
+        # Ashby is asked (when the delivery lacks what its guide needs) before the transaction
+        # opens: no HTTP call ever holds the delivery's locks.
+        fetched = fetch(delivery.tenant, data) if fetch is not None else None
         with transaction.atomic():  # the changes and "processed" commit together
-            data = _data(delivery)
-            outcome = handler(delivery.tenant, data)
+            if fetched is None:
+                outcome = handler(delivery.tenant, data)
+            else:
+                outcome = handler(delivery.tenant, data, fetched)
             return _finish(delivery, Status.PROCESSED, outcome)
     except Exception as exc:
         return _fail(delivery, exc)
@@ -93,13 +101,13 @@ def _data(delivery: WebhookDelivery) -> dict:
     payload = json.loads(delivery.body)
     data = payload.get("data")
     if not isinstance(data, dict):
-        raise ValueError("The payload has no data object.")
+        raise MappingError("The payload has no data object, so there is nothing to apply.")
     return data
 
 
 def _finish(delivery: WebhookDelivery, status: str, outcome: str) -> str:
     delivery.status = status
-    delivery.outcome = (outcome or "")[:255]
+    delivery.outcome = (outcome or "")[:2000]
     delivery.error = ""
     delivery.processed_at = timezone.now()
     delivery.next_attempt_at = None
@@ -111,7 +119,10 @@ def _fail(delivery: WebhookDelivery, exc: Exception) -> str:
     """Retry later, or give up: at once for a payload that can never apply (ValueError:
     a mapping or shape problem), after MAX_ATTEMPTS for anything else."""
     permanent = isinstance(exc, ValueError)
-    delivery.error = f"{type(exc).__name__}: {exc}"[:2000]
+    # A payload that can never apply says why in a sentence (MappingError); anything else
+    # keeps its type, which is what an engineer needs to look for.
+    message = str(exc) if isinstance(exc, MappingError) else f"{type(exc).__name__}: {exc}"
+    delivery.error = message[:2000]
     if permanent or delivery.attempts >= MAX_ATTEMPTS:
         delivery.status = Status.FAILED
         delivery.next_attempt_at = None

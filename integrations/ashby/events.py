@@ -124,7 +124,27 @@ HANDLERS: dict[str, str | Handler] = {
 }
 
 
+# What some actions ask Ashby for before their transaction opens (a delivery that lacks
+# what its guide needs): fetch(tenant, data) -> Fetched, handed to the handler as `fetched`.
+FETCHERS: dict[str, str] = {
+    **dict.fromkeys(
+        ("applicationSubmit", "applicationUpdate", "candidateStageChange", "candidateHire"),
+        _H + "fetch_for_application",
+    ),
+    **dict.fromkeys(
+        ("interviewScheduleCreate", "interviewScheduleUpdate"), _H + "fetch_for_schedule"
+    ),
+}
+
+
 def handler_for(action: str) -> Handler | None:
     """The function that applies an `action` delivery to a tenant's data, or None."""
     handler = HANDLERS.get(action)
     return import_string(handler) if isinstance(handler, str) else handler
+
+
+def fetcher_for(action: str) -> Callable[..., Any] | None:
+    """The function that asks Ashby, outside any transaction, for what an `action` delivery
+    lacks; None for actions that never need it."""
+    fetcher = FETCHERS.get(action)
+    return import_string(fetcher) if fetcher else None

@@ -4,17 +4,24 @@
 They reuse the sync's mapping (integrations/ashby/mapping.py) and storing functions
 (integrations/ashby/storing.py), so a record arriving by webhook is stored exactly as the same
 record arriving by sync. Every write goes through the upsert's `updatedAt` guard, so the order
-deliveries arrive in does not matter: an older copy after a newer one changes nothing.
+deliveries arrive in does not matter: an older copy after a newer one changes nothing. What a
+payload does not say is left as stored (real deliveries omit fields the spec calls required).
 
-Each handler runs inside the caller's transaction and is idempotent. A ValueError
-(MappingError) means the payload can never apply; `NotKnownYet` means it may apply later (a
-schedule whose application has not arrived yet) and the delivery is retried.
+Two steps per delivery (integrations/deliveries.py runs them):
+- `fetch_for_*` runs first, with no transaction open: where the guide needs something the
+  delivery lacks (a new application's job, recruiter or candidate; a schedule's events), it
+  asks Ashby once, with quick retries only. When Ashby cannot answer, the rest is applied
+  and the outcome says what the next sync fills in.
+- the handler runs inside the caller's transaction and is idempotent. A ValueError
+  (MappingError) means the payload can never apply; `NotKnownYet` means it may apply later (a
+  schedule whose application has not arrived yet) and the delivery is retried.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from guides import models as g
@@ -38,25 +45,16 @@ class NotKnownYet(Exception):
     """The delivery refers to a record Guide does not have yet; retried later."""
 
 
-class _AshbyClientOnDemand:
-    """The tenant's Ashby client, made only if storing needs Ashby (a schedule payload
-    without its events). Webhook processing never calls Ashby otherwise."""
+@dataclass
+class Fetched:
+    """What was asked of Ashby for one delivery before its transaction, and what could not be."""
 
-    def __init__(self, tenant: g.Tenant) -> None:
-        self.tenant = tenant
-
-    def __getattr__(self, name: str) -> Any:
-        from integrations.ashby.client import AshbyClient
-        from integrations.models import AshbyConnection
-
-        connection = AshbyConnection.objects.filter(tenant=self.tenant).first()
-        if connection is None or not connection.is_usable:
-            raise NotKnownYet("The payload needs data from Ashby and Ashby is not connected.")
-        return getattr(AshbyClient(connection.api_key), name)
+    records: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
 
 def _context(tenant: g.Tenant) -> Context:
-    return Context(run=None, tenant=tenant, client=_AshbyClientOnDemand(tenant))
+    return Context(run=None, tenant=tenant, client=None)  # never call Ashby in a transaction
 
 
 def _object(data: Mapping[str, Any], key: str) -> dict[str, Any]:
@@ -66,77 +64,174 @@ def _object(data: Mapping[str, Any], key: str) -> dict[str, Any]:
     return value
 
 
-def _outcome(kind: str, external_id: str, counts: Counts) -> str:
-    if counts.skipped:
-        raise mapping.MappingError("; ".join(counts.notes) or f"{kind} {external_id} skipped.")
+def _outcome(kind: str, external_id: str, counts: Counts, notes: list[str] = ()) -> str:
+    """The delivery's line: what happened to its record, then what was skipped or left for
+    the next sync. The record itself not stored fails the delivery with the reason."""
+    notes = [*counts.notes, *(n for n in notes if n not in counts.notes)]
+    if external_id in counts.skipped_ids:
+        raise mapping.MappingError(" ".join(notes))
     if counts.created:
-        return f"{kind} {external_id} created."
-    if counts.updated:
-        return f"{kind} {external_id} updated."
-    return f"{kind} {external_id} unchanged: the stored copy is as new or newer."
+        line = f"{kind} {external_id} created."
+    elif counts.updated:
+        line = f"{kind} {external_id} updated."
+    else:
+        line = f"{kind} {external_id} unchanged: the stored copy is as new or newer."
+    return " ".join([line, *notes])
+
+
+def _client(tenant: g.Tenant) -> AshbyClient | None:
+    connection = AshbyConnection.objects.filter(tenant=tenant).first()
+    if connection is None or not connection.is_usable:
+        return None
+    return AshbyClient(connection.api_key, retry=INTERACTIVE_RETRY)
+
+
+def _ask(client: AshbyClient | None, endpoint: str, body: dict, what: str, fetched: Fetched):
+    """One call to Ashby for something the delivery lacks; None (and a note) when Ashby is
+    not connected or cannot answer now."""
+    if client is None:
+        fetched.notes.append(f"{what} Ashby is not connected, so the next sync fills it in.")
+        return None
+    try:
+        return client.call(endpoint, body)
+    except errors.AshbyError as exc:
+        logger.info("%s failed (%s); the next sync fills it in", endpoint, exc.code)
+        fetched.notes.append(f"{what} Ashby could not answer just now; the next sync fills it in.")
+        return None
 
 
 # --- applications ----------------------------------------------------------------------------
 
 
-def application_changed(tenant: g.Tenant, data: Mapping[str, Any]) -> str:
+def fetch_for_application(tenant: g.Tenant, data: Mapping[str, Any]) -> Fetched:
+    """Before the transaction: a new application whose delivery lacks its job, recruiter or
+    candidate is read whole with application.info; a candidate Guide has only as a placeholder
+    (or not at all) is read with candidate.info, so the guide shows times in their zone."""
+    fetched = Fetched()
+    application = data.get("application")
+    if not isinstance(application, Mapping) or not mapping.ref(application.get("id")):
+        return fetched  # the handler refuses it with a sentence
+    stored = (
+        g.Application.objects.filter(tenant=tenant, external_id=application["id"])
+        .values("job_id", "candidate__external_id")
+        .first()
+    )
+    lacks = mapping.application_lacks(application)
+    if stored is not None:  # what a known application lacks stays as stored, but a job
+        lacks = [m for m in lacks if m == "job" and stored["job_id"] is None]
+    wants_candidate = _candidate_unknown(tenant, _candidate_of(application, stored))
+    client = _client(tenant) if lacks or wants_candidate else None
+    if lacks:
+        what = f"The delivery does not say the application's {' or '.join(lacks)}:"
+        info = _ask(client, "application.info", {"applicationId": application["id"]}, what, fetched)
+        if isinstance(info, Mapping):
+            fetched.records["application"] = info
+    candidate_id = _candidate_of({**application, **fetched.records.get("application", {})}, stored)
+    if client is not None and _candidate_unknown(tenant, candidate_id):
+        what = f"Candidate {candidate_id} is new to Guide:"
+        info = _ask(client, "candidate.info", {"id": candidate_id}, what, fetched)
+        if isinstance(info, Mapping):
+            fetched.records["candidate"] = info
+    return fetched
+
+
+def _candidate_of(application: Mapping[str, Any], stored: Mapping[str, Any] | None) -> str | None:
+    """The application's candidate: as the payload says it, else as Guide has it."""
+    return mapping.application_candidate(application) or (stored or {}).get(
+        "candidate__external_id"
+    )
+
+
+def _candidate_unknown(tenant: g.Tenant, candidate_id: str | None) -> bool:
+    """Whether Guide lacks this candidate, or has only a placeholder of them."""
+    if not candidate_id:
+        return False
+    full = g.Candidate.objects.filter(
+        tenant=tenant, external_id=candidate_id, external_updated_at__isnull=False
+    )
+    return not full.exists()
+
+
+def application_changed(
+    tenant: g.Tenant, data: Mapping[str, Any], fetched: Fetched | None = None
+) -> str:
     """applicationSubmit, applicationUpdate, candidateStageChange, candidateHire.
 
     The application carries a summary of its candidate and job: each is stored as a
-    placeholder when Guide does not have it yet (the sync fills in the rest), and the
-    candidate gets a guide. Stage, status and job changes touch the guide.
+    placeholder when Guide does not have it yet (what was fetched, or the sync, fills in the
+    rest), and the candidate gets a guide. Stage, status and job changes touch the guide.
     """
-    application = _object(data, "application")
-    row = mapping.map_application(application)  # refuse an unusable payload before writing
-    if _deleted(tenant, row["candidate_external_id"]):
-        return f"Candidate {row['candidate_external_id']} was deleted in Ashby: ignored."
+    fetched = fetched or Fetched()
+    application = {**_object(data, "application"), **fetched.records.get("application", {})}
+    mapping.map_application(application)  # refuse an unusable payload before writing
+    stored = g.Application.objects.filter(tenant=tenant, external_id=application["id"])
+    candidate_id = _candidate_of(application, stored.values("candidate__external_id").first())
+    if _deleted(tenant, candidate_id):
+        return f"Candidate {candidate_id} was deleted in Ashby: ignored."
     job = mapping.application_job_stub(application)
     if job is not None:
         insert_missing(tenant, g.Job, [job])
     counts = Counts()
     store_applications(_context(tenant), [application], counts)
-    _fill_in_candidate(tenant, row["candidate_external_id"])
-    return _outcome("Application", application["id"], counts)
-
-
-def _fill_in_candidate(tenant: g.Tenant, external_id: str) -> None:
-    """A candidate first seen in an application webhook is only the payload's summary (no
-    time zone, no location): fetch the full record once, so a new candidate's guide shows
-    times in their own zone at once. Best effort, with quick retries only (this runs inside
-    the delivery's transaction): when Ashby cannot answer now, the next sync fills it in."""
-    placeholder = g.Candidate.objects.filter(
-        tenant=tenant, external_id=external_id, external_updated_at__isnull=True
-    )
-    if not placeholder.exists():  # the usual case: one indexed query, and done
-        return
-    connection = AshbyConnection.objects.filter(tenant=tenant).first()
-    if connection is None or not connection.is_usable:
-        return
-    client = AshbyClient(connection.api_key, retry=INTERACTIVE_RETRY)
-    try:
-        candidate = client.call("candidate.info", {"id": external_id})
-    except errors.AshbyError as exc:
-        logger.info("candidate.info failed (%s); the next sync fills the candidate in", exc.code)
-        return
-    store_candidates(_context(tenant), [candidate], Counts())
+    if "candidate" in fetched.records:
+        candidate = Counts()
+        store_candidates(_context(tenant), [fetched.records["candidate"]], candidate)
+        fetched.notes.extend(candidate.notes)
+    return _outcome("Application", application["id"], counts, fetched.notes)
 
 
 # --- interview schedules -----------------------------------------------------------------------
 
 
-def schedule_changed(tenant: g.Tenant, data: Mapping[str, Any]) -> str:
+def fetch_for_schedule(tenant: g.Tenant, data: Mapping[str, Any]) -> Fetched:
+    """Before the transaction: a schedule delivered without its events (older payloads) has
+    them read with interviewEvent.list; when Ashby cannot answer, the stored events stay."""
+    fetched = Fetched()
+    schedule = data.get("interviewSchedule")
+    if not isinstance(schedule, Mapping) or "interviewEvents" in schedule:
+        return fetched
+    if not mapping.ref(schedule.get("id")):
+        return fetched
+    client = _client(tenant)
+    what = "The delivery does not list the schedule's interview events:"
+    if client is None:
+        fetched.notes.append(f"{what} Ashby is not connected, so the next sync fills them in.")
+        return fetched
+    try:
+        body = {"interviewScheduleId": schedule["id"]}
+        pages = client.paginate("interviewEvent.list", body)
+        fetched.records["interviewEvents"] = [e for page in pages for e in page.results]
+    except errors.AshbyError as exc:
+        logger.info("interviewEvent.list failed (%s); the next sync fills it in", exc.code)
+        fetched.notes.append(f"{what} Ashby could not be asked just now; the next sync does.")
+    return fetched
+
+
+def schedule_changed(
+    tenant: g.Tenant, data: Mapping[str, Any], fetched: Fetched | None = None
+) -> str:
     """interviewScheduleCreate / interviewScheduleUpdate, cancellations included: the payload
     lists the schedule's events, so events it no longer lists are removed from the guide."""
+    fetched = fetched or Fetched()
     schedule = _object(data, "interviewSchedule")
+    if "interviewEvents" in fetched.records:
+        schedule = {**schedule, "interviewEvents": fetched.records["interviewEvents"]}
     row = mapping.map_interview_schedule(schedule)
-    application = row["application_external_id"]
     if _deleted(tenant, schedule.get("candidateId")):
         return f"Candidate {schedule['candidateId']} was deleted in Ashby: ignored."
-    if not g.Application.objects.filter(tenant=tenant, external_id=application).exists():
+    stored = g.InterviewSchedule.objects.filter(tenant=tenant, external_id=row["external_id"])
+    application = row.get("application_external_id")
+    if application is None and not stored.exists():
+        raise mapping.MappingError(
+            f"Interview schedule {row['external_id']} is new to Guide and the delivery does "
+            "not say its applicationId, so it cannot be placed on a guide."
+        )
+    known = g.Application.objects.filter(tenant=tenant, external_id=application)
+    if application is not None and not known.exists():
         raise NotKnownYet(f"Application {application} is not known yet.")
     counts = Counts()
     store_schedules(_context(tenant), [schedule], counts)
-    return _outcome("Interview schedule", schedule["id"], counts)
+    return _outcome("Interview schedule", schedule["id"], counts, fetched.notes)
 
 
 # --- jobs ------------------------------------------------------------------------------------
@@ -160,9 +255,8 @@ def job_changed(tenant: g.Tenant, data: Mapping[str, Any]) -> str:
 
 
 def _candidate_id(data: Mapping[str, Any], key: str) -> str:
-    candidate = _object(data, key)
-    value = candidate.get("id")
-    if not isinstance(value, str) or not value or len(value) > 64:
+    value = mapping.ref(_object(data, key).get("id"))
+    if value is None:
         raise mapping.MappingError(f"The payload's {key} has no usable id.")
     return value
 

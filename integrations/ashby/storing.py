@@ -7,6 +7,11 @@ References to records not stored yet: an application's candidate (and current st
 plan) is created as a placeholder from the summary embedded in the application; an optional
 reference (job, recruiter, interview) to an unknown record is left empty; a schedule whose
 application is unknown is skipped and counted under `skipped`, with the first few reasons kept.
+
+What a payload does not say is left as stored (integrations/ashby/mapping.py): a schedule
+without its `interviewEvents` keeps its events (the sync asks Ashby for them), an event
+without `interviewers` keeps its interviewers, and an event that cannot be read is skipped
+without deleting the copy Guide has.
 """
 
 from __future__ import annotations
@@ -40,26 +45,34 @@ class Counts:
     deleted: int = 0
     skipped: int = 0
     notes: list[str] = field(default_factory=list)
+    skipped_ids: set[str] = field(default_factory=set)
 
     def add(self, result: UpsertResult) -> None:
         self.created += len(result.created)
         self.updated += len(result.updated)
-        self.skipped += len(result.skipped)
         for external_id, why in result.skipped:
-            self.note(f"{external_id}: {why}")
+            self.skip(external_id, f"{result.kind} {external_id} was not stored: {why}.")
+
+    def skip(self, external_id: Any, why: str) -> None:
+        """One record that could not be stored; the rest goes on."""
+        self.skipped += 1
+        if isinstance(external_id, str):
+            self.skipped_ids.add(external_id)
+        self.note(why)
 
     def note(self, text: str) -> None:
-        if len(self.notes) < MAX_NOTES:
+        if len(self.notes) < MAX_NOTES and text not in self.notes:
             self.notes.append(text)
 
 
 @dataclass
 class Context:
-    """What one run's storing functions need."""
+    """What one run's storing functions need. `client` is None where Ashby must not be
+    called (a webhook delivery's transaction): what a payload lacks is then left as stored."""
 
-    run: SyncRun
+    run: SyncRun | None
     tenant: g.Tenant
-    client: AshbyClient
+    client: AshbyClient | None
 
 
 def mapped(
@@ -71,8 +84,7 @@ def mapped(
         try:
             rows.append(mapper(record))
         except mapping.MappingError as exc:
-            counts.skipped += 1
-            counts.note(str(exc))
+            counts.skip(record.get("id") if isinstance(record, dict) else None, str(exc))
     return rows
 
 
@@ -85,8 +97,12 @@ def simple_store(model: type[g.SyncedRecord], mapper: Callable[..., dict[str, An
 
 def store_candidates(ctx: Context, records: Sequence[dict[str, Any]], counts: Counts) -> None:
     """Candidates, and a guide for each new one that has an application."""
-    result = upsert_records(ctx.tenant, g.Candidate, mapped(records, mapping.map_candidate, counts))
+    notes: list[str] = []
+    rows = mapped(records, lambda record: mapping.map_candidate(record, notes), counts)
+    result = upsert_records(ctx.tenant, g.Candidate, rows)
     counts.add(result)
+    for note in notes:
+        counts.note(note)
     applied = [r["id"] for r in records if mapping.candidate_has_applications(r) and r.get("id")]
     ensure_guides(ctx.tenant, [result.ids[i] for i in applied if i in result.ids])
     touch_guides(ctx.tenant, [result.ids[i] for i in result.updated])
@@ -140,19 +156,28 @@ def store_schedules(ctx: Context, records: Sequence[dict[str, Any]], counts: Cou
     )
     counts.add(result)
     written = set(result.written)
-    schedules = [r for r in records if r.get("id") in written]
-    events = [(s["id"], e) for s in schedules for e in _events_of(ctx, s)]
-    _store_events(ctx, {i: result.ids[i] for i in written}, events, counts)
+    listed = {s["id"]: _events_of(ctx, s) for s in records if s.get("id") in written}
+    said = {i: events for i, events in listed.items() if events is not None}
+    for schedule_id in set(listed) - set(said):
+        counts.note(
+            f"Interview schedule {schedule_id}: its interview events were not in the payload "
+            "and were left as stored; the next sync brings them."
+        )
+    events = [(i, e) for i, schedule_events in said.items() for e in schedule_events]
+    _store_events(ctx, {i: result.ids[i] for i in said}, events, counts)
     written_schedules = g.InterviewSchedule.objects.filter(pk__in=[result.ids[i] for i in written])
     # A list, not a subquery: PostgreSQL planned the nested IN poorly (a scan per page).
     candidates = written_schedules.values_list("application__candidate_id", flat=True)
     touch_guides(ctx.tenant, list(candidates))
 
 
-def _events_of(ctx: Context, schedule: dict[str, Any]) -> list[dict[str, Any]]:
-    """The schedule's embedded events; older payloads without them: interviewEvent.list."""
+def _events_of(ctx: Context, schedule: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The schedule's embedded events; older payloads without them: interviewEvent.list, or
+    None (not said: the stored events stay) where Ashby is not to be called."""
     if "interviewEvents" in schedule:
         return mapping.schedule_events(schedule)
+    if ctx.client is None:
+        return None
     body = {"interviewScheduleId": schedule["id"]}
     return [e for page in ctx.client.paginate("interviewEvent.list", body) for e in page.results]
 
@@ -163,13 +188,13 @@ def _store_events(
     events: list[tuple[str, dict[str, Any]]],
     counts: Counts,
 ) -> None:
-    rows, people = [], []
+    rows, people, unreadable = [], [], []
     for schedule_id, event in events:
         try:
             rows.append(mapping.map_interview_event(event, schedule_id=schedule_id))
         except mapping.MappingError as exc:
-            counts.skipped += 1
-            counts.note(str(exc))
+            counts.skip(event.get("id"), str(exc))
+            unreadable.append(event.get("id"))
             continue
         people.extend(mapping.event_interviewers(event))
     # Interviewers are users, synced before; one Ashby lists here but not there is a stub.
@@ -178,7 +203,8 @@ def _store_events(
     result = upsert_records(
         ctx.tenant, g.InterviewEvent, rows, resolved={"schedule_external_id": schedule_pks}
     )
-    kept = [row["external_id"] for row in rows]
+    # An event listed but unreadable keeps the copy Guide has: it is not gone from Ashby.
+    kept = [row["external_id"] for row in rows] + [i for i in unreadable if isinstance(i, str)]
     # The schedules are this tenant's; no tenant filter, so SQLite uses the schedule index.
     gone = g.InterviewEvent.objects.filter(schedule_id__in=schedule_pks.values())
     counts.deleted += delete_in_chunks(gone.exclude(external_id__in=kept))
@@ -186,7 +212,8 @@ def _store_events(
 
 
 def _user_stub(person: dict[str, Any]) -> dict[str, Any]:
-    row = mapping.map_user(person)
+    """An interviewer Guide may not have synced yet; its time is not kept, so not read."""
+    row = mapping.map_user({k: v for k, v in person.items() if k != "updatedAt"})
     return {**row, "external_updated_at": None}
 
 
@@ -197,7 +224,7 @@ def _replace_interviewers(
     wanted = {
         e["id"]: [p["id"] for p in mapping.event_interviewers(e)]
         for _, e in events
-        if e.get("id") in written
+        if e.get("id") in written and mapping.says_interviewers(e)
     }
     users = {u for ids in wanted.values() for u in ids}
     user_pk = dict(

@@ -27,6 +27,7 @@ integrations/ashby/storing.py.
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -139,6 +140,19 @@ RESOURCES: tuple[Resource, ...] = (
 )
 STAGES = "interview_stages"  # fetched per plan after the plans; no syncToken
 RESOURCE_NAMES = [r.name for r in RESOURCES[:4]] + [STAGES] + [r.name for r in RESOURCES[4:]]
+
+
+def _record_id(record: Any) -> str | None:
+    return record.get("id") if isinstance(record, dict) else None
+
+
+def _unstorable(resource: Resource, record: Any, exc: Exception) -> str:
+    """The note for a record that could not be stored: which, and that the rest went on."""
+    kind = resource.model._meta.verbose_name
+    return (
+        f"{str(kind).capitalize()} {_record_id(record) or '(no id)'} could not be stored "
+        f"({type(exc).__name__}) and was skipped; the rest of the sync went on."
+    )
 
 
 def _refresh_statistics() -> None:
@@ -261,14 +275,14 @@ class Engine:
                 _refresh_statistics()
             with transaction.atomic():
                 counts.fetched += len(page.results)
-                resource.store(self.ctx, page.results, counts)
+                self._store_page(resource, page.results, counts)
                 if full:
                     insert_rows(
                         SyncSeen,
                         [
                             {"run_id": self.run.pk, "resource": resource.name, "external_id": i}
-                            for i in {r.get("id") for r in page.results}
-                            if isinstance(i, str) and len(i) <= 64
+                            for i in {mapping.ref(_record_id(r)) for r in page.results}
+                            if i is not None
                         ],
                     )
                 self._record(resource.name, counts, page=True)
@@ -290,6 +304,43 @@ class Engine:
                 updates["last_full_sync_at"] = now
             SyncState.objects.filter(pk=state.pk).update(**updates)
             self._record(resource.name, counts)
+
+    def _store_page(self, resource: Resource, records: list, counts: Counts) -> None:
+        """Store a page in bulk; if that fails on a record Guide cannot store (an impossible
+        value, a shape no mapping foresaw), store the page record by record, each in its own
+        savepoint, skipping and noting the ones that fail. Ashby's own failures (rate limits,
+        outages) still stop the run: it resumes later."""
+        before = copy.deepcopy(counts)
+        try:
+            with transaction.atomic():
+                resource.store(self.ctx, records, counts)
+            return
+        except (errors.AshbyError, RunAbandoned):
+            raise
+        except Exception as exc:
+            logger.warning(
+                "Sync %s: a %s page failed in bulk (%s); storing it record by record",
+                self.run.pk,
+                resource.name,
+                type(exc).__name__,
+            )
+        vars(counts).update(vars(before))  # the failed attempt counted nothing
+        for record in records:
+            self._store_one(resource, record, counts)
+
+    def _store_one(self, resource: Resource, record: Any, counts: Counts) -> None:
+        try:
+            with transaction.atomic():
+                resource.store(self.ctx, [record], counts)
+        except (errors.AshbyError, RunAbandoned) as exc:
+            if not isinstance(exc, errors.NotFound):
+                raise
+            counts.skip(_record_id(record), _unstorable(resource, record, exc))
+        except Exception as exc:  # the type only: a database error's text may quote the data
+            logger.warning(
+                "Sync %s: a %s record skipped (%s)", self.run.pk, resource.name, type(exc).__name__
+            )
+            counts.skip(_record_id(record), _unstorable(resource, record, exc))
 
     def _remove_unseen(self, resource: Resource) -> int:
         """Delete (or archive) what the full pass did not return; in chunks, memory flat."""
@@ -338,13 +389,17 @@ class Engine:
         pass wrote. A stage its plan no longer lists is deleted."""
         counts = Counts()
         self._begin(STAGES, counts)
-        plans = g.InterviewPlan.objects.filter(tenant=self.ctx.tenant)
+        # A plan Ashby answered "not found" for (a placeholder a webhook named) is not asked
+        # again until interviewPlan.list returns it, which clears the mark.
+        plans = g.InterviewPlan.objects.filter(tenant=self.ctx.tenant, not_found_at__isnull=True)
         if not all_plans:
             plans = plans.filter(synced_at__gte=self.run.started_at)
         plans = list(plans.values_list("external_id", "pk"))
         try:
             for plan_id, plan_pk in plans:
-                results = self.ctx.client.call("interviewStage.list", {"interviewPlanId": plan_id})
+                results = self._plan_stages(plan_id, plan_pk, counts)
+                if results is None:
+                    continue
                 with transaction.atomic():
                     counts.fetched += len(results)
                     rows = mapped(
@@ -363,6 +418,21 @@ class Engine:
         except errors.AshbyError as exc:
             self._record(STAGES, counts, error=str(exc))
             raise
+
+    def _plan_stages(self, plan_id: str, plan_pk: int, counts: Counts) -> list | None:
+        """interviewStage.list of one plan; None (the plan marked, a note on the run) when
+        Ashby says the plan does not exist: one unknown reference never stops a sync."""
+        try:
+            return self.ctx.client.call("interviewStage.list", {"interviewPlanId": plan_id})
+        except errors.NotFound as exc:
+            g.InterviewPlan.objects.filter(pk=plan_pk).update(not_found_at=timezone.now())
+            counts.skip(
+                plan_id,
+                f"Interview plan {plan_id}: Ashby says it does not exist ({exc.code}); its "
+                "stages are not asked for again until Ashby lists the plan.",
+            )
+            self._record(STAGES, counts)
+            return None
 
     # --- progress ---------------------------------------------------------------------
 

@@ -147,7 +147,11 @@ class WebhookDelivery(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
-    outcome = models.CharField(max_length=255, blank=True, help_text="What processing changed.")
+    outcome = models.CharField(
+        max_length=2000,
+        blank=True,
+        help_text="What processing changed, and what it skipped or left for the next sync.",
+    )
 
     class Meta:
         ordering = ["-received_at", "-id"]

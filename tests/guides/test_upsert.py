@@ -18,7 +18,7 @@ from guides.models import (
     Location,
 )
 from guides.services import ensure_guides, touch_guides
-from guides.upsert import UpsertError, insert_missing, replace_related, upsert_records
+from guides.upsert import insert_missing, replace_related, upsert_records
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -57,7 +57,7 @@ def test_it_creates_then_updates_only_newer_copies(tenant_a):
     second = upsert_records(
         tenant_a,
         Candidate,
-        [_candidate(1, name="Newer", updated=later), _candidate(2, name="Same age", updated=T0)],
+        [_candidate(1, name="Newer", updated=later), _candidate(2, updated=T0)],
     )
 
     assert second.updated == ["c1"]
@@ -66,6 +66,16 @@ def test_it_creates_then_updates_only_newer_copies(tenant_a):
     assert names == {"c1": "Newer", "c2": "Candidate 2"}
     assert set(second.ids) == {"c1", "c2"}
     assert second.ids["c1"] == Candidate.objects.get(external_id="c1").pk
+
+
+@pytest.mark.django_db
+def test_a_copy_as_new_as_the_stored_one_but_different_repairs_it(tenant_a):
+    upsert_records(tenant_a, Candidate, [_candidate(1, name="Went wrong", updated=T0)])
+
+    result = upsert_records(tenant_a, Candidate, [_candidate(1, name="Right", updated=T0)])
+
+    assert result.updated == ["c1"]
+    assert Candidate.objects.get().name == "Right"
 
 
 @pytest.mark.django_db
@@ -169,9 +179,61 @@ def test_insert_missing_adds_placeholders_without_touching_stored_records(tenant
 
 
 @pytest.mark.django_db
-def test_rows_with_different_fields_are_refused(tenant_a):
-    with pytest.raises(UpsertError, match="same fields"):
-        upsert_records(tenant_a, Candidate, [_candidate(1), {"external_id": "c2", "name": "x"}])
+def test_a_field_a_row_does_not_carry_keeps_its_stored_value(tenant_a):
+    upsert_records(tenant_a, Candidate, [_candidate(1), _candidate(2)])
+    later = T0 + timedelta(hours=1)
+
+    result = upsert_records(
+        tenant_a,
+        Candidate,
+        [
+            {"external_id": "c1", "external_updated_at": later, "name": "Renamed"},
+            {"external_id": "c2", "external_updated_at": later, "email": ""},  # said: cleared
+            {"external_id": "c3", "name": "New one"},  # new: the rest from the defaults
+        ],
+    )
+
+    assert sorted(result.written) == ["c1", "c2", "c3"]
+    rows = {c.external_id: c for c in Candidate.objects.all()}
+    assert (rows["c1"].name, rows["c1"].email) == ("Renamed", "c1@example.org")
+    assert (rows["c2"].name, rows["c2"].email) == ("Candidate 2", "")
+    assert rows["c2"].external_updated_at == later
+    assert (rows["c3"].name, rows["c3"].email, rows["c3"].external_updated_at) == (
+        "New one",
+        "",
+        None,
+    )
+
+
+@pytest.mark.django_db
+def test_a_row_without_its_foreign_key_keeps_the_stored_one_and_a_new_one_is_skipped(tenant_a):
+    upsert_records(tenant_a, Candidate, [_candidate(1)])
+    upsert_records(tenant_a, Application, [_application(1, "c1")])
+    later = T0 + timedelta(hours=1)
+
+    result = upsert_records(
+        tenant_a,
+        Application,
+        [
+            {"external_id": "a1", "external_updated_at": later, "status": "Hired"},
+            {"external_id": "a2", "external_updated_at": later, "status": "Active"},
+        ],
+    )
+
+    assert result.updated == ["a1"]
+    assert result.skipped == [("a2", "a new record needs candidate")]
+    application = Application.objects.get()
+    assert (application.status, application.candidate.external_id) == ("Hired", "c1")
+
+
+@pytest.mark.django_db
+def test_a_row_without_a_timestamp_keeps_the_stored_one(tenant_a):
+    upsert_records(tenant_a, Candidate, [_candidate(1, updated=T0)])
+
+    upsert_records(tenant_a, Candidate, [{"external_id": "c1", "name": "Changed"}])
+
+    candidate = Candidate.objects.get()
+    assert (candidate.name, candidate.external_updated_at) == ("Changed", T0)
 
 
 @pytest.mark.django_db

@@ -98,7 +98,10 @@ class FakeAshby:
             return self._error(fault.status, fault.code or "server_error")
         self._ok_calls[endpoint] += 1
         if endpoint == "interviewStage.list":
-            results = self.stages.get(body.get("interviewPlanId"), [])
+            plan = body.get("interviewPlanId")
+            if plan not in self.records["interviewPlan.list"]:
+                return self._error(200, "interview_plan_not_found")
+            results = self.stages.get(plan, [])
             return self._ok({"results": copy.deepcopy(results), "moreDataAvailable": False})
         if endpoint in LIST_ENDPOINTS:
             return self._list(endpoint, body)

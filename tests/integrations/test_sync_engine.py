@@ -559,3 +559,90 @@ def test_the_queries_per_page_do_not_depend_on_the_page_size(fake, ashby, settin
 
     assert small == large
     assert small["candidates"] <= 8 and small["interview_schedules"] <= 20
+
+
+# --- one bad record never stops a sync (issue 15) -------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_plan_ashby_says_does_not_exist_is_noted_marked_and_never_asked_again(
+    fake, ashby, tenant_a
+):
+    seed(fake, candidates=1)
+    ghost = g.InterviewPlan.objects.create(tenant=tenant_a, external_id="plan-from-a-webhook")
+
+    first = sync(ashby)
+    asked = [b["interviewPlanId"] for b in fake.calls_to("interviewStage.list")]
+    second = run_sync(ashby.pk, client=client(), full=True)
+
+    assert first.status == SyncRun.Status.SUCCEEDED, first.error
+    assert asked.count("plan-from-a-webhook") == 1
+    assert "plan-from-a-webhook: Ashby says it does not exist" in " ".join(
+        first.progress["interview_stages"]["notes"]
+    )
+    assert g.Candidate.objects.filter(tenant=tenant_a).count() == 1  # the rest went on
+    ghost.refresh_from_db()
+    assert ghost.not_found_at is not None
+    assert second.status == SyncRun.Status.SUCCEEDED
+    again = [b["interviewPlanId"] for b in fake.calls_to("interviewStage.list")]
+    assert again.count("plan-from-a-webhook") == 1  # not asked on the next sync
+
+
+@pytest.mark.django_db
+def test_a_plan_marked_not_found_is_asked_again_once_ashby_lists_it(fake, ashby, tenant_a):
+    data = seed(fake, candidates=1)
+    sync(ashby)
+    plan = g.InterviewPlan.objects.get(tenant=tenant_a, external_id=data["plan"]["id"])
+    g.InterviewPlan.objects.filter(pk=plan.pk).update(not_found_at=plan.synced_at)
+
+    run_sync(ashby.pk, client=client(), full=True)
+
+    plan.refresh_from_db()
+    assert plan.not_found_at is None
+    assert plan.stages.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_record_that_cannot_be_stored_is_skipped_and_the_rest_of_its_page_stored(
+    fake, ashby, tenant_a, monkeypatch
+):
+    from integrations.ashby import mapping
+
+    seed(fake, candidates=3)
+    bad = fake.records["candidate.list"]
+    bad_id = sorted(bad)[1]
+    original = mapping.map_candidate
+
+    def unforeseen(obj, notes=None):
+        if obj.get("id") == bad_id:
+            raise TypeError("a shape no mapping foresaw")
+        return original(obj, notes)
+
+    monkeypatch.setattr(mapping, "map_candidate", unforeseen)
+
+    run = sync(ashby)
+
+    assert run.status == SyncRun.Status.SUCCEEDED, run.error
+    full = g.Candidate.objects.filter(tenant=tenant_a, external_updated_at__isnull=False)
+    # The other two are stored in full; the skipped one is at most the placeholder its
+    # application's summary makes, until a sync can read it.
+    assert set(full.values_list("external_id", flat=True)) == set(bad) - {bad_id}
+    progress = run.progress["candidates"]
+    assert progress["skipped"] == 1
+    assert progress["notes"] == [
+        f"Candidate {bad_id} could not be stored (TypeError) and was skipped; the rest of the "
+        "sync went on."
+    ]
+
+
+@pytest.mark.django_db
+def test_a_sync_repairs_a_stored_copy_as_new_as_ashbys_but_different(fake, ashby, tenant_a):
+    seed(fake, candidates=1)
+    sync(ashby)
+    before = snapshot(tenant_a)
+    # What a partial delivery used to do: the job and recruiter blanked, updatedAt unchanged.
+    g.Application.objects.filter(tenant=tenant_a).update(job=None, recruiter=None)
+
+    run_sync(ashby.pk, client=client(), full=True)
+
+    assert snapshot(tenant_a) == before

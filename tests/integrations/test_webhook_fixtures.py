@@ -9,12 +9,22 @@ from tests.integrations.webhook_helpers import (
     webhook_fixture,
 )
 
+# Real deliveries omit keys the spec calls required (a captured candidateStageChange has no
+# job and no hiringTeam; docs/ashby-spec-errata.md): such fixtures are valid once what they
+# omit is put back, and omit exactly that.
+OMITTED = {"candidateStageChange__partial": ("job", "hiringTeam")}
+
 
 @pytest.mark.parametrize("name", fixture_names())
 def test_every_fixture_matches_ashbys_webhook_schema(name):
     action, variant = name.split("__")
     payload = webhook_fixture(action, variant)
     assert payload["action"] == action
+    if name in OMITTED:
+        application = payload["data"]["application"]
+        assert not set(OMITTED[name]) & set(application)
+        full = webhook_fixture(action)["data"]["application"]
+        application.update({key: full[key] for key in OMITTED[name]})
     validate_against_spec(payload)
 
 

@@ -3,15 +3,18 @@ guides changed (processing runs inline: django-q2 is synchronous in the test set
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
+from django.db import connection as db
 from django.utils import timezone
 
 from guides.models import (
     Application,
     Candidate,
     Guide,
+    Interviewer,
     InterviewEvent,
     InterviewSchedule,
     Job,
@@ -20,6 +23,7 @@ from guides.models import (
 from integrations.deliveries import replay_delivery, sweep_deliveries
 from integrations.models import WebhookDelivery
 from integrations.webhooks import ensure_subscriptions
+from tests.integrations.fake_ashby import BASE
 from tests.integrations.webhook_helpers import post_webhook, webhook_fixture
 
 pytestmark = pytest.mark.django_db
@@ -31,6 +35,7 @@ APP = "5f1e3c9b-7a2d-4e8f-b6c1-2b0000000001"
 JOB = "3c7b9e1a-5d2f-4a6b-8e9c-3c0000000001"
 SCHED = "2b8e4a6c-9d3f-4e1a-b7c5-6f0000000001"
 ONSITE = "9a4c6e2b-3d1f-4b8a-a5e7-5e0000000002"
+RITA = "1e3a5c7b-9d2f-4b6e-8a4c-9c0000000001"  # the recruiter
 LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
 
 
@@ -169,7 +174,7 @@ def test_an_application_without_a_candidate_fails_at_once_with_the_reason(delive
     delivery = deliver("applicationSubmit", payload=payload)
     assert delivery.status == Status.FAILED
     assert delivery.attempts == 1
-    assert "candidate is missing" in delivery.error
+    assert "was not stored: a new record needs candidate" in delivery.error
     assert not Application.objects.filter(tenant=tenant_a).exists()
 
 
@@ -420,3 +425,117 @@ def test_when_ashby_cannot_fill_in_the_candidate_the_delivery_still_applies(
     assert delivery.status == Status.PROCESSED, delivery.error
     assert _candidate(tenant_a).timezone == ""
     assert Guide.objects.filter(tenant=tenant_a, candidate__external_id=CAND).exists()
+
+
+# --- partial and impossible payloads (what real deliveries send) -------------------------------
+
+
+def test_a_partial_stage_change_keeps_the_job_and_recruiter_it_does_not_mention(
+    deliver, tenant_a, client
+):
+    Interviewer.objects.create(tenant=tenant_a, external_id=RITA, first_name="Rita")
+    deliver("applicationSubmit")
+    _age_guides(tenant_a)
+
+    delivery = deliver("candidateStageChange", "partial")  # no job, no hiringTeam; newer
+
+    assert delivery.status == Status.PROCESSED, delivery.error
+    assert delivery.outcome == f"Application {APP} updated."
+    application = Application.objects.get(tenant=tenant_a, external_id=APP)
+    assert application.current_stage.title == "Offer"
+    assert application.job.title == "Staff Engineer"
+    assert application.recruiter.external_id == RITA
+    assert _guide_touched(tenant_a)
+    guide = Guide.objects.get(tenant=tenant_a)
+    assert "Staff Engineer" in client.get(f"/g/{guide.token}/").content.decode()
+
+
+def test_a_new_application_without_its_job_is_read_whole_from_ashby_outside_a_transaction(
+    deliver, tenant_a, connected_a
+):
+    full = webhook_fixture("applicationSubmit")["data"]["application"]
+    in_transaction = []
+
+    def application_info(request):
+        # Deeper than the test's own transaction: the call would hold the delivery's locks.
+        in_transaction.append(len(db.atomic_blocks) > test_depth)
+        return 200, {}, json.dumps({"success": True, "results": full})
+
+    Interviewer.objects.create(tenant=tenant_a, external_id=RITA, first_name="Rita")
+    connected_a.mock.add_callback("POST", f"{BASE}/application.info", application_info)
+    connected_a.answer("candidate.info", _full_candidate("Europe/London"))
+    test_depth = len(db.atomic_blocks)
+
+    delivery = deliver("candidateStageChange", "partial")
+
+    assert delivery.status == Status.PROCESSED, delivery.error
+    assert in_transaction == [False]  # the call is made before the delivery's transaction
+    application = Application.objects.get(tenant=tenant_a, external_id=APP)
+    assert application.job.title == "Staff Engineer"
+    assert application.recruiter.external_id == RITA
+    assert _candidate(tenant_a).timezone == "Europe/London"
+
+
+def test_when_ashby_is_not_connected_the_outcome_says_what_the_next_sync_fills_in(
+    deliver, tenant_a
+):
+    delivery = deliver("candidateStageChange", "partial")  # a new application, no job
+
+    assert delivery.status == Status.PROCESSED, delivery.error
+    assert delivery.outcome == (
+        f"Application {APP} created. The delivery does not say the application's job or "
+        "recruiter: Ashby is not connected, so the next sync fills it in."
+    )
+    assert Application.objects.get(tenant=tenant_a, external_id=APP).job is None
+
+
+def test_an_impossible_interview_is_refused_and_the_rest_of_the_schedule_applied(deliver, tenant_a):
+    deliver("applicationSubmit")
+    payload = webhook_fixture("interviewScheduleCreate")
+    good = payload["data"]["interviewSchedule"]["interviewEvents"][0]
+    backwards = {
+        **good,
+        "id": "7d3f1b5e-2a4c-4f6b-8d9e-7a00000000ee",
+        "startTime": "2026-11-30T16:00:00.000Z",
+        "endTime": "2026-11-30T15:00:00.000Z",
+    }
+    far = {
+        **good,
+        "id": "7d3f1b5e-2a4c-4f6b-8d9e-7a00000000ff",
+        "startTime": "9662-01-01T10:00:00Z",
+    }
+    payload["data"]["interviewSchedule"]["interviewEvents"] += [backwards, far]
+
+    delivery = deliver("interviewScheduleCreate", payload=payload)
+
+    assert delivery.status == Status.PROCESSED, delivery.error
+    assert "ends (2026-11-30T15:00:00.000Z) before it starts" in delivery.outcome
+    assert "startTime 9662-01-01T10:00:00Z is impossible" in delivery.outcome
+    assert list(InterviewEvent.objects.values_list("external_id", flat=True)) == [good["id"]]
+
+
+def test_a_schedule_without_its_events_keeps_them_when_ashby_cannot_be_asked(deliver, tenant_a):
+    deliver("applicationSubmit")
+    deliver("interviewScheduleCreate")
+    payload = webhook_fixture("interviewScheduleUpdate")
+    del payload["data"]["interviewSchedule"]["interviewEvents"]
+    payload["data"]["interviewSchedule"]["updatedAt"] = "2026-11-25T00:00:00.000Z"
+
+    delivery = deliver("interviewScheduleUpdate", payload=payload)
+
+    assert delivery.status == Status.PROCESSED, delivery.error
+    assert "were left as stored" in delivery.outcome
+    assert InterviewEvent.objects.filter(tenant=tenant_a).count() == 1
+
+
+def test_a_time_zone_guide_does_not_know_is_not_stored_and_the_rest_is(
+    deliver, tenant_a, connected_a
+):
+    connected_a.answer("candidate.info", _full_candidate("Mars/Olympus_Mons"))
+
+    delivery = deliver("applicationSubmit")
+
+    assert delivery.status == Status.PROCESSED, delivery.error
+    assert "time zone 'Mars/Olympus_Mons' is not one Guide knows" in delivery.outcome
+    candidate = _candidate(tenant_a)
+    assert (candidate.timezone, candidate.location_summary) == ("", "London, UK")
