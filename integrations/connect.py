@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from guides.models import Tenant
 from guides.services import delete_synced_data
 from integrations.ashby import errors
 from integrations.ashby import permissions as perms
 from integrations.ashby.client import AshbyClient, RetryPolicy
 from integrations.models import AshbyConnection, AuditEvent
 from integrations.sync import request_sync
+from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
 

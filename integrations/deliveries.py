@@ -19,10 +19,10 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from guides.models import Tenant
-from guides.queue import broker
 from integrations.ashby.events import handler_for
 from integrations.models import WebhookDelivery
+from tenants.models import Tenant
+from tenants.queue import broker
 
 logger = logging.getLogger(__name__)
 

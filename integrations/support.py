@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Model
 
-from guides.models import Tenant
 from integrations import connect, deliveries, webhooks
 from integrations.models import (
     AshbyConnection,
@@ -27,6 +26,7 @@ from integrations.models import (
     WebhookSubscription,
 )
 from integrations.sync import reap_stale_runs, request_sync
+from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
 

@@ -13,12 +13,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from guides.models import Tenant
 from integrations.ashby import errors
 from integrations.ashby.client import INTERACTIVE_RETRY, AshbyClient
 from integrations.ashby.events import EVENTS
 from integrations.models import AshbyConnection
 from integrations.webhooks import ensure_subscriptions, receiver_url
+from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
 

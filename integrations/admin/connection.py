@@ -14,11 +14,11 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.timezone import localtime
 
-from guides.admin_kit import ReadOnlyAdmin, changelist_url, masked
 from integrations import connect, support
 from integrations.admin.base import SupportActionsAdmin
 from integrations.ashby import permissions as ashby_permissions
 from integrations.models import AshbyConnection, SyncRun, SyncState
+from tenants.admin_kit import ReadOnlyAdmin, changelist_url, masked
 
 
 def with_last_sync(queryset: QuerySet) -> QuerySet:

@@ -6,9 +6,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from guides.models import Tenant
 from integrations.ashby import permissions as ashby_permissions
 from integrations.crypto import EncryptedTextField, reveal
+from tenants.models import Tenant
 
 __all__ = ["AshbyConnection"]
 

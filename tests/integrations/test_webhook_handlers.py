@@ -15,11 +15,11 @@ from guides.models import (
     InterviewEvent,
     InterviewSchedule,
     Job,
-    Tenant,
 )
 from integrations.deliveries import replay_delivery, sweep_deliveries
 from integrations.models import WebhookDelivery
 from integrations.webhooks import ensure_subscriptions
+from tenants.models import Tenant
 from tests.integrations.webhook_helpers import post_webhook, webhook_fixture
 
 pytestmark = pytest.mark.django_db
