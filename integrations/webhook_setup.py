@@ -3,7 +3,7 @@ webhook.create, when the API key has the API Keys write permission.
 
 The manual flow stays the main one. Ashby's API has no webhook.list, and creating a webhook
 that exists already (same type and URL) fails with "Duplicate webhook", which only a human can
-clear in Ashby's admin (API-NOTES §7.9). So the returned webhook id is kept on the row, a row
+clear in Ashby's admin (docs/ashby.md §7). So the returned webhook id is kept on the row, a row
 with an id is never created twice, and a duplicate is explained rather than retried. The
 spec's webhook.create accepts 17 types, not jobCreate or jobUpdate: those rows stay manual.
 """
