@@ -135,8 +135,8 @@ def pages() -> list[tuple[str, str]]:
         ),
         ("guides", reverse("admin:guides_guide_changelist")),
         ("guides, search email", reverse("admin:guides_guide_changelist") + f"?q={email}"),
-        ("tenants", reverse("admin:guides_tenant_changelist")),
-        ("tenant page", reverse("admin:guides_tenant_change", args=[tenant])),
+        ("tenants", reverse("admin:tenants_tenant_changelist")),
+        ("tenant page", reverse("admin:tenants_tenant_change", args=[tenant])),
     ]
     return found + delivery_pages(tenant)
 

@@ -29,7 +29,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-from guides.models import Tenant  # noqa: E402
+from tenants.models import Tenant  # noqa: E402
 from tests.guides import factories as f  # noqa: E402
 
 RUNS = 30

@@ -111,9 +111,9 @@ def run(args, pg) -> int:
 
     from sync_faults import sync_until_done
 
-    from guides.models import Tenant
     from integrations.models import AshbyConnection, WebhookDelivery
     from integrations.webhooks import ensure_subscriptions, receiver_url
+    from tenants.models import Tenant
 
     key = h.manage(sandbox, "sandbox_key", "--name", "outage").strip().splitlines()[-1]
     tenant = Tenant.objects.create(name="Outage", slug="outage")

@@ -270,8 +270,8 @@ def main() -> int:
         setup_guide(f"http://127.0.0.1:{args.port}/sandbox/ashby/api", args.page_size)
         from django.db import connection
 
-        from guides.services import create_tenant
         from integrations.models import AshbyConnection
+        from tenants.services import create_tenant
 
         print(f"Guide database: {connection.vendor}; page size {args.page_size}")
         print(f"baseline RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")

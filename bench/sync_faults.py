@@ -100,8 +100,8 @@ def diff(reference: dict, other: dict) -> list[str]:
 
 
 def connect(name: str, key: str):
-    from guides.models import Tenant
     from integrations.models import AshbyConnection
+    from tenants.models import Tenant
 
     tenant = Tenant.objects.create(name=name, slug=name.lower())
     connection = AshbyConnection.objects.create(

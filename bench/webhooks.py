@@ -89,7 +89,8 @@ def guide_env(args) -> dict[str, str]:
 SEED = """
 import json
 from django.db import connection
-from guides.models import Tenant, Candidate, Application, InterviewPlan, InterviewStage, Guide
+from tenants.models import Tenant
+from guides.models import Candidate, Application, InterviewPlan, InterviewStage, Guide
 from integrations.models import WebhookDelivery, WebhookSubscription
 from integrations.webhooks import ensure_subscriptions
 from django_q.models import OrmQ, Task

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",
     "django_q",
+    "tenants",
     "guides",
     "integrations",
 ]
@@ -108,7 +109,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "guides.context_processors.tenancy",
+                "tenants.context_processors.tenancy",
             ],
         },
     },

@@ -2,14 +2,21 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 
 from guides import views as guide_views
+from tenants import views as tenant_views
 
 urlpatterns = [
     path("", guide_views.home, name="home"),
-    path("healthz", guide_views.healthz, name="healthz"),
+    path("healthz", tenant_views.healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
+    # Tenant and Membership moved from the guides app to tenants: old console links still work.
+    re_path(
+        r"^admin/guides/(?P<model>tenant|membership)/(?P<rest>.*)$",
+        RedirectView.as_view(url="/admin/tenants/%(model)s/%(rest)s", query_string=True),
+    ),
     path("admin/", admin.site.urls),
     path("", include("integrations.urls")),
     path("", include("guides.urls")),

@@ -1,27 +1,16 @@
-"""The support console's pages for the product's records: tenants, members, the synced hiring
-data and guides. Synced records are read-only here (a sync would overwrite an edit); the one
-exception is the interviewer profile, which Guide owns. No list page runs a query per row."""
+"""The support console's pages for the product's records: the synced hiring data and guides,
+and the tenant page's synced counts. Synced records are read-only here (a sync would overwrite
+an edit); the one exception is the interviewer profile, which Guide owns. No list page runs a
+query per row."""
 
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db.models import Count, Model, QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from guides.admin_kit import (
-    HTTPS_URL_FIELDS,
-    BigTableAdmin,
-    ExactSearchAdmin,
-    ReadOnlyAdmin,
-    ShowOnlyInline,
-    StaleFilter,
-    SyncedRecordAdmin,
-    change_link,
-    changelist_url,
-    masked,
-)
 from guides.forms import InterviewerProfileForm
 from guides.models import (
     Application,
@@ -36,80 +25,43 @@ from guides.models import (
     InterviewStage,
     Job,
     Location,
-    Membership,
-    Tenant,
 )
 from guides.services import PROFILE_FIELDS, SYNCED_MODELS, save_interviewer_profile
+from tenants.admin import extend_tenant_page
+from tenants.admin_kit import (
+    BigTableAdmin,
+    ExactSearchAdmin,
+    ReadOnlyAdmin,
+    ShowOnlyInline,
+    StaleFilter,
+    SyncedRecordAdmin,
+    change_link,
+    changelist_url,
+    masked,
+)
+from tenants.models import Tenant
 
 
-class MembershipInline(admin.TabularInline):
-    model = Membership
-    extra = 0
-    raw_id_fields = ["user"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related("user")
-
-
-@admin.register(Tenant)
-class TenantAdmin(admin.ModelAdmin):
-    """The tenant page support starts from: members, synced counts, links to the lists.
-    (integrations/admin.py adds the connection and webhook inlines.)"""
-
-    list_display = ["name", "slug", "member_count", "default_timezone", "created_at"]
-    search_fields = ["name", "slug"]
-    formfield_overrides = HTTPS_URL_FIELDS
-    prepopulated_fields = {"slug": ["name"]}
-    date_hierarchy = "created_at"
-    readonly_fields = ["created_at", "synced_records"]
-    inlines = [MembershipInline]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).annotate(_members=Count("memberships"))
-
-    @admin.display(description="members", ordering="_members")
-    def member_count(self, tenant: Tenant) -> int:
-        return tenant._members
-
-    def get_deleted_objects(self, objs, request: HttpRequest):
-        """Counts on the delete confirmation, not one line per row: a big tenant has
-        millions of rows, which Django would otherwise load and list. Only superusers may
-        delete a tenant (the Support group has no delete permission)."""
-        counts = {
-            str(model._meta.verbose_name_plural): model.objects.filter(tenant__in=objs).count()
-            for model in (Membership, *SYNCED_MODELS)
-        }
-        counts = {name: n for name, n in counts.items() if n}
-        summary = [str(obj) for obj in objs] + [f"{n} {name}" for name, n in counts.items()]
-        summary.append("and the tenant's integration records (connection, webhooks, audit)")
-        perms_needed = set() if request.user.is_superuser else {"tenant"}
-        return summary, counts, perms_needed, []
-
-    @admin.display(description="Synced records")
-    def synced_records(self, tenant: Tenant) -> str:
-        """One count per synced model (index scans on the tenant column), each linking to the
-        list filtered to this tenant."""
-        if tenant.pk is None:
-            return "—"
-        rows = [
-            (
-                changelist_url(model, tenant__id__exact=tenant.pk),
-                model._meta.verbose_name_plural.capitalize(),
-                model.objects.filter(tenant=tenant).count(),
-            )
-            for model in reversed(SYNCED_MODELS)
-        ]
-        items = format_html_join("", '<li><a href="{}">{}</a>: {}</li>', rows)
-        return format_html('<ul class="synced-counts">{}</ul>', items)
+@admin.display(description="Synced records")
+def synced_records(tenant: Tenant) -> str:
+    """One count per synced model (index scans on the tenant column), each linking to the
+    list filtered to this tenant."""
+    if tenant.pk is None:
+        return "—"
+    rows = [
+        (
+            changelist_url(model, tenant__id__exact=tenant.pk),
+            model._meta.verbose_name_plural.capitalize(),
+            model.objects.filter(tenant=tenant).count(),
+        )
+        for model in reversed(SYNCED_MODELS)
+    ]
+    items = format_html_join("", '<li><a href="{}">{}</a>: {}</li>', rows)
+    return format_html('<ul class="synced-counts">{}</ul>', items)
 
 
-@admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "tenant", "role", "created_at"]
-    list_filter = ["role", "tenant"]
-    search_fields = ["user__username", "user__email", "tenant__name"]
-    list_select_related = ["user", "tenant"]
-    raw_id_fields = ["user", "tenant"]
+# The tenant page (tenants/admin.py) shows the counts, and a deletion counts these rows.
+extend_tenant_page(sections=[synced_records], counted=SYNCED_MODELS)
 
 
 # --- Synced hiring data (read-only) ---------------------------------------------------------

@@ -9,7 +9,8 @@ from django import forms
 from django.core.validators import URLValidator
 from django.forms import BaseModelFormSet, modelformset_factory
 
-from guides.models import Interviewer, InterviewStage, Job, Tenant
+from guides.models import Interviewer, InterviewStage, Job
+from tenants.models import Tenant
 
 HTTP_URL = URLValidator(
     schemes=["http", "https"], message="Enter a web address starting with https://."

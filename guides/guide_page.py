@@ -29,7 +29,6 @@ from guides.models import (
     Interviewer,
     InterviewEvent,
     InterviewStage,
-    Tenant,
 )
 from guides.timefmt import (
     format_clock,
@@ -39,6 +38,7 @@ from guides.timefmt import (
     zone_label,
     zone_or_none,
 )
+from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
 

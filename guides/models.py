@@ -1,83 +1,18 @@
-"""The product's records: tenants and their members (and, later, each tenant's hiring data
-and guides). Nothing here knows about Ashby: synced records carry an external id only."""
+"""The product's records: each tenant's hiring data and guides (tenants and their members live
+in tenants/). Nothing here knows about Ashby: synced records carry an external id only."""
 
 from __future__ import annotations
 
 import secrets
-import zoneinfo
 
-from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
 from django.db import models
 
-
-def validate_timezone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
-        raise ValidationError(
-            "%(value)s is not a known time zone; use an IANA name such as Europe/Paris.",
-            params={"value": value},
-        )
+from tenants.models import Tenant
 
 
 def new_guide_token() -> str:
     """An unguessable, URL-safe token (256 bits) for a guide's public address."""
     return secrets.token_urlsafe(32)
-
-
-class Tenant(models.Model):
-    """A company using Guide. Everything a tenant owns points back here."""
-
-    name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=60, unique=True)
-    brand_color = models.CharField(
-        max_length=7,
-        default="#4f46e5",
-        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a hex colour such as #4f46e5.")],
-        help_text="Accent colour of the candidate guides, as #rrggbb.",
-    )
-    logo_url = models.URLField(blank=True)
-    default_timezone = models.CharField(
-        max_length=64,
-        default="UTC",
-        validators=[validate_timezone],
-        help_text="Shown to candidates whose own time zone Ashby does not know.",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Membership(models.Model):
-    """A user's place in a tenant. Admins change settings; members only read."""
-
-    class Role(models.TextChoices):
-        ADMIN = "admin", "Admin"
-        MEMBER = "member", "Member (read-only)"
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
-    )
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["tenant__name"]
-        constraints = [
-            models.UniqueConstraint(fields=["user", "tenant"], name="one_membership_per_tenant"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user} in {self.tenant} ({self.role})"
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == self.Role.ADMIN
 
 
 # --- The tenant's hiring data --------------------------------------------------------------

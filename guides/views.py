@@ -3,17 +3,15 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST, require_safe
+from django.views.decorators.http import require_POST, require_safe
 
-from guides import health
 from guides.forms import GuideFilterForm
 from guides.models import Guide
 from guides.services import search_guides
-from guides.tenancy import switch_tenant, tenant_required
 from guides.views_staff import PAGE_SIZE, guide_row
+from tenants.tenancy import switch_tenant, tenant_required
 
 
 @tenant_required
@@ -56,12 +54,3 @@ def switch(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, f"You are now working in {membership.tenant.name}.")
     return redirect("home")
-
-
-@require_GET
-@never_cache
-def healthz(request: HttpRequest) -> JsonResponse:
-    database = health.database_ok()
-    queue = health.queue_status() if database else {"ok": False}
-    body = {"status": "ok" if database else "unavailable", "database": database, "queue": queue}
-    return JsonResponse(body, status=200 if database else 503)

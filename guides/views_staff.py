@@ -24,8 +24,8 @@ from guides.forms import InterviewerProfileForm, SearchForm, StageTextFormSet
 from guides.guide_page import HIDDEN_STAGE_TYPES, build_guide_context, pick_application
 from guides.models import Application, Guide, Interviewer, Job
 from guides.services import save_interviewer_profile, save_stage_texts
-from guides.tenancy import tenant_admin_required, tenant_required
 from guides.views_public import ROBOTS, public_url
+from tenants.tenancy import tenant_admin_required, tenant_required
 
 logger = logging.getLogger(__name__)
 

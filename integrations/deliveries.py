@@ -19,11 +19,11 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from guides.models import Tenant
-from guides.queue import broker
 from integrations.ashby.events import fetcher_for, handler_for
-from integrations.ashby.mapping import MappingError
+from integrations.errors import CannotApply
 from integrations.models import WebhookDelivery
+from tenants.models import Tenant
+from tenants.queue import broker
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ def _data(delivery: WebhookDelivery) -> dict:
     payload = json.loads(delivery.body)
     data = payload.get("data")
     if not isinstance(data, dict):
-        raise MappingError("The payload has no data object, so there is nothing to apply.")
+        raise CannotApply("The payload has no data object, so there is nothing to apply.")
     return data
 
 
@@ -119,9 +119,9 @@ def _fail(delivery: WebhookDelivery, exc: Exception) -> str:
     """Retry later, or give up: at once for a payload that can never apply (ValueError:
     a mapping or shape problem), after MAX_ATTEMPTS for anything else."""
     permanent = isinstance(exc, ValueError)
-    # A payload that can never apply says why in a sentence (MappingError); anything else
+    # A payload that can never apply says why in a sentence (CannotApply); anything else
     # keeps its type, which is what an engineer needs to look for.
-    message = str(exc) if isinstance(exc, MappingError) else f"{type(exc).__name__}: {exc}"
+    message = str(exc) if isinstance(exc, CannotApply) else f"{type(exc).__name__}: {exc}"
     delivery.error = message[:2000]
     if permanent or delivery.attempts >= MAX_ATTEMPTS:
         delivery.status = Status.FAILED

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from integrations.connect import ConnectError, clean_api_key
+from integrations.ashby.key_check import ConnectError, clean_api_key
 
 
 class ConnectForm(forms.Form):

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Model
 
-from guides.models import Tenant
-from integrations import connect, deliveries, webhooks
+from integrations import deliveries, webhooks
+from integrations.ashby import connect
+from integrations.ashby.key_check import ConnectError
 from integrations.models import (
     AshbyConnection,
     AuditEvent,
@@ -27,6 +28,7 @@ from integrations.models import (
     WebhookSubscription,
 )
 from integrations.sync import reap_stale_runs, request_sync
+from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +48,7 @@ class Result:
 
 def perform(action: str, obj: Model, *, tenant: Tenant, user, run: Callable[[], str]) -> Result:
     """Run one support action on `obj` and audit it. `run` returns the message for support
-    or raises Refused / connect.ConnectError, which become a refused / failed outcome."""
+    or raises Refused / ConnectError, which become a refused / failed outcome."""
     target = f"{type(obj).__name__} {obj.pk}"
     try:
         with transaction.atomic():
@@ -54,7 +56,7 @@ def perform(action: str, obj: Model, *, tenant: Tenant, user, run: Callable[[], 
         outcome = Outcome.DONE
     except Refused as exc:
         outcome, message = Outcome.REFUSED, str(exc)
-    except connect.ConnectError as exc:
+    except ConnectError as exc:
         outcome, message = Outcome.FAILED, exc.message
     except Exception:  # one bad row must not hide the others' results
         logger.exception("Support action %s failed on %s", action, target)

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from integrations.ashby import errors
 from integrations.ashby.client import AshbyClient
+from integrations.ashby.key_check import handle_rejected_key
 from integrations.ashby.sync import Engine, RunAbandoned
 from integrations.models import AshbyConnection, SyncRun, SyncSeen
 
@@ -150,8 +151,6 @@ def _execute(run: SyncRun, client: AshbyClient) -> None:
 def _pause_connection(connection: AshbyConnection, exc: errors.AshbyError) -> None:
     """The key was refused or lost a permission: Needs attention (with the Connect flow's
     words for why), so scheduled syncs skip it until an admin replaces or re-checks the key."""
-    from integrations.connect import handle_rejected_key  # connect imports this module
-
     handle_rejected_key(connection, exc)
     connection.refresh_from_db(fields=["status"])
     if connection.is_usable:  # the Connect flow did not recognise it: pause all the same

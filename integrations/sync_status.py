@@ -6,10 +6,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from guides.models import Tenant
 from integrations.ashby.sync import RESOURCE_NAMES
 from integrations.models import AshbyConnection, SyncRun
 from integrations.schedule import next_scheduled_sync
+from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@ webhook.create, when the API key has the API Keys write permission.
 
 The manual flow stays the main one. Ashby's API has no webhook.list, and creating a webhook
 that exists already (same type and URL) fails with "Duplicate webhook", which only a human can
-clear in Ashby's admin (API-NOTES §7.9). So the returned webhook id is kept on the row, a row
+clear in Ashby's admin (docs/ashby.md §7). So the returned webhook id is kept on the row, a row
 with an id is never created twice, and a duplicate is explained rather than retried. The
 spec's webhook.create accepts 17 types, not jobCreate or jobUpdate: those rows stay manual.
 """
@@ -13,12 +13,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from guides.models import Tenant
 from integrations.ashby import errors
 from integrations.ashby.client import INTERACTIVE_RETRY, AshbyClient
 from integrations.ashby.events import EVENTS
 from integrations.models import AshbyConnection
 from integrations.webhooks import ensure_subscriptions, receiver_url
+from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from guides.models import Tenant
 from integrations.ashby.events import EVENTS, WebhookEvent
 from integrations.models import WebhookSubscription, new_webhook_secret
+from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from guides.models import Membership, Tenant
+from tenants.models import Membership, Tenant
 
 PASSWORD = "correct horse battery staple"
 

@@ -97,7 +97,7 @@ def test_a_task_enqueued_on_redis_is_run_by_a_real_worker(redis_url):
 def test_health_reports_the_redis_broker(redis_url):
     env = _production_env(redis_url)
     out = _manage(
-        env, "shell", "-c", "from guides.health import queue_status; print(queue_status())"
+        env, "shell", "-c", "from tenants.health import queue_status; print(queue_status())"
     )
     assert "'broker': 'redis'" in out
     assert "'ok': True" in out

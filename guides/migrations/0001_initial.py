@@ -3,6 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import guides.models
+import tenants.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -105,7 +106,7 @@ class Migration(migrations.Migration):
                 ('slug', models.SlugField(max_length=60, unique=True)),
                 ('brand_color', models.CharField(default='#4f46e5', help_text='Accent colour of the candidate guides, as #rrggbb.', max_length=7, validators=[django.core.validators.RegexValidator('^#[0-9a-fA-F]{6}$', 'Use a hex colour such as #4f46e5.')])),
                 ('logo_url', models.URLField(blank=True)),
-                ('default_timezone', models.CharField(default='UTC', help_text='Shown to candidates whose own time zone Ashby does not know.', max_length=64, validators=[guides.models.validate_timezone])),
+                ('default_timezone', models.CharField(default='UTC', help_text='Shown to candidates whose own time zone Ashby does not know.', max_length=64, validators=[tenants.models.validate_timezone])),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
             ],
             options={

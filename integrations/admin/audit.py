@@ -6,8 +6,8 @@ from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
 
-from guides.admin_kit import ReadOnlyAdmin
 from integrations.models import AuditEvent
+from tenants.admin_kit import ReadOnlyAdmin
 
 
 @admin.register(AuditEvent)

@@ -14,11 +14,12 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.timezone import localtime
 
-from guides.admin_kit import ReadOnlyAdmin, changelist_url, masked
-from integrations import connect, support
+from integrations import support
 from integrations.admin.base import SupportActionsAdmin
+from integrations.ashby import connect
 from integrations.ashby import permissions as ashby_permissions
 from integrations.models import AshbyConnection, SyncRun, SyncState
+from tenants.admin_kit import ReadOnlyAdmin, changelist_url, masked
 
 
 def with_last_sync(queryset: QuerySet) -> QuerySet:
@@ -119,7 +120,7 @@ class ConnectionDisplays:
 
     @admin.display(description="missing permissions")
     def permissions_missing(self, connection: AshbyConnection) -> str:
-        missing = connection.missing_permissions
+        missing = ashby_permissions.missing_from(connection.permissions)
         if not missing:
             return "none"
         return format_html(

@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django_q.models import Task
 
-from guides.admin_kit import BigTableAdmin, HasErrorFilter, ReadOnlyAdmin, change_link
 from integrations.models import SyncRun, SyncSeen, SyncState
 from integrations.sync import stale_after
+from tenants.admin_kit import BigTableAdmin, HasErrorFilter, ReadOnlyAdmin, change_link
 
 COUNT_COLUMNS = ("fetched", "created", "updated", "deleted", "skipped", "pages")
 

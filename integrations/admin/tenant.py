@@ -1,7 +1,7 @@
-"""The tenant page gains the integration's side: the connection (a read-only summary), a
-line per webhook row, and links to the tenant's sync runs, webhooks, deliveries and audit
-trail. guides/admin.py cannot import integrations (imports
-point integrations -> guides), so the tenant admin is extended here."""
+"""The integration's part of the tenant page (tenants/admin.py): the connection (a read-only
+summary), a line per webhook row, and links to the tenant's sync runs, webhooks, deliveries
+and audit trail. The tenants app cannot import integrations (imports point down), so this
+module hands its part to `extend_tenant_page`."""
 
 from __future__ import annotations
 
@@ -10,9 +10,6 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
-from guides import admin as guides_admin
-from guides.admin_kit import ShowOnlyInline, changelist_url
-from guides.models import Tenant
 from integrations.admin.connection import ConnectionDisplays, with_last_sync
 from integrations.admin.webhooks import secret_hint, state_of, with_others_last_valid
 from integrations.models import (
@@ -22,6 +19,9 @@ from integrations.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from tenants.admin import extend_tenant_page
+from tenants.admin_kit import ShowOnlyInline, changelist_url
+from tenants.models import Tenant
 
 
 class ConnectionInline(ConnectionDisplays, ShowOnlyInline, admin.StackedInline):
@@ -75,24 +75,23 @@ class WebhookInline(ShowOnlyInline, admin.TabularInline):
         return secret_hint(subscription)
 
 
-admin.site.unregister(Tenant)
+@admin.display(description="Integration")
+def integration_links(tenant: Tenant) -> str:
+    if tenant.pk is None:
+        return "—"
+    links = [
+        (changelist_url(AshbyConnection, tenant__id__exact=tenant.pk), "Ashby connection"),
+        (changelist_url(SyncRun, connection__tenant__id__exact=tenant.pk), "Sync runs"),
+        (changelist_url(WebhookSubscription, tenant__id__exact=tenant.pk), "Webhooks"),
+        (changelist_url(WebhookDelivery, tenant__id__exact=tenant.pk), "Webhook deliveries"),
+        (changelist_url(AuditEvent, tenant__id__exact=tenant.pk), "Audit trail"),
+    ]
+    items = format_html_join("", '<li><a href="{}">{}</a></li>', links)
+    return format_html("<ul>{}</ul>", items)
 
 
-@admin.register(Tenant)
-class TenantAdmin(guides_admin.TenantAdmin):
-    inlines = [*guides_admin.TenantAdmin.inlines, ConnectionInline, WebhookInline]
-    readonly_fields = [*guides_admin.TenantAdmin.readonly_fields, "integration_links"]
-
-    @admin.display(description="Integration")
-    def integration_links(self, tenant: Tenant) -> str:
-        if tenant.pk is None:
-            return "—"
-        links = [
-            (changelist_url(AshbyConnection, tenant__id__exact=tenant.pk), "Ashby connection"),
-            (changelist_url(SyncRun, connection__tenant__id__exact=tenant.pk), "Sync runs"),
-            (changelist_url(WebhookSubscription, tenant__id__exact=tenant.pk), "Webhooks"),
-            (changelist_url(WebhookDelivery, tenant__id__exact=tenant.pk), "Webhook deliveries"),
-            (changelist_url(AuditEvent, tenant__id__exact=tenant.pk), "Audit trail"),
-        ]
-        items = format_html_join("", '<li><a href="{}">{}</a></li>', links)
-        return format_html("<ul>{}</ul>", items)
+extend_tenant_page(
+    inlines=[ConnectionInline, WebhookInline],
+    sections=[integration_links],
+    deletion_notes=["and the tenant's integration records (connection, webhooks, audit)"],
+)

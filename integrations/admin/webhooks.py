@@ -17,7 +17,12 @@ from django.db.models import F, Max, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest
 from django.utils.html import format_html
 
-from guides.admin_kit import (
+from integrations import support
+from integrations.admin.base import SupportActionsAdmin
+from integrations.ashby.events import EVENTS
+from integrations.crypto import DecryptionError
+from integrations.models import DeletedCandidate, WebhookDelivery, WebhookSubscription
+from tenants.admin_kit import (
     ASHBY_ID,
     BigTableAdmin,
     HasErrorFilter,
@@ -26,12 +31,7 @@ from guides.admin_kit import (
     changelist_url,
     masked,
 )
-from guides.models import Tenant
-from integrations import support
-from integrations.admin.base import SupportActionsAdmin
-from integrations.ashby.events import EVENTS
-from integrations.crypto import DecryptionError
-from integrations.models import DeletedCandidate, WebhookDelivery, WebhookSubscription
+from tenants.models import Tenant
 
 # The dedupe key of a payload without a webhookActionId: "sha256:" + the body's hash.
 DEDUPE_HASH = re.compile(r"(sha256:)?[0-9a-f]{64}")

@@ -1,6 +1,6 @@
 """The Ashby webhooks Guide asks a tenant to create, and the handler of each.
 
-Why these ten (API-NOTES §7.2, the spec's `webhooks`): they are every event that changes what
+Why these ten (docs/ashby.md §3, the spec's `webhooks`): they are every event that changes what
 a candidate's guide shows. Applications and stages (applicationSubmit, applicationUpdate,
 candidateStageChange, candidateHire), the candidate's existence (candidateDelete,
 candidateMerge), interviews (interviewScheduleCreate / Update: the update also fires when an

@@ -27,6 +27,8 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
+from integrations.errors import CannotApply
+
 logger = logging.getLogger(__name__)
 
 Payload = Mapping[str, Any]
@@ -42,7 +44,7 @@ FUTURE_LIMIT = timedelta(days=5 * 366)  # interviews: at most about five years a
 CLOCK_SKEW = timedelta(days=1)  # updatedAt / createdAt: at most a day ahead of our clock
 
 
-class MappingError(ValueError):
+class MappingError(CannotApply):
     """An Ashby object that cannot be turned into a record (says which and why)."""
 
 

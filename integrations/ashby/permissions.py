@@ -92,3 +92,8 @@ def box_to_tick(name: str) -> str:
 def how_to_enable(name: str) -> str:
     """Where in Ashby's admin to grant a permission, as a sentence for messages."""
     return f"In Ashby, open {ADMIN_PATH}, edit the key, and tick {box_to_tick(name)}."
+
+
+def missing_from(granted: list[str]) -> list[str]:
+    """The required permissions not among `granted` (a connection's stored permissions)."""
+    return [p.name for p in REQUIRED if p.name not in granted]

@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
-from guides.models import Tenant
+from tenants.models import Tenant
 
 __all__ = ["AuditEvent"]
 

@@ -6,9 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from guides.models import Tenant
-from integrations.ashby import permissions as ashby_permissions
 from integrations.crypto import EncryptedTextField, reveal
+from tenants.models import Tenant
 
 __all__ = ["AshbyConnection"]
 
@@ -58,10 +57,6 @@ class AshbyConnection(models.Model):
     def is_usable(self) -> bool:
         """Whether syncs may call Ashby with this key (not while it needs attention)."""
         return self.status == self.Status.CONNECTED
-
-    @property
-    def missing_permissions(self) -> list[str]:
-        return [p.name for p in ashby_permissions.REQUIRED if p.name not in self.permissions]
 
     @property
     def can_manage_webhooks(self) -> bool:

@@ -17,8 +17,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from guides.models import Tenant
 from integrations.crypto import EncryptedTextField, reveal
+from tenants.models import Tenant
 
 __all__ = [
     "DeletedCandidate",

@@ -12,11 +12,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from guides.tenancy import tenant_admin_required, tenant_required
 from integrations.ashby import permissions as perms
-from integrations.connect import ConnectError, check_connection, connect_ashby, disconnect_ashby
+from integrations.ashby.connect import check_connection, connect_ashby, disconnect_ashby
+from integrations.ashby.key_check import ConnectError
 from integrations.forms import ConnectForm, DisconnectForm
 from integrations.models import AshbyConnection
+from tenants.tenancy import tenant_admin_required, tenant_required
 
 
 def _connection(request: HttpRequest) -> AshbyConnection | None:

@@ -13,12 +13,12 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from guides.tenancy import tenant_admin_required, tenant_required
 from integrations import webhook_setup
 from integrations.ashby.events import EVENTS
 from integrations.deliveries import ReplayRefused, replay_delivery
 from integrations.models import AuditEvent, WebhookDelivery, WebhookSubscription
 from integrations.webhooks import rotate_secret, subscription_statuses, summarize
+from tenants.tenancy import tenant_admin_required, tenant_required
 
 RECENT_DELIVERIES = 20
 

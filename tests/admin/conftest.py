@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from integrations import connect
+from integrations.ashby import connect
 from integrations.models import AshbyConnection
 from tests.integrations.fake_ashby import (
     GOOD_KEY,

@@ -15,7 +15,7 @@ def pages_showing_the_key(connection) -> list[str]:
     return [
         reverse("admin:integrations_ashbyconnection_changelist"),
         reverse("admin:integrations_ashbyconnection_change", args=[connection.pk]),
-        reverse("admin:guides_tenant_change", args=[connection.tenant_id]),
+        reverse("admin:tenants_tenant_change", args=[connection.tenant_id]),
     ]
 
 

@@ -7,8 +7,8 @@ from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from guides.admin_kit import EstimatedCountPaginator
 from guides.models import Candidate
+from tenants.admin_kit import EstimatedCountPaginator
 from tests.guides import factories as f
 
 pytestmark = pytest.mark.django_db

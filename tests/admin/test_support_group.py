@@ -8,8 +8,8 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from guides.models import Tenant
 from integrations.models import AshbyConnection, AuditEvent
+from tenants.models import Tenant
 from tests.admin.conftest import run_action
 from tests.admin.world import change_url, changelist_urls, populate, tenant_objects
 
@@ -35,7 +35,8 @@ def test_support_may_view_every_model_the_console_registers():
     missing = [
         model._meta.label
         for model in admin.site._registry
-        if model._meta.app_label in ("guides", "integrations", "django_q", "axes", "auth")
+        if model._meta.app_label
+        in ("tenants", "guides", "integrations", "django_q", "axes", "auth")
         and f"view_{model._meta.model_name}" not in codenames
     ]
     assert missing == []
@@ -52,19 +53,19 @@ def test_support_sees_every_list_and_every_page_of_a_tenant(support_client, tena
 
 
 def test_support_cannot_edit_or_delete_a_tenant(support_client, tenant_a):
-    url = reverse("admin:guides_tenant_change", args=[tenant_a.pk])
+    url = reverse("admin:tenants_tenant_change", args=[tenant_a.pk])
     assert support_client.post(url, {"name": "Pwned", "slug": "pwned"}).status_code == 403
-    delete = reverse("admin:guides_tenant_delete", args=[tenant_a.pk])
+    delete = reverse("admin:tenants_tenant_delete", args=[tenant_a.pk])
     assert support_client.get(delete).status_code == 403
     assert support_client.post(delete, {"post": "yes"}).status_code == 403
-    assert support_client.get(reverse("admin:guides_tenant_add")).status_code == 403
+    assert support_client.get(reverse("admin:tenants_tenant_add")).status_code == 403
     tenant_a.refresh_from_db()
     assert tenant_a.name == "Acme"
 
 
 def test_support_cannot_delete_tenants_from_the_list(support_client, tenant_a):
     response = run_action(
-        support_client, reverse("admin:guides_tenant_changelist"), "delete_selected", tenant_a.pk
+        support_client, reverse("admin:tenants_tenant_changelist"), "delete_selected", tenant_a.pk
     )
     assert Tenant.objects.filter(pk=tenant_a.pk).exists()
     assert response.status_code == 200
@@ -100,7 +101,7 @@ def test_staff_outside_the_support_group_cannot_run_actions(client, django_user_
 
 
 def test_superuser_may_edit_a_tenant(superuser_client, tenant_a):
-    url = reverse("admin:guides_tenant_change", args=[tenant_a.pk])
+    url = reverse("admin:tenants_tenant_change", args=[tenant_a.pk])
     data = {
         "name": "Acme Inc",
         "slug": "acme",
@@ -157,7 +158,7 @@ def test_a_superuser_deletes_a_tenant_from_a_summary_of_counts(
 ):
     populate(tenant_a)
     populate(tenant_b, name="Bea Bravo")
-    url = reverse("admin:guides_tenant_delete", args=[tenant_a.pk])
+    url = reverse("admin:tenants_tenant_delete", args=[tenant_a.pk])
     html = superuser_client.get(url).content.decode()
     assert "1 candidates" in html and "1 guides" in html
     assert "Ada Lovelace" not in html  # counts, not one line per row
@@ -170,7 +171,7 @@ def test_every_model_of_guides_and_integrations_is_in_the_console():
 
     missing = [
         model._meta.label
-        for label in ("guides", "integrations")
+        for label in ("tenants", "guides", "integrations")
         for model in apps.get_app_config(label).get_models()
         if model not in admin.site._registry
     ]

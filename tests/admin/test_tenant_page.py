@@ -16,7 +16,7 @@ def test_the_tenant_page_counts_its_own_synced_records_and_links_to_the_lists(
     populate(tenant_a, name="Ada Lovelace")
     populate(tenant_a, name="Bob Byron")
     populate(tenant_b, name="Bea Bravo")
-    page = support_client.get(reverse("admin:guides_tenant_change", args=[tenant_a.pk]))
+    page = support_client.get(reverse("admin:tenants_tenant_change", args=[tenant_a.pk]))
     html = page.content.decode()
     candidates = reverse("admin:guides_candidate_changelist")
     assert f'<a href="{candidates}?tenant__id__exact={tenant_a.pk}">Candidates</a>: 2' in html
@@ -79,7 +79,7 @@ def test_every_list_the_tenant_page_links_to_opens_filtered(support_client, tena
 
     populate(tenant_a, name="Ada Lovelace")
     populate(tenant_b, name="Bea Bravo")
-    html = support_client.get(reverse("admin:guides_tenant_change", args=[tenant_a.pk])).content
+    html = support_client.get(reverse("admin:tenants_tenant_change", args=[tenant_a.pk])).content
     links = set(re.findall(r'href="(/admin/[a-z_]+/[a-z]+/\?[^"]+)"', html.decode()))
     assert len(links) >= 14
     for link in links:

@@ -68,7 +68,7 @@ def test_the_webhook_secret_shows_as_its_last_four_only(request, who, subscripti
     pages = [
         SUBSCRIPTIONS,
         reverse("admin:integrations_webhooksubscription_change", args=[subscription.pk]),
-        reverse("admin:guides_tenant_change", args=[subscription.tenant_id]),
+        reverse("admin:tenants_tenant_change", args=[subscription.tenant_id]),
     ]
     for url in pages:
         html = client.get(url).content.decode()

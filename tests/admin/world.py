@@ -8,7 +8,6 @@ from django.contrib import admin
 from django.db.models import Model
 from django.urls import reverse
 
-from guides.models import Tenant
 from integrations.models import (
     AshbyConnection,
     AuditEvent,
@@ -18,6 +17,7 @@ from integrations.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from tenants.models import Tenant
 from tests.guides import factories as f
 
 
@@ -87,7 +87,7 @@ def tenant_objects(tenant: Tenant) -> list[Model]:
     """One row of each registered model that belongs to `tenant`."""
     rows: list[Model] = [tenant, *tenant.memberships.all()[:1]]
     for model in admin.site._registry:
-        if model._meta.app_label not in ("guides", "integrations"):
+        if model._meta.app_label not in ("tenants", "guides", "integrations"):
             continue
         lookup = _tenant_lookup(model)
         if model is Tenant or lookup is None:
@@ -118,5 +118,5 @@ def changelist_urls() -> list[str]:
     return [
         reverse(f"admin:{m._meta.app_label}_{m._meta.model_name}_changelist")
         for m in admin.site._registry
-        if m._meta.app_label in ("guides", "integrations", "django_q")
+        if m._meta.app_label in ("tenants", "guides", "integrations", "django_q")
     ]

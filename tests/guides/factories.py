@@ -19,8 +19,8 @@ from guides.models import (
     InterviewStage,
     Job,
     Location,
-    Tenant,
 )
+from tenants.models import Tenant
 
 _ids = itertools.count(1)
 

@@ -5,7 +5,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 
-from guides.models import Membership, Tenant
+from tenants.models import Membership, Tenant
 
 pytestmark = pytest.mark.django_db
 

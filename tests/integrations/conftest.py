@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from integrations import connect
+from integrations.ashby import connect
 from integrations.models import WebhookSubscription
 from integrations.webhooks import ensure_subscriptions
 from tests.integrations.fake_ashby import fake_ashby  # noqa: F401 (a fixture)

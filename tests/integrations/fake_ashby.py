@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import responses
 
-from integrations import connect
+from integrations.ashby import key_check
 from integrations.ashby.client import AshbyClient
 from tests.integrations.ashby_spec import spec_body, spec_error
 
@@ -68,9 +68,9 @@ def fake_ashby(settings, monkeypatch):
     Imported by the conftests of the tests that use it (integrations, admin)."""
     settings.ASHBY_API_URL = BASE
     monkeypatch.setattr(
-        connect,
+        key_check,
         "make_client",
-        lambda key: AshbyClient(key, retry=connect.CONNECT_RETRY, sleep=lambda s: None),
+        lambda key: AshbyClient(key, retry=key_check.CONNECT_RETRY, sleep=lambda s: None),
     )
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         yield FakeAshby(mock)

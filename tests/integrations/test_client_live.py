@@ -15,10 +15,9 @@ from django.db import connections
 from django.test import Client
 from django.urls import reverse
 
-from integrations import connect
-from integrations.ashby import errors
+from integrations.ashby import connect, errors, key_check
 from integrations.ashby.client import AshbyClient, RetryPolicy
-from integrations.connect import ConnectError
+from integrations.ashby.key_check import ConnectError
 from integrations.models import AshbyConnection
 
 
@@ -280,7 +279,7 @@ def test_a_key_deactivated_after_connecting_turns_needs_attention(
     # What a sync does when a call fails with the stored key.
     with pytest.raises(errors.InvalidApiKey) as caught:
         quick_client(conn.api_key).call("candidate.list", {"limit": 1})
-    connect.handle_rejected_key(conn, caught.value)
+    key_check.handle_rejected_key(conn, caught.value)
 
     conn.refresh_from_db()
     assert conn.status == AshbyConnection.Status.NEEDS_ATTENTION

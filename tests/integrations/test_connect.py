@@ -10,9 +10,8 @@ import pytest
 import requests
 
 from guides.models import Application, Candidate, Department, Guide, Job
-from integrations import connect
-from integrations.ashby import errors
-from integrations.connect import ConnectError
+from integrations.ashby import connect, errors, key_check
+from integrations.ashby.key_check import ConnectError
 from integrations.models import AshbyConnection, AuditEvent
 from tests.integrations.ashby_spec import spec_error
 from tests.integrations.fake_ashby import GOOD_KEY
@@ -92,7 +91,7 @@ def test_connect_probes_each_module_with_one_cheap_call(tenant_a, admin_user, fa
     ]
     bodies = [json.loads(c.request.body) for c in fake_ashby.mock.calls]
     assert bodies[1:5] == [{"limit": 1}] * 4
-    assert bodies[5] == {"webhookId": connect.NO_SUCH_WEBHOOK, "enabled": False}
+    assert bodies[5] == {"webhookId": key_check.NO_SUCH_WEBHOOK, "enabled": False}
 
 
 def test_a_key_without_api_keys_read_still_connects_without_a_title(
@@ -293,7 +292,7 @@ def connected(tenant_a, admin_user, fake_ashby) -> AshbyConnection:
 
 
 def test_a_revoked_key_turns_the_connection_to_needs_attention(connected):
-    connect.handle_rejected_key(
+    key_check.handle_rejected_key(
         connected, errors.InvalidApiKey("The API key is not valid.", status=403)
     )
 
@@ -305,14 +304,14 @@ def test_a_revoked_key_turns_the_connection_to_needs_attention(connected):
 
 
 def test_a_deactivated_key_says_so(connected):
-    connect.handle_rejected_key(
+    key_check.handle_rejected_key(
         connected, errors.InvalidApiKey("The API key has been deactivated.", status=403)
     )
     assert "has been deactivated" in AshbyConnection.objects.get().status_reason
 
 
 def test_a_lost_permission_names_it_and_where_to_grant_it(connected):
-    connect.handle_rejected_key(connected, errors.MissingPermission(permission="jobsRead"))
+    key_check.handle_rejected_key(connected, errors.MissingPermission(permission="jobsRead"))
 
     reason = AshbyConnection.objects.get().status_reason
     assert "Jobs read" in reason
@@ -320,8 +319,8 @@ def test_a_lost_permission_names_it_and_where_to_grant_it(connected):
 
 
 def test_errors_that_are_not_the_keys_fault_change_nothing(connected):
-    connect.handle_rejected_key(connected, errors.TransientError("down"))
-    connect.handle_rejected_key(connected, errors.SyncTokenExpired())
+    key_check.handle_rejected_key(connected, errors.TransientError("down"))
+    key_check.handle_rejected_key(connected, errors.SyncTokenExpired())
 
     assert AshbyConnection.objects.get().status == AshbyConnection.Status.CONNECTED
 

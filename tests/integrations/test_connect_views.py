@@ -7,7 +7,7 @@ import pytest
 from django.urls import NoReverseMatch, reverse
 
 from guides.models import Candidate
-from integrations import connect
+from integrations.ashby import connect, key_check
 from integrations.models import AshbyConnection
 from tests.integrations.fake_ashby import GOOD_KEY
 
@@ -209,8 +209,8 @@ def test_the_panel_offers_only_the_buttons_whose_pages_exist(tenant_admin_client
 
 
 def test_needs_attention_shows_the_reason_and_check_again(tenant_admin_client, acme_connection):
-    connect.handle_rejected_key(
-        acme_connection, connect.errors.InvalidApiKey("The API key is not valid.", status=403)
+    key_check.handle_rejected_key(
+        acme_connection, key_check.errors.InvalidApiKey("The API key is not valid.", status=403)
     )
 
     content = tenant_admin_client.get(PAGE).content.decode()

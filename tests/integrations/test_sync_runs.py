@@ -128,7 +128,7 @@ def test_a_queued_run_never_picked_up_is_reaped_too(ashby, settings):
 
 
 def _other_tenant():
-    from guides.models import Tenant
+    from tenants.models import Tenant
 
     return Tenant.objects.create(name="Other", slug="other")
 

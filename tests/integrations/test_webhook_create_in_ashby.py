@@ -10,7 +10,7 @@ import pytest
 import responses
 from django.urls import reverse
 
-from integrations import connect
+from integrations.ashby import connect
 from integrations.models import AshbyConnection, WebhookSubscription
 from integrations.webhook_setup import DUPLICATE_EXPLANATION
 from integrations.webhooks import ensure_subscriptions, receiver_url

@@ -18,11 +18,11 @@ from guides.models import (
     InterviewEvent,
     InterviewSchedule,
     Job,
-    Tenant,
 )
 from integrations.deliveries import replay_delivery, sweep_deliveries
 from integrations.models import WebhookDelivery
 from integrations.webhooks import ensure_subscriptions
+from tenants.models import Tenant
 from tests.integrations.fake_ashby import BASE
 from tests.integrations.webhook_helpers import post_webhook, webhook_fixture
 
@@ -368,7 +368,7 @@ def test_a_delivery_cannot_touch_another_tenants_data(deliver, tenant_a, tenant_
 
 @pytest.fixture
 def connected_a(tenant_a, admin_user, fake_ashby, queued_syncs):
-    from integrations import connect
+    from integrations.ashby import connect
     from tests.integrations.fake_ashby import GOOD_KEY
 
     connect.connect_ashby(tenant_a, api_key=GOOD_KEY, user=admin_user)

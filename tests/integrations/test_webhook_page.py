@@ -351,7 +351,7 @@ def test_a_delivery_being_processed_is_not_replayed(tenant_admin_client, tenant_
 
 @pytest.fixture
 def connected_acme(tenant_a, admin_user, fake_ashby, monkeypatch):
-    from integrations import connect
+    from integrations.ashby import connect
     from tests.integrations.fake_ashby import GOOD_KEY
 
     monkeypatch.setattr(connect, "request_sync", lambda *args, **kwargs: None)

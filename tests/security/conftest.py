@@ -11,9 +11,9 @@ from dataclasses import dataclass
 import pytest
 from django.apps import apps
 
-from guides.models import Tenant
 from integrations.models import AshbyConnection, WebhookDelivery
 from integrations.webhooks import ensure_subscriptions
+from tenants.models import Tenant
 from tests.guides import factories as f
 from tests.integrations.conftest import fake_ashby  # noqa: F401 (the fixture, for test_secrets)
 
@@ -77,7 +77,7 @@ def snapshot(tenant: Tenant | None = None) -> dict[str, list[dict]]:
     """Every row of the product's and the integration's models (the tenant's only, for
     models that belong to a tenant, when given), to prove nothing changed."""
     rows = {}
-    for label in ("guides", "integrations"):
+    for label in ("tenants", "guides", "integrations"):
         for model in apps.get_app_config(label).get_models():
             queryset = model.objects.order_by("pk")
             path = _tenant_path(model)

@@ -55,7 +55,7 @@ def test_api_keys_appear_in_no_page_log_error_or_column(
     debug_logs,
     monkeypatch,
 ):
-    from integrations import connect
+    from integrations.ashby import connect
 
     monkeypatch.setattr(connect, "request_sync", lambda *args, **kwargs: None)
     connect_url = reverse("integrations:connect")

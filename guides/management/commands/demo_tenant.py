@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from guides.services import create_tenant
+from tenants.services import create_tenant
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ import logging
 from django.conf import settings
 from django.db import DatabaseError, connection
 
-from guides.queue import broker
+from tenants.queue import broker
 
 logger = logging.getLogger(__name__)
 

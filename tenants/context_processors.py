@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from guides.tenancy import resolve_membership
+from tenants.tenancy import resolve_membership
 
 
 def tenancy(request: HttpRequest) -> dict:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0008_support_views_deleted_candidate'),
+        ('integrations', '0009_tenant_foreign_keys_to_tenants'),
     ]
 
     operations = [

@@ -15,6 +15,7 @@ import logging
 import re
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import admin
 from django.core.paginator import Paginator
@@ -25,6 +26,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
+
+from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
 
@@ -183,8 +186,6 @@ class ExactSearchAdmin(admin.ModelAdmin):
             fields, values = self.email_search_fields, {term, term.lower()}
         if not fields:
             return super().get_search_results(request, queryset, search_term)
-        from guides.models import Tenant
-
         match = Q()
         for field in fields:
             match |= Q(**{f"{field}__in": sorted(values)})
@@ -207,8 +208,6 @@ def changelist_url(model: type[Model], **filters: Any) -> str:
     opts = model._meta
     url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
     if filters:
-        from urllib.parse import urlencode
-
         url = f"{url}?{urlencode(filters)}"
     return url
 

@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from guides.models import Membership
+from tenants.models import Membership
 
 SESSION_KEY = "guide_tenant_id"
 
@@ -60,7 +60,7 @@ def tenant_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         membership = resolve_membership(request)
         if membership is None:
-            return render(request, "guides/no_tenant.html", status=403)
+            return render(request, "tenants/no_tenant.html", status=403)
         request.membership = membership
         request.tenant = membership.tenant
         return view(request, *args, **kwargs)

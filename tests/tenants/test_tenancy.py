@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from guides.models import Membership, Tenant
+from tenants.models import Membership, Tenant
 
 pytestmark = pytest.mark.django_db
 
