@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "tenants",
     "guides",
     "integrations",
+    "integrations.ashby",  # Ashby's pages and templates; no models
 ]
 if ASHBY_SANDBOX:
     INSTALLED_APPS.append("ashby_sandbox")

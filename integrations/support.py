@@ -1,6 +1,6 @@
 """The support console's actions (run from the Django admin), as typed service functions.
 
-Each action calls the service that owns the behaviour (connect.check_connection,
+Each action calls the service that owns the behaviour (registry.check_connection,
 sync.request_sync, ...) and never reimplements it. `perform` wraps one action on one row:
 it runs it in a transaction, turns a refusal into a message for support (never a stack
 trace), and writes the audit trail row (who, what, when, which row, how it went), whatever
@@ -16,9 +16,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Model
 
-from integrations import deliveries, webhooks
-from integrations.ashby import connect
-from integrations.ashby.key_check import ConnectError
+from integrations import deliveries, registry, webhooks
 from integrations.models import (
     AshbyConnection,
     AuditEvent,
@@ -56,7 +54,7 @@ def perform(action: str, obj: Model, *, tenant: Tenant, user, run: Callable[[], 
         outcome = Outcome.DONE
     except Refused as exc:
         outcome, message = Outcome.REFUSED, str(exc)
-    except ConnectError as exc:
+    except registry.ConnectError as exc:
         outcome, message = Outcome.FAILED, exc.message
     except Exception:  # one bad row must not hide the others' results
         logger.exception("Support action %s failed on %s", action, target)
@@ -101,13 +99,13 @@ def set_disabled(connection: AshbyConnection, *, user) -> Result:
 
 
 def enable(connection: AshbyConnection, *, user) -> Result:
-    """Enable a disabled connection by checking its key again (connect.check_connection):
+    """Enable a disabled connection by checking its key again (registry.check_connection):
     a good key makes it Connected and queues a sync, a refused one Needs attention."""
 
     def run() -> str:
         if connection.status != AshbyConnection.Status.DISABLED:
             raise Refused("not disabled.")
-        checked = connect.check_connection(connection)
+        checked = registry.check_connection(connection)
         return f"key checked; now {checked.get_status_display().lower()}."
 
     return perform(
@@ -116,12 +114,12 @@ def enable(connection: AshbyConnection, *, user) -> Result:
 
 
 def check_key(connection: AshbyConnection, *, user) -> Result:
-    """Check the stored key against Ashby (connect.check_connection) and say the verdict."""
+    """Check the stored key against Ashby (registry.check_connection) and say the verdict."""
 
     def run() -> str:
         if connection.status == AshbyConnection.Status.DISABLED:
             raise Refused("disabled; use Enable, which checks the key too.")
-        checked = connect.check_connection(connection)
+        checked = registry.check_connection(connection)
         if checked.status == AshbyConnection.Status.NEEDS_ATTENTION:
             return f"Ashby refused the key: {checked.status_reason}"
         return "Ashby accepts the key; permissions refreshed."

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from integrations.ashby.sync import RESOURCE_NAMES
+from integrations import registry
 from integrations.models import AshbyConnection, SyncRun
 from integrations.schedule import next_scheduled_sync
 from tenants.models import Tenant
@@ -45,7 +45,7 @@ def sync_status(tenant: Tenant) -> dict[str, Any]:
 
 
 def _run(run: SyncRun) -> dict[str, Any]:
-    resources = [_resource(name, run) for name in RESOURCE_NAMES if name in run.progress]
+    resources = [_resource(name, run) for name in registry.RESOURCE_NAMES if name in run.progress]
     return {
         "id": run.pk,
         "status": run.status,
@@ -78,7 +78,7 @@ def _percent(run: SyncRun) -> int:
     one step; a resource under way counts half."""
     if run.status == SyncRun.Status.SUCCEEDED:
         return 100
-    if run.current_resource not in RESOURCE_NAMES:
+    if run.current_resource not in registry.RESOURCE_NAMES:
         return 0 if run.status == SyncRun.Status.QUEUED else 100
-    done = RESOURCE_NAMES.index(run.current_resource) + 0.5
-    return min(99, int(100 * done / len(RESOURCE_NAMES)))
+    done = registry.RESOURCE_NAMES.index(run.current_resource) + 0.5
+    return min(99, int(100 * done / len(registry.RESOURCE_NAMES)))

@@ -157,20 +157,23 @@ class HasErrorFilter(admin.SimpleListFilter):
         return None
 
 
-ASHBY_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+# An external id as the ATS spells it: Ashby's ids are UUIDs (a second ATS with another shape
+# sets its admins' `id_pattern`).
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")  # a whole address; "@acme.com" is a contains
 
 
 class ExactSearchAdmin(admin.ModelAdmin):
-    """Search that answers from an index when the term is an Ashby id or an email address.
+    """Search that answers from an index when the term is an external id or an email address.
 
     Django's search is `icontains` over every search field: a scan of the whole table. An
-    Ashby id (a UUID) or an email is instead matched exactly, together with
+    external id (`id_pattern`: a UUID, as Ashby's are) or an email is instead matched exactly, together with
     `tenant IN (every tenant)`, which lets PostgreSQL probe the (tenant, external_id) unique
     index and the (tenant, email) index once per tenant instead of scanning. Other terms
     use the ordinary search (names, tenant name).
     """
 
+    id_pattern: re.Pattern[str] = UUID
     id_search_fields: tuple[str, ...] = ("external_id",)
     email_search_fields: tuple[str, ...] = ()
     tenant_field = "tenant"
@@ -180,7 +183,7 @@ class ExactSearchAdmin(admin.ModelAdmin):
     ) -> tuple[QuerySet, bool]:
         term = search_term.strip()
         fields = ()
-        if ASHBY_ID.fullmatch(term):
+        if self.id_pattern.fullmatch(term):
             fields, values = self.id_search_fields, {term, term.lower()}
         elif EMAIL.fullmatch(term):
             fields, values = self.email_search_fields, {term, term.lower()}
@@ -194,7 +197,7 @@ class ExactSearchAdmin(admin.ModelAdmin):
 
 
 class SyncedRecordAdmin(ExactSearchAdmin, BigTableAdmin, ReadOnlyAdmin):
-    """A record copied from the ATS: found by its Ashby id, tenant and freshness."""
+    """A record copied from the ATS: found by its external id, tenant and freshness."""
 
     list_filter: Any = ["tenant", StaleFilter]
     search_fields: Any = ["=external_id"]

@@ -14,10 +14,8 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.timezone import localtime
 
-from integrations import support
+from integrations import registry, support
 from integrations.admin.base import SupportActionsAdmin
-from integrations.ashby import connect
-from integrations.ashby import permissions as ashby_permissions
 from integrations.models import AshbyConnection, SyncRun, SyncState
 from tenants.admin_kit import ReadOnlyAdmin, changelist_url, masked
 
@@ -116,16 +114,16 @@ class ConnectionDisplays:
 
     @admin.display(description="permissions")
     def permissions_granted(self, connection: AshbyConnection) -> str:
-        return ", ".join(ashby_permissions.describe(p) for p in connection.permissions) or "—"
+        return ", ".join(registry.describe_permission(p) for p in connection.permissions) or "—"
 
     @admin.display(description="missing permissions")
     def permissions_missing(self, connection: AshbyConnection) -> str:
-        missing = ashby_permissions.missing_from(connection.permissions)
+        missing = registry.missing_permissions(connection.permissions)
         if not missing:
             return "none"
         return format_html(
             '<strong style="color: var(--error-fg)">{}</strong>',
-            ", ".join(ashby_permissions.describe(p) for p in missing),
+            ", ".join(registry.describe_permission(p) for p in missing),
         )
 
 
@@ -185,8 +183,8 @@ class AshbyConnectionAdmin(ConnectionDisplays, SupportActionsAdmin, ReadOnlyAdmi
 
     # A superuser's delete is a disconnect: audited, the key gone, the synced data kept.
     def delete_model(self, request: HttpRequest, obj: Model) -> None:
-        connect.disconnect_ashby(obj.tenant, user=request.user)
+        registry.disconnect(obj.tenant, user=request.user)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
         for connection in queryset.select_related("tenant"):
-            connect.disconnect_ashby(connection.tenant, user=request.user)
+            registry.disconnect(connection.tenant, user=request.user)

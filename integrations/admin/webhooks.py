@@ -17,13 +17,12 @@ from django.db.models import F, Max, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest
 from django.utils.html import format_html
 
-from integrations import support
+from integrations import registry, support
 from integrations.admin.base import SupportActionsAdmin
-from integrations.ashby.events import EVENTS
 from integrations.crypto import DecryptionError
 from integrations.models import DeletedCandidate, WebhookDelivery, WebhookSubscription
 from tenants.admin_kit import (
-    ASHBY_ID,
+    UUID,
     BigTableAdmin,
     HasErrorFilter,
     ReadOnlyAdmin,
@@ -33,7 +32,7 @@ from tenants.admin_kit import (
 )
 from tenants.models import Tenant
 
-# The dedupe key of a payload without a webhookActionId: "sha256:" + the body's hash.
+# The dedupe key of a payload without an action id: "sha256:" + the body's hash.
 DEDUPE_HASH = re.compile(r"(sha256:)?[0-9a-f]{64}")
 
 
@@ -47,7 +46,7 @@ def secret_hint(subscription: WebhookSubscription) -> str:
 
 def state_of(subscription: WebhookSubscription, others_last_valid: Any) -> str:
     """The row's state as the Configure Webhooks page computes it (the model's rule)."""
-    event = EVENTS.get(subscription.event)
+    event = registry.EVENTS.get(subscription.event)
     if event is None:
         return "Unknown event"
     state = subscription.state(quiet_after=event.quiet_after, others_last_valid=others_last_valid)
@@ -97,7 +96,7 @@ class EventFilter(admin.SimpleListFilter):
     field = "event"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [(action, action) for action in EVENTS]
+        return [(action, action) for action in registry.EVENTS]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet | None:
         return queryset.filter(**{self.field: self.value()}) if self.value() else None
@@ -212,19 +211,21 @@ class WebhookDeliveryAdmin(SupportActionsAdmin, BigTableAdmin, ReadOnlyAdmin):
         self, request: HttpRequest, queryset: QuerySet, search_term: str
     ) -> tuple[QuerySet, bool]:
         """Every kind of term is answered from an index, never by scanning a million rows:
-        a webhookActionId (a UUID), an event name, a dedupe key (probed per tenant and
-        event through the unique constraint), or else a tenant's name or slug."""
+        an action id (webhook_action_id, a UUID), an event name, a dedupe key (probed per
+        tenant and event through the unique constraint), or else a tenant's name or slug."""
         term = search_term.strip()
         if not term:
             return queryset, False
-        if ASHBY_ID.fullmatch(term):
+        if UUID.fullmatch(term):
             match = Q(webhook_action_id__in={term, term.lower()})
-        elif term in EVENTS:
+        elif term in registry.EVENTS:
             match = Q(action=term)
         elif DEDUPE_HASH.fullmatch(term):
             key = term if term.startswith("sha256:") else f"sha256:{term}"
             match = Q(
-                tenant__in=Tenant.objects.values("pk"), action__in=list(EVENTS), dedupe_key=key
+                tenant__in=Tenant.objects.values("pk"),
+                action__in=list(registry.EVENTS),
+                dedupe_key=key,
             )
         else:
             match = Q(

@@ -97,3 +97,8 @@ def how_to_enable(name: str) -> str:
 def missing_from(granted: list[str]) -> list[str]:
     """The required permissions not among `granted` (a connection's stored permissions)."""
     return [p.name for p in REQUIRED if p.name not in granted]
+
+
+def can_manage_webhooks(granted: list[str]) -> bool:
+    """Whether `granted` (a connection's stored permissions) lets Guide create webhooks."""
+    return "apiKeysWrite" in granted

@@ -58,10 +58,6 @@ class AshbyConnection(models.Model):
         """Whether syncs may call Ashby with this key (not while it needs attention)."""
         return self.status == self.Status.CONNECTED
 
-    @property
-    def can_manage_webhooks(self) -> bool:
-        return "apiKeysWrite" in self.permissions
-
     def mark_needs_attention(self, reason: str) -> None:
         """Stop using the key until an admin acts; `reason` is shown on the Integrations page."""
         self.status = self.Status.NEEDS_ATTENTION

@@ -12,6 +12,7 @@ import requests
 from guides.models import Application, Candidate, Department, Guide, Job
 from integrations.ashby import connect, errors, key_check
 from integrations.ashby.key_check import ConnectError
+from integrations.ashby.permissions import can_manage_webhooks
 from integrations.models import AshbyConnection, AuditEvent
 from tests.integrations.ashby_spec import spec_error
 from tests.integrations.fake_ashby import GOOD_KEY
@@ -113,7 +114,7 @@ def test_a_key_that_cannot_manage_webhooks_connects_without_that_permission(
 
     conn = connect.connect_ashby(tenant_a, api_key=GOOD_KEY, user=admin_user)
 
-    assert not conn.can_manage_webhooks
+    assert not can_manage_webhooks(conn.permissions)
     assert conn.status == AshbyConnection.Status.CONNECTED
 
 

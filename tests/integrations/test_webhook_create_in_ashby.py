@@ -11,8 +11,9 @@ import responses
 from django.urls import reverse
 
 from integrations.ashby import connect
+from integrations.ashby.permissions import can_manage_webhooks
+from integrations.ashby.webhook_setup import DUPLICATE_EXPLANATION
 from integrations.models import AshbyConnection, WebhookSubscription
-from integrations.webhook_setup import DUPLICATE_EXPLANATION
 from integrations.webhooks import ensure_subscriptions, receiver_url
 from tests.integrations.ashby_spec import spec_body, spec_error
 from tests.integrations.fake_ashby import BASE, GOOD_KEY
@@ -58,7 +59,7 @@ def ashby_creates(fake_ashby):
 
 
 def test_admin_with_api_keys_write_is_offered_the_button(tenant_admin_client, acme_connection):
-    assert acme_connection.can_manage_webhooks
+    assert can_manage_webhooks(acme_connection.permissions)
     html = tenant_admin_client.get(PAGE).content.decode()
     assert "Create them in Ashby for me" in html
     assert "Job Create or Job Update" in html
@@ -69,7 +70,7 @@ def test_without_api_keys_write_there_is_no_button(
 ):
     fake_ashby.lacks("apiKeysWrite", "webhook.update")
     connection = connect.connect_ashby(tenant_a, api_key=GOOD_KEY, user=admin_user)
-    assert not connection.can_manage_webhooks
+    assert not can_manage_webhooks(connection.permissions)
     assert "Create them in Ashby for me" not in tenant_admin_client.get(PAGE).content.decode()
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from integrations.ashby import errors
 from integrations.ashby.client import INTERACTIVE_RETRY, AshbyClient
 from integrations.ashby.events import EVENTS
+from integrations.ashby.permissions import can_manage_webhooks
 from integrations.models import AshbyConnection
 from integrations.webhooks import ensure_subscriptions, receiver_url
 from tenants.models import Tenant
@@ -44,7 +45,7 @@ class CreateResult:
 def can_create_in_ashby(tenant: Tenant) -> bool:
     """Whether the tenant's key may create webhooks (API Keys write)."""
     connection = AshbyConnection.objects.filter(tenant=tenant).first()
-    return bool(connection and connection.is_usable and connection.can_manage_webhooks)
+    return bool(connection and connection.is_usable and can_manage_webhooks(connection.permissions))
 
 
 def create_in_ashby(tenant: Tenant) -> CreateResult:

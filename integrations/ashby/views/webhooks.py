@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from integrations import webhook_setup
+from integrations.ashby import webhook_setup
 from integrations.ashby.events import EVENTS
 from integrations.deliveries import ReplayRefused, replay_delivery
 from integrations.models import AuditEvent, WebhookDelivery, WebhookSubscription
@@ -40,7 +40,7 @@ def webhooks_page(request: HttpRequest) -> HttpResponse:
         and webhook_setup.can_create_in_ashby(request.tenant),
         "manual_only": [e.label for e in EVENTS.values() if not e.api_creatable],
     }
-    return render(request, "integrations/webhooks.html", context)
+    return render(request, "ashby/webhooks.html", context)
 
 
 @tenant_required

@@ -1,4 +1,4 @@
-"""The Integrations page and the Connect / Replace key / Disconnect flows.
+"""Ashby's card on the Integrations page, and the Connect / Replace key / Disconnect flows.
 
 The Connect dialog is a real <dialog> whose form posts to the full-page Connect form's URL,
 so everything works with JavaScript off: the Connect button is a link to that page, and a
@@ -10,14 +10,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST
 
 from integrations.ashby import permissions as perms
 from integrations.ashby.connect import check_connection, connect_ashby, disconnect_ashby
+from integrations.ashby.forms import ConnectForm, DisconnectForm
 from integrations.ashby.key_check import ConnectError
-from integrations.forms import ConnectForm, DisconnectForm
 from integrations.models import AshbyConnection
-from tenants.tenancy import tenant_admin_required, tenant_required
+from tenants.tenancy import tenant_admin_required
 
 
 def _connection(request: HttpRequest) -> AshbyConnection | None:
@@ -26,23 +26,19 @@ def _connection(request: HttpRequest) -> AshbyConnection | None:
     )
 
 
-def _context(request: HttpRequest, form: ConnectForm, **extra) -> dict:
+def panel_context(request: HttpRequest, form: ConnectForm | None = None, **extra) -> dict:
+    """What the Integrations page (integrations/views/pages.py) renders Ashby's card with."""
     return {
+        "panel_template": "ashby/_card.html",
         "tenant": request.tenant,
         "connection": _connection(request),
         "can_manage": request.membership.is_admin,
-        "form": form,
+        "form": form if form is not None else ConnectForm(),
         "required_permissions": perms.REQUIRED,
         "optional_permissions": perms.OPTIONAL,
         "admin_path": perms.ADMIN_PATH,
         **extra,
     }
-
-
-@tenant_required
-@require_safe
-def integrations_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "integrations/integrations.html", _context(request, ConnectForm()))
 
 
 @tenant_admin_required
@@ -62,8 +58,10 @@ def connect(request: HttpRequest) -> HttpResponse:
             return redirect("integrations:integrations")
     extra = {"connect_error": error, "dialog_open": form.is_bound}
     if request.POST.get("via") == "dialog":
-        return render(request, "integrations/integrations.html", _context(request, form, **extra))
-    return render(request, "integrations/connect.html", _context(request, form, **extra))
+        return render(
+            request, "integrations/integrations.html", panel_context(request, form, **extra)
+        )
+    return render(request, "ashby/connect.html", panel_context(request, form, **extra))
 
 
 @tenant_admin_required
@@ -80,7 +78,7 @@ def disconnect(request: HttpRequest) -> HttpResponse:
         return redirect("integrations:integrations")
     return render(
         request,
-        "integrations/disconnect.html",
+        "ashby/disconnect.html",
         {"tenant": request.tenant, "connection": connection, "form": form},
     )
 
