@@ -111,9 +111,10 @@ class WebhookDelivery(models.Model):
     """One correctly signed delivery from Ashby, stored before it is answered.
 
     Duplicates are stopped by the database: Ashby repeats a delivery (retries, two webhooks
-    on one event) with the same webhookActionId, and "related webhooks" of one user action
-    share it across actions, so the key is (tenant, action, dedupe_key), where dedupe_key is
-    the webhookActionId or, when the payload has none, a hash of the raw body.
+    on one event) with the same action id (webhook_action_id), and "related webhooks" of one
+    user action share it across actions, so the key is (tenant, action, dedupe_key), where
+    dedupe_key is that id or, when the payload has none, a hash of the raw body
+    (docs/ashby.md §4).
     """
 
     class Status(models.TextChoices):
