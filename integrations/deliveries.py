@@ -56,6 +56,12 @@ def enqueue(delivery_id: int) -> None:
         logger.warning("Could not enqueue webhook delivery %s: %s", delivery_id, type(exc).__name__)
 
 
+def enqueue_after_commit(delivery_id: int) -> None:
+    """Queue the processing of a stored delivery once its row is committed (at once outside a
+    transaction). The receiver calls this after its answer is written."""
+    transaction.on_commit(partial(enqueue, delivery_id))
+
+
 def retry_delay(attempts: int) -> timedelta:
     """Backoff before attempt `attempts + 1`."""
     return RETRY_BASE * (4 ** max(attempts - 1, 0))

@@ -40,10 +40,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from guides import models as g
-from guides.upsert import (
-    insert_rows,
-    upsert_records,
-)
+from guides.upsert import upsert_records
 from integrations.ashby import errors, mapping
 from integrations.ashby.client import AshbyClient
 from integrations.ashby.storing import (
@@ -57,6 +54,7 @@ from integrations.ashby.storing import (
     store_schedules,
 )
 from integrations.models import SyncRun, SyncSeen, SyncState
+from tenants.sql import insert_rows
 
 logger = logging.getLogger(__name__)
 
