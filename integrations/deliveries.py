@@ -2,7 +2,7 @@
 
 A delivery is processed by the django-q2 task `integrations.tasks.process_delivery`, enqueued
 once its row is committed. Nothing is lost if that enqueue never happens (a crash, the broker
-down): `sweep_deliveries`, run every minute, re-enqueues deliveries still waiting, retries due,
+down): `requeue_waiting_deliveries`, run every minute, re-enqueues deliveries still waiting, retries due,
 and deliveries whose worker died. A claim is one conditional UPDATE, so two workers handed the
 same delivery never both process it.
 """
@@ -67,7 +67,7 @@ def retry_delay(attempts: int) -> timedelta:
     return RETRY_BASE * (4 ** max(attempts - 1, 0))
 
 
-def process_delivery(delivery_id: int) -> str:
+def apply_delivery(delivery_id: int) -> str:
     """Apply one delivery to its tenant's data; returns the delivery's status afterwards.
 
     Idempotent: a delivery not pending (processed, failed, ignored, or claimed by another
@@ -149,7 +149,7 @@ def _fail(delivery: WebhookDelivery, exc: Exception) -> str:
     return delivery.status
 
 
-def sweep_deliveries(now: datetime | None = None) -> int:
+def requeue_waiting_deliveries(now: datetime | None = None) -> int:
     """Re-enqueue deliveries that should be processing and are not; returns how many.
 
     - received but never picked up (the enqueue after commit was lost),

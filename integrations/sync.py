@@ -5,7 +5,7 @@ One sync per tenant at a time, enforced by the database, not by a flag in a cach
 - `SyncRun` has a partial unique constraint: at most one run per connection is queued or
   running. A second request while one is queued or running is folded into it (the caller
   gets the existing run back).
-- `run_sync` claims the queued run (queued -> running) in a short transaction holding the
+- `run_queued_sync` claims the queued run (queued -> running) in a short transaction holding the
   connection row (`select_for_update`), so two workers handed the same task (a broker
   redelivery, a second "Sync now") cannot both run it: the second finds it running and leaves.
 - A running run writes a heartbeat after every page. A run whose heartbeat is older than
@@ -98,7 +98,7 @@ def reap_stale_runs(*, connection_id: int | None = None) -> int:
     return count
 
 
-def run_sync(
+def run_queued_sync(
     connection_id: int,
     *,
     client: AshbyClient | None = None,
@@ -198,7 +198,7 @@ def _finish(
     logger.info("Sync run %s of connection %s: %s", run.pk, run.connection_id, status)
 
 
-def sync_all_connections() -> int:
+def request_all_syncs() -> int:
     """Queue an incremental sync of every usable connection (folded into any under way);
     connections that need attention are skipped. Returns how many were requested."""
     reap_stale_runs()

@@ -168,7 +168,7 @@ def _refresh_statistics() -> None:
 
 
 class Engine:
-    """Runs the passes of one SyncRun. `run_sync` in integrations/sync.py drives it."""
+    """Runs the passes of one SyncRun. `run_queued_sync` in integrations/sync.py drives it."""
 
     def __init__(self, run: SyncRun, client: AshbyClient) -> None:
         self.run = run
