@@ -148,7 +148,7 @@ class Meter:
         """Count the queries of every page's store (the per-page work)."""
         from django.db import connection
 
-        from integrations.ashby import sync as engine
+        from integrations.ashby import resources as sync_resources
 
         def counting(name, store):
             def wrapped(ctx, records, counts):
@@ -165,11 +165,11 @@ class Meter:
 
             return wrapped
 
-        engine.RESOURCES = tuple(
-            engine.Resource(
+        sync_resources.RESOURCES = tuple(
+            sync_resources.Resource(
                 r.name, r.endpoint, r.body, counting(r.name, r.store), r.model, r.on_missing
             )
-            for r in engine.RESOURCES
+            for r in sync_resources.RESOURCES
         )
 
 

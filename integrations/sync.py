@@ -28,7 +28,8 @@ from django.utils import timezone
 from integrations.ashby import errors
 from integrations.ashby.client import AshbyClient
 from integrations.ashby.key_check import handle_rejected_key
-from integrations.ashby.sync import Engine, RunAbandoned
+from integrations.ashby.sync_engine import Engine
+from integrations.errors import RunAbandoned
 from integrations.models import AshbyConnection, SyncRun, SyncSeen
 
 logger = logging.getLogger(__name__)

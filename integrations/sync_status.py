@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from integrations.ashby.sync import RESOURCE_NAMES
+from integrations.ashby.resources import RESOURCE_NAMES
 from integrations.models import AshbyConnection, SyncRun
 from integrations.schedule import next_scheduled_sync
 from tenants.models import Tenant

@@ -1,6 +1,6 @@
 """Storing one page of each Ashby resource into guides' tables: map each record (a record
 that cannot be mapped is skipped and noted), then upsert the page in bulk with a fixed number of
-queries. Used by the sync engine (integrations/ashby/sync.py) for every page, and by the webhook
+queries. Used by the sync engine (integrations/ashby/sync_engine.py) for every page, and by the webhook
 handlers (integrations/ashby/handlers.py) for the records a delivery carries.
 
 References to records not stored yet: an application's candidate (and current stage with its

@@ -520,9 +520,9 @@ def test_a_malformed_record_is_skipped_and_noted_not_fatal(fake, ashby, tenant_a
 def _queries_per_page(fake, ashby, settings, page_size: int) -> dict[str, int]:
     settings.GUIDE_SYNC_PAGE_SIZE = page_size
     counts: dict[str, int] = {}
-    from integrations.ashby import sync as engine
+    from integrations.ashby import resources as sync_resources
 
-    originals = {r.name: r.store for r in engine.RESOURCES}
+    originals = {r.name: r.store for r in sync_resources.RESOURCES}
 
     def counting(name, store):
         def wrapped(ctx, records, c):
@@ -533,17 +533,17 @@ def _queries_per_page(fake, ashby, settings, page_size: int) -> dict[str, int]:
         return wrapped
 
     patched = tuple(
-        engine.Resource(
+        sync_resources.Resource(
             r.name, r.endpoint, r.body, counting(r.name, originals[r.name]), r.model, r.on_missing
         )
-        for r in engine.RESOURCES
+        for r in sync_resources.RESOURCES
     )
-    engine_resources = engine.RESOURCES
-    engine.RESOURCES = patched
+    engine_resources = sync_resources.RESOURCES
+    sync_resources.RESOURCES = patched
     try:
         sync(ashby)
     finally:
-        engine.RESOURCES = engine_resources
+        sync_resources.RESOURCES = engine_resources
     return counts
 
 
