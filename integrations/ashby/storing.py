@@ -8,7 +8,7 @@ plan) is created as a placeholder from the summary embedded in the application; 
 reference (job, recruiter, interview) to an unknown record is left empty; a schedule whose
 application is unknown is skipped and counted under `skipped`, with the first few reasons kept.
 
-What a payload does not say is left as stored (integrations/ashby/mapping.py): a schedule
+What a payload does not say is left as stored (integrations/ashby/mapping/): a schedule
 without its `interviewEvents` keeps its events (the sync asks Ashby for them), an event
 without `interviewers` keeps its interviewers, and an event that cannot be read is skipped
 without deleting the copy Guide has.
