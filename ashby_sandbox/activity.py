@@ -20,7 +20,7 @@ from ashby_sandbox import models as m
 from ashby_sandbox import serializers as s
 from ashby_sandbox.changes import stamp_new, touch
 from ashby_sandbox.seed_data import STAGES
-from ashby_sandbox.webhooks import emit
+from ashby_sandbox.webhook_sender import emit
 
 logger = logging.getLogger(__name__)
 

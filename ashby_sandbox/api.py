@@ -14,8 +14,9 @@ from typing import Any
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from ashby_sandbox import access, webhooks
-from ashby_sandbox.api_handlers import ENDPOINTS, Context
+from ashby_sandbox import access, webhook_sender
+from ashby_sandbox.api_context import Context
+from ashby_sandbox.api_handlers import ENDPOINTS
 from ashby_sandbox.api_input import json_type
 from ashby_sandbox.errors import ApiError, envelope, invalid_input, new_request_id
 from ashby_sandbox.spec import required_permission
@@ -81,7 +82,7 @@ def endpoint(request: HttpRequest, name: str) -> JsonResponse:
         result = handler(Context(key=key, request_id=request_id), _body(request))
     except ApiError as error:
         return _error(error, request_id)
-    webhooks.ensure_sender()
+    webhook_sender.ensure_sender()
     if name.endswith(".list"):
         return _respond(result)
     return _respond({"success": True, "results": result})

@@ -13,7 +13,7 @@ from ashby_sandbox.models import ApiKey
 
 logger = logging.getLogger(__name__)
 
-# The modules of Ashby's API key form (API-NOTES §6) and their read / write permissions.
+# The modules of Ashby's API key form (docs/ashby.md §2) and their read / write permissions.
 MODULES: list[tuple[str, str, str]] = [
     ("Jobs", "jobsRead", "jobsWrite"),
     ("Candidates", "candidatesRead", "candidatesWrite"),
@@ -26,7 +26,7 @@ MODULES: list[tuple[str, str, str]] = [
     ("Reports", "reportsRead", "reportsWrite"),
 ]
 ALL_PERMISSIONS = [p for _, read, write in MODULES for p in (read, write)]
-# What Guide needs (API-NOTES §6): read hiring data, read its key, manage its webhooks.
+# What Guide needs (docs/ashby.md §2): read hiring data, read its key, manage its webhooks.
 GUIDE_PERMISSIONS = [
     "candidatesRead",
     "jobsRead",

@@ -15,8 +15,13 @@ from ashby_sandbox import models as m
 from ashby_sandbox.forms import ActivityForm, ApiKeyForm, WebhookForm
 from ashby_sandbox.keys import GUIDE_PERMISSIONS, MODULES, create_key
 from ashby_sandbox.keys import deactivate_key as deactivate
+from ashby_sandbox.webhook_sender import (
+    WebhookInputError,
+    create_webhook,
+    ensure_sender,
+    update_webhook,
+)
 from ashby_sandbox.webhook_types import label
-from ashby_sandbox.webhooks import WebhookInputError, create_webhook, ensure_sender, update_webhook
 
 logger = logging.getLogger(__name__)
 

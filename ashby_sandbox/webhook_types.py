@@ -2,7 +2,7 @@
 
 Guide's Configure Webhooks page copies these labels so an admin sees the same words in both
 products. The order is the dropdown's order. `jobCreate` and `jobUpdate` are offered, as in
-Ashby's UI, although the spec's webhook.create enum omits them (API-NOTES §7.2); the sandbox's
+Ashby's UI, although the spec's webhook.create enum omits them (docs/ashby.md §3); the sandbox's
 webhook.create accepts every type listed here.
 """
 
@@ -32,7 +32,7 @@ WEBHOOK_TYPE_LABELS: dict[str, str] = {
     "surveySubmit": "Survey Submit",
 }
 
-# Ashby's "related webhooks" (API-NOTES §7.4): one user action sends the primary type and
+# Ashby's "related webhooks" (docs/ashby.md §4): one user action sends the primary type and
 # these, all with the same webhookActionId.
 RELATED_WEBHOOKS: dict[str, tuple[str, ...]] = {
     "candidateStageChange": ("applicationUpdate",),

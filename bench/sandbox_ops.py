@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def create_webhooks(spec: str) -> None:
-    from ashby_sandbox.webhooks import create_webhook
+    from ashby_sandbox.webhook_sender import create_webhook
 
     for hook in json.loads(spec):
         created = create_webhook(

@@ -7,7 +7,7 @@ The sandbox runs as its own server process (gunicorn, on --port) with its own SQ
 seeded once per (--candidates, --seed) and reused unless --reseed (each run changes 1% of it,
 so figures for the record use --reseed); its rate limit is lifted so the figures
 measure Guide and the sandbox, not a throttle. This process is the Guide worker: it migrates
-and empties DATABASE_URL, then runs `integrations.sync.run_sync` exactly as the task does.
+and empties DATABASE_URL, then runs `integrations.sync.run_queued_sync` exactly as the task does.
 
 Reported per sync: records fetched (list items plus the events embedded in schedules), wall
 time, time spent waiting on HTTP (measured around every request, apart), Guide's own time
@@ -148,7 +148,7 @@ class Meter:
         """Count the queries of every page's store (the per-page work)."""
         from django.db import connection
 
-        from integrations.ashby import sync as engine
+        from integrations.ashby import resources as sync_resources
 
         def counting(name, store):
             def wrapped(ctx, records, counts):
@@ -165,11 +165,11 @@ class Meter:
 
             return wrapped
 
-        engine.RESOURCES = tuple(
-            engine.Resource(
+        sync_resources.RESOURCES = tuple(
+            sync_resources.Resource(
                 r.name, r.endpoint, r.body, counting(r.name, r.store), r.model, r.on_missing
             )
-            for r in engine.RESOURCES
+            for r in sync_resources.RESOURCES
         )
 
 
@@ -177,13 +177,13 @@ def run_once(label: str, connection_id: int, key: str, meter: Meter) -> dict:
     from guides import models as g
     from integrations.ashby.client import AshbyClient
     from integrations.models import SyncRun
-    from integrations.sync import run_sync
+    from integrations.sync import run_queued_sync
 
     meter.http_seconds, meter.requests, meter.embedded = 0.0, 0, 0
     meter.queries.clear()
     client = AshbyClient(key, session=meter.session())
     started, cpu_started = time.perf_counter(), time.process_time()
-    run = run_sync(connection_id, client=client)
+    run = run_queued_sync(connection_id, client=client)
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     assert run is not None and run.status == SyncRun.Status.SUCCEEDED, run and run.error
     fetched = run.total("fetched")

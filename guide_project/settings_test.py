@@ -41,6 +41,6 @@ LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # Live-server threads keep their own connections; persistent ones would block dropping the
 # PostgreSQL test database at the end of the run.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
-# The Ashby sandbox sends webhooks only when a test asks (ashby_sandbox.webhooks.deliver_due or
+# The Ashby sandbox sends webhooks only when a test asks (ashby_sandbox.webhook_sender.deliver_due or
 # `manage.py sandbox_deliver`), never from a background thread.
 SANDBOX_WEBHOOK_SENDER = "manual"

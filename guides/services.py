@@ -23,8 +23,8 @@ from guides.models import (
     Job,
     Location,
 )
-from guides.upsert import insert_rows
 from tenants.models import Tenant
+from tenants.sql import insert_rows
 
 logger = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ them to `upsert_records`. Nothing here knows which ATS the rows came from.
   stored copies, one SELECT per foreign key, one INSERT ... ON CONFLICT DO UPDATE ...
   RETURNING (PostgreSQL, and SQLite >= 3.35).
 - Rows are written without building model instances: Django's bulk_create spends most of a
-  sync's time preparing each field of each instance, so the statement is built here, once per
-  page, with the values converted as Django would (datetimes through the backend's adapter)
+  sync's time preparing each field of each instance, so the statement is built by hand
+  (tenants/sql.py, with the receiver's), once per page, with the values converted as Django would (datetimes through the backend's adapter)
   and model defaults for the columns the rows do not carry. Only the columns the rows carry
   (and `synced_at`) are updated on conflict, so fields edited in Guide are never touched.
 """
@@ -29,16 +29,15 @@ them to `upsert_records`. Nothing here knows which ATS the rows came from.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from django.db import connection, models, transaction
-from django.utils import timezone
 
 from guides.models import SyncedRecord, Tenant
+from tenants import sql
 
 logger = logging.getLogger(__name__)
 
@@ -122,8 +121,13 @@ def upsert_records(
             merged = _merged(values, known)
             to_write.append(merged)
             result.values[row["external_id"]] = merged
-        returned = insert_rows(
-            model, to_write, fixed={"tenant_id": tenant.pk}, update=[*columns, "synced_at"]
+        returned = sql.insert_rows(
+            model,
+            to_write,
+            fixed={"tenant_id": tenant.pk},
+            update=[*columns, "synced_at"],
+            key=UNIQUE_KEY,
+            returning=("external_id", "id"),
         )
     result.ids.update(returned)
     return result
@@ -157,7 +161,7 @@ def insert_missing(
     required = _required(model)
     values = [_values({**row, "external_updated_at": None}, refs, resolved, None) for row in rows]
     complete = [v for v in values if v is not None and _complete("", v, required, None)]
-    insert_rows(model, complete, fixed={"tenant_id": tenant.pk})
+    sql.insert_rows(model, complete, fixed={"tenant_id": tenant.pk})
 
 
 def known_external_ids(
@@ -182,107 +186,7 @@ def replace_related(
     through.objects.filter(**{f"{owner_field}__in": owner_ids}).delete()
     links = sorted({(owner, target) for owner, target in pairs})
     owner, target = f"{owner_field}_id", f"{target_field}_id"
-    insert_rows(through, [{owner: o, target: t} for o, t in links])
-
-
-def insert_rows(
-    model: type[models.Model],
-    rows: Sequence[Mapping[str, Any]],
-    *,
-    fixed: Mapping[str, Any] | None = None,
-    update: Sequence[str] | None = None,
-) -> dict[str, int]:
-    """INSERT `rows` (dicts of column values by attname) in one statement per page.
-
-    Columns a row does not carry get the model's default (auto_now fields: now). On a conflict
-    with an existing row (any unique constraint, or (tenant_id, external_id) with `update`)
-    the row is left alone, or with `update` those columns are overwritten. With `update`,
-    returns {external_id: id} of every row written.
-    """
-    if not rows:
-        return {}
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    names = [f.attname for f in fields]
-    convert = _converters(fields)
-    static = {**_defaults(fields), **(fixed or {})}
-    drawn = [f for f in fields if f.has_default() and callable(f.default)]
-    converters = [convert[name] for name in names]
-    records = []
-    for row in rows:
-        merged = {**static, **row}
-        for f in drawn:  # callable defaults (e.g. a fresh token) are drawn per row
-            if f.attname not in row:
-                merged[f.attname] = f.default()
-        records.append([c(merged.get(n)) for c, n in zip(converters, names, strict=True)])
-    returned: dict[str, int] = {}
-    per_statement = max(1, _max_params() // len(names))
-    with connection.cursor() as cursor:
-        for start in range(0, len(records), per_statement):
-            chunk = records[start : start + per_statement]
-            sql, params = _insert_sql(model, names, chunk, update)
-            cursor.execute(sql, params)
-            if update is not None:
-                returned.update(cursor.fetchall())
-    return returned
-
-
-# --- SQL ------------------------------------------------------------------------------------
-
-
-def _insert_sql(
-    model: type[models.Model], names: list[str], records: list[list[Any]], update
-) -> tuple[str, list[Any]]:
-    qn = connection.ops.quote_name
-    row = "(" + ", ".join(["%s"] * len(names)) + ")"
-    # Only quoted identifiers from the model's own meta go into the text; values are bound.
-    sql = (
-        f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(n) for n in names)}) "  # noqa: S608
-        f"VALUES {', '.join([row] * len(records))} "
-    )
-    if update is None:
-        sql += "ON CONFLICT DO NOTHING"
-    else:
-        assignments = ", ".join(f"{qn(n)} = EXCLUDED.{qn(n)}" for n in update)
-        key = ", ".join(qn(n) for n in UNIQUE_KEY)
-        sql += f"ON CONFLICT ({key}) DO UPDATE SET {assignments} "
-        sql += f"RETURNING {qn('external_id')}, {qn('id')}"
-    return sql, [value for record in records for value in record]
-
-
-def _converters(fields: list[models.Field]) -> dict[str, Any]:
-    """Per column, how Django would turn the Python value into the database's: datetimes go
-    to SQLite as naive UTC text; PostgreSQL's driver takes aware datetimes as they are."""
-    to_db = _sqlite_text if connection.vendor == "sqlite" else _same
-    return {f.attname: to_db if isinstance(f, models.DateTimeField) else _same for f in fields}
-
-
-def _sqlite_text(value: Any) -> Any:
-    """Django's SQLite adapter for datetimes, without its per-call settings lookups."""
-    if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(UTC).replace(tzinfo=None)
-        return str(value)
-    return value
-
-
-def _defaults(fields: list[models.Field]) -> dict[str, Any]:
-    now = timezone.now()
-    values = {}
-    for f in fields:
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            values[f.attname] = now
-        elif f.has_default() and not callable(f.default):
-            values[f.attname] = f.default
-        elif not f.has_default():
-            values[f.attname] = None if f.null else f.get_default()
-    return values
-
-
-def _max_params() -> int:
-    if connection.vendor == "sqlite":
-        connection.ensure_connection()
-        return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    return 65535  # PostgreSQL's limit of bind parameters per statement
+    sql.insert_rows(through, [{owner: o, target: t} for o, t in links])
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -373,7 +277,7 @@ def _stored(
     lock = connection.features.has_select_for_update
     fields = {f.attname: f for f in model._meta.concrete_fields}
     rows = _select(model, tenant, external_ids, names, lock=lock)
-    converters = [_from_db(fields[name]) for name in names]
+    converters = [sql.from_db(fields[name]) for name in names]
     return {
         row[0]: {
             name: convert(value)
@@ -396,37 +300,12 @@ def _select(
     Raw SQL, as the ORM's per-call cost of building the query and preparing each id was a
     sizable share of a page's time; the (tenant_id, external_id) unique index serves it."""
     ids = list(external_ids)
-    qn = connection.ops.quote_name
-    sql = (
-        f"SELECT {', '.join(qn(n) for n in names)} FROM {qn(model._meta.db_table)} "  # noqa: S608
-        f"WHERE {qn('tenant_id')} = %s AND {qn('external_id')} IN ({', '.join(['%s'] * len(ids))})"
+    text = sql.select_sql(
+        model._meta.db_table, names, ["tenant_id"], within=("external_id", len(ids)), lock=lock
     )
-    if lock:
-        sql += " FOR UPDATE"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [tenant.pk, *ids])
+        cursor.execute(text, [tenant.pk, *ids])
         return cursor.fetchall()
-
-
-def _from_db(field: models.Field):
-    """How a raw value read back compares with a mapped one (datetimes: aware, in UTC)."""
-    if isinstance(field, models.DateTimeField) and connection.vendor == "sqlite":
-        return _sqlite_datetime
-    if isinstance(field, models.BooleanField):
-        return lambda value: None if value is None else bool(value)
-    return _same
-
-
-def _same(value: Any) -> Any:
-    return value
-
-
-def _sqlite_datetime(value: Any) -> Any:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if isinstance(value, datetime) and value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value
 
 
 def _keeps(values: Mapping[str, Any], stored: Mapping[str, Any]) -> bool:

@@ -2,7 +2,7 @@
 
 A delivery is processed by the django-q2 task `integrations.tasks.process_delivery`, enqueued
 once its row is committed. Nothing is lost if that enqueue never happens (a crash, the broker
-down): `sweep_deliveries`, run every minute, re-enqueues deliveries still waiting, retries due,
+down): `requeue_waiting_deliveries`, run every minute, re-enqueues deliveries still waiting, retries due,
 and deliveries whose worker died. A claim is one conditional UPDATE, so two workers handed the
 same delivery never both process it.
 """
@@ -19,7 +19,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from integrations.ashby.events import fetcher_for, handler_for
+from integrations import registry
 from integrations.errors import CannotApply
 from integrations.models import WebhookDelivery
 from tenants.models import Tenant
@@ -56,12 +56,18 @@ def enqueue(delivery_id: int) -> None:
         logger.warning("Could not enqueue webhook delivery %s: %s", delivery_id, type(exc).__name__)
 
 
+def enqueue_after_commit(delivery_id: int) -> None:
+    """Queue the processing of a stored delivery once its row is committed (at once outside a
+    transaction). The receiver calls this after its answer is written."""
+    transaction.on_commit(partial(enqueue, delivery_id))
+
+
 def retry_delay(attempts: int) -> timedelta:
     """Backoff before attempt `attempts + 1`."""
     return RETRY_BASE * (4 ** max(attempts - 1, 0))
 
 
-def process_delivery(delivery_id: int) -> str:
+def apply_delivery(delivery_id: int) -> str:
     """Apply one delivery to its tenant's data; returns the delivery's status afterwards.
 
     Idempotent: a delivery not pending (processed, failed, ignored, or claimed by another
@@ -77,13 +83,13 @@ def process_delivery(delivery_id: int) -> str:
         return "not pending"
     delivery = WebhookDelivery.objects.select_related("tenant").get(pk=delivery_id)
     try:
-        handler = handler_for(delivery.action)
+        handler = registry.handler_for(delivery.action)
         if handler is None:
             return _finish(
                 delivery, Status.IGNORED, f"Guide does not use {delivery.action} events."
             )
         data = _data(delivery)
-        fetch = fetcher_for(delivery.action)
+        fetch = registry.fetcher_for(delivery.action)
         # Ashby is asked (when the delivery lacks what its guide needs) before the transaction
         # opens: no HTTP call ever holds the delivery's locks.
         fetched = fetch(delivery.tenant, data) if fetch is not None else None
@@ -143,7 +149,7 @@ def _fail(delivery: WebhookDelivery, exc: Exception) -> str:
     return delivery.status
 
 
-def sweep_deliveries(now: datetime | None = None) -> int:
+def requeue_waiting_deliveries(now: datetime | None = None) -> int:
     """Re-enqueue deliveries that should be processing and are not; returns how many.
 
     - received but never picked up (the enqueue after commit was lost),

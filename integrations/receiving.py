@@ -1,9 +1,9 @@
 """Receiving a webhook delivery: what the receiver (integrations/views/receiver.py) does with
 a request to a subscription's URL.
 
-`record_delivery`: check the signature with the row's secret, parse, answer a ping, store the
-delivery (the outbox) in one statement; the receiver answers, then queues its processing
-(`Receipt.enqueue`). It never calls Ashby and never processes anything itself, so Ashby gets
+`record_delivery`: check the signature with the row's secret (integrations/ashby/signature.py),
+parse, answer a ping, store the delivery (the outbox) in one statement; the receiver answers,
+then queues its processing (integrations.deliveries.enqueue_after_commit). It never calls Ashby and never processes anything itself, so Ashby gets
 its answer in milliseconds. Processing is in integrations/deliveries.py; docs/webhooks.md says
 what each request gets and what a delivery costs.
 """
@@ -13,26 +13,24 @@ from __future__ import annotations
 import enum
 import functools
 import hashlib
-import hmac
 import json
 import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import partial
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
 from django.db.models import F, Q
 from django.utils import timezone
 
-from integrations.ashby.events import PING
+from integrations import registry
 from integrations.models import WebhookDelivery, WebhookSubscription
+from tenants import sql
 
 logger = logging.getLogger(__name__)
 
-SIGNATURE_HEADER = "Ashby-Signature"
 MAX_BODY_BYTES = 1024 * 1024  # 1 MB: Ashby's payloads are a few KB
 # Connected rows are stamped at most this often, so a burst of deliveries does not queue
 # up behind one row lock.
@@ -73,25 +71,6 @@ class Receipt:
     outcome: Outcome
     to_process: int | None = None
 
-    def enqueue(self) -> None:
-        """Queue the processing of the stored delivery once its row is committed (at once
-        outside a transaction). The receiver calls this after its answer is written."""
-        if self.to_process is not None:
-            from integrations.deliveries import enqueue
-
-            transaction.on_commit(partial(enqueue, self.to_process))
-
-
-def signature_matches(secret: str, body: bytes, header: str | None) -> bool:
-    """Ashby's scheme: `sha256=` + the hex HMAC-SHA256 of the raw body, keyed by the secret."""
-    if not header or not secret:
-        return False
-    algorithm, _, digest = header.strip().partition("=")
-    if algorithm != "sha256" or not digest:
-        return False
-    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, digest.lower())
-
 
 def lookup_subscription(token: str) -> WebhookSubscription | None:
     """The row whose URL carries `token`: this process's copy from the last few seconds, or
@@ -114,7 +93,7 @@ def record_delivery(
     Raises BadSignature (counted on the row), MalformedPayload, or UnknownWebhook (the row was
     deleted meanwhile); a database failure propagates (the receiver answers 503 so Ashby
     retries). A repeat of a stored delivery is a DUPLICATE and is not processed again. The
-    caller queues the processing of a stored delivery (Receipt.enqueue).
+    caller queues the processing of `Receipt.to_process` (deliveries.enqueue_after_commit).
 
     With a remembered copy of the row (lookup_subscription) an ordinary event is stored in one
     statement that inserts only if the row still holds the secret it was checked with. Anything
@@ -130,12 +109,14 @@ def record_delivery(
         if subscription is None:
             raise UnknownWebhook("Unknown webhook URL.")
         _remember(subscription)
-    if not signature_matches(subscription.secret, body, headers.get(SIGNATURE_HEADER)):
+    if not registry.signature_matches(
+        subscription.secret, body, headers.get(registry.SIGNATURE_HEADER)
+    ):
         _count_signature_failure(subscription)
         raise BadSignature("Missing or wrong Ashby-Signature.")
     payload = _parse(body)
     action = payload["action"]
-    if action == PING:
+    if action == registry.PING:
         _stamp_valid(subscription)
         return Receipt(Outcome.PING)
     ignored = action != subscription.event
@@ -151,13 +132,15 @@ def _record_with_remembered(
 ) -> Receipt | None:
     """Store an event checked against the remembered row; None when that is not conclusive."""
     subscription = remembered.subscription
-    if not signature_matches(remembered.secret, body, headers.get(SIGNATURE_HEADER)):
+    if not registry.signature_matches(
+        remembered.secret, body, headers.get(registry.SIGNATURE_HEADER)
+    ):
         return None  # perhaps the secret was rotated since: decided on the row as it is now
     try:
         payload = _parse(body)
     except MalformedPayload:
         return None
-    if payload["action"] == PING:
+    if payload["action"] == registry.PING:
         return None  # rare, and it must turn the row green at once
     ignored = payload["action"] != subscription.event
     stored = _store(subscription, payload, body, headers, ignored=ignored, same_secret=True)
@@ -298,22 +281,13 @@ def insert_delivery(values: Mapping[str, Any], *, only_if_secret=None) -> int | 
     moment are decided by the unique index: the second waits for the first and inserts nothing.
     """
     db = connections[DEFAULT_DB_ALIAS]  # once: `connection` looks it up on every attribute
-    columns = {}
-    for f, constant in _delivery_fields(db.vendor):
-        if f.attname in values:
-            value = f.get_db_prep_save(values[f.attname], db)
-        elif constant is _PER_ROW:
-            value = f.get_db_prep_save(f.get_default(), db)
-        else:
-            value = constant
-        if value is not None:  # left out: NULL (an untyped NULL in a SELECT is text)
-            columns[f.column] = value
+    columns = sql.one_row_columns(WebhookDelivery, values)
     params = list(columns.values())
     if only_if_secret is not None:
         params += [values["subscription_id"], only_if_secret.token]
-    sql = _insert_sql(db.vendor, tuple(columns), only_if_secret is not None)
+    text = _insert_sql(db.vendor, tuple(columns), only_if_secret is not None)
     try:
-        return _insert(sql, params)
+        return _insert(text, params)
     except DatabaseError:
         # No health check before the INSERT (a round trip on every delivery): a connection
         # that died since its last use (a database restart) fails here instead, and the
@@ -321,7 +295,7 @@ def insert_delivery(values: Mapping[str, Any], *, only_if_secret=None) -> int | 
         if db.in_atomic_block or _usable(db):
             raise
         db.close()
-        return _insert(sql, params)
+        return _insert(text, params)
 
 
 # A prepared statement lost or doubled on the server: the sign of a pooler in transaction mode
@@ -340,9 +314,9 @@ def storing_failure_hint(exc: DatabaseError) -> str:
     return ""
 
 
-def _insert(sql: str, params: list) -> int | None:
-    with _cursor_binding_on_server() as cursor:
-        cursor.execute(sql, params)
+def _insert(text: str, params: list) -> int | None:
+    with sql.cursor_binding_on_server() as cursor:
+        cursor.execute(text, params)
         row = cursor.fetchone()
     return None if row is None else row[0]
 
@@ -351,68 +325,25 @@ def _usable(conn) -> bool:
     return conn.connection is not None and conn.is_usable()
 
 
-def _cursor_binding_on_server():
-    """A cursor for the delivery's INSERT. On PostgreSQL its parameters travel beside the
-    statement (server-side binding) instead of being quoted into its text, as Django's default
-    cursor does: the body, kilobytes, is then neither escaped in Python nor parsed by the
-    server, and the statement is prepared after a few uses on a connection (settings:
-    DATABASE_PREPARED_STATEMENTS). Wrapped as Django wraps its own cursors (errors as
-    django.db errors, query logging), but without the health check: see insert_delivery.
-    """
-    if connection.vendor != "postgresql":
-        return connection.cursor()
-    from django.db.backends.postgresql.base import ServerBindingCursor
-
-    connection.ensure_connection()
-    cursor = ServerBindingCursor(connection.connection)
-    if connection.queries_logged:
-        return connection.make_debug_cursor(cursor)
-    return connection.make_cursor(cursor)
-
-
-_PER_ROW = object()
-
-
-@functools.cache
-def _delivery_fields(vendor: str) -> list[tuple[Any, Any]]:
-    """(field, its default as stored) of every column but the id; a default computed per row
-    (received_at's time, a new dict) is _PER_ROW. Constants are converted once per process."""
-    fields = []
-    for f in WebhookDelivery._meta.concrete_fields:
-        if f.primary_key:
-            continue
-        per_row = callable(f.default)
-        fields.append((f, _PER_ROW if per_row else f.get_db_prep_save(f.get_default(), connection)))
-    return fields
-
-
 @functools.cache
 def _select_sql(vendor: str) -> str:
-    qn = connection.ops.quote_name
-    meta = WebhookSubscription._meta
-    return f"SELECT * FROM {qn(meta.db_table)} WHERE {qn(meta.get_field('token').column)} = %s"  # noqa: S608
+    return sql.select_sql(WebhookSubscription._meta.db_table, None, ["token"])
 
 
 @functools.cache
 def _insert_sql(vendor: str, columns: tuple[str, ...], guarded: bool) -> str:
-    """Built once per shape from the models' metadata: identifiers are the models' own column
-    names, quoted; every value is a parameter."""
-    qn = connection.ops.quote_name
-    meta = WebhookDelivery._meta
-    placeholders = ", ".join(["%s"] * len(columns))
-    if guarded:
-        sub = WebhookSubscription._meta
-        source = (
-            f"SELECT {placeholders} FROM {qn(sub.db_table)} "  # noqa: S608
-            f"WHERE {qn(sub.pk.column)} = %s "
-            f"AND {qn(sub.get_field('secret_encrypted').column)} = %s"
-        )
-    else:
-        source = f"VALUES ({placeholders})"
-    conflict = ", ".join(qn(meta.get_field(n).column) for n in ("tenant", "action", "dedupe_key"))
-    return (
-        f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(c) for c in columns)}) {source} "  # noqa: S608
-        f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {qn(meta.pk.column)}"
+    """Built once per shape. Guarded: the values are SELECTed from the subscription row, so
+    nothing is inserted when it no longer holds the secret the signature was checked with."""
+    meta, sub = WebhookDelivery._meta, WebhookSubscription._meta
+    secret = sub.get_field("secret_encrypted").column
+    return sql.insert_sql(
+        meta.db_table,
+        columns,
+        source=sql.values_if_sql(len(columns), sub.db_table, [sub.pk.column, secret])
+        if guarded
+        else None,
+        conflict=[meta.get_field(n).column for n in ("tenant", "action", "dedupe_key")],
+        returning=[meta.pk.column],
     )
 
 

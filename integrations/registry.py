@@ -1,83 +1,67 @@
 """The one door from Guide's generic code to the ATS integration.
 
-Generic modules (the Integrations page, the support console and its actions, the sync engine,
-the delivery loop, the webhook rows) reach the integration only through the names below, never
-by importing `integrations.ashby` (import-linter's `ashby-behind-the-registry` contract). Ashby
-is the only integration today, so each name is Ashby's; a second ATS provides the same names
-(docs/architecture.md, "What a second ATS provides") and this module picks one per connection.
+Generic modules (the Integrations page, the support console and its actions, the sync, the
+delivery loop, the receiver, the webhook rows) reach the integration only through the names
+below: `from integrations import registry`, then `registry.handler_for(...)`. Each name is the
+dotted path of what the integration provides, resolved on first use and cached, the way Django
+resolves its pluggable backends from settings. So the generic code has no import of the
+integration at all: the integration depends on the generic code (its Connect flow queues a
+sync, its pages use the delivery outbox), never the other way round, and no import cycle
+exists between them (import-linter's `ashby-behind-the-registry` and `no-cycles` contracts,
+tests/test_import_cycles.py).
 
-Generic modules import the module, `from integrations import registry`, and look names up when
-they call them: Ashby's modules import generic ones back (its views use the delivery outbox, its
-Connect flow queues a sync), and a module attribute read at call time is safe either way.
+Ashby is the only integration today, so every path is Ashby's; a second ATS provides the same
+names (docs/architecture.md, "What a second ATS provides") and this table becomes one per
+provider.
 """
 
 from __future__ import annotations
 
-from integrations.ashby import connect, errors, events, key_check, permissions
-from integrations.ashby import sync as ashby_sync
-from integrations.ashby.client import AshbyClient
-from integrations.ashby.views.connect import panel_context
+from typing import Any
 
-__all__ = [
-    "URLCONF",
-    "ConnectError",
-    "InvalidKey",
-    "MissingPermission",
-    "ProviderError",
-    "RunAbandoned",
-    "EVENTS",
-    "PING",
-    "WebhookEvent",
-    "RESOURCE_NAMES",
-    "check_connection",
-    "describe_permission",
-    "disconnect",
-    "fetcher_for",
-    "handle_rejected_key",
-    "handler_for",
-    "make_client",
-    "missing_permissions",
-    "panel_context",
-    "sync_engine",
-]
+from django.utils.module_loading import import_string
 
-# --- Pages -------------------------------------------------------------------------------------
+_A = "integrations.ashby."
+
+PROVIDED: dict[str, str] = {
+    # Pages: the panel on the Integrations page, (request) -> context with "panel_template".
+    "panel_context": _A + "views.connect.panel_context",
+    # Connect and the connection.
+    "ConnectError": _A + "key_check.ConnectError",  # a refused key, with the admin's message
+    "check_connection": _A + "connect.check_connection",  # (connection), raises ConnectError
+    "disconnect": _A + "connect.disconnect_ashby",  # (tenant, *, user, delete_data=False)
+    "describe_permission": _A + "permissions.describe",  # (name) -> "Candidates read"
+    "missing_permissions": _A + "permissions.missing_from",  # (granted) -> names not granted
+    # A sync.
+    "make_client": _A + "client.AshbyClient",  # (api_key) -> the client a sync uses
+    "sync_engine": _A + "sync_engine.Engine",  # (run, client) -> engine with .sync_all()
+    "RESOURCE_NAMES": _A + "resources.RESOURCE_NAMES",  # in the order a sync fetches them
+    "ProviderError": _A + "errors.AshbyError",  # any refusal of the ATS's API
+    "InvalidKey": _A + "errors.InvalidApiKey",
+    "MissingPermission": _A + "errors.MissingPermission",
+    "handle_rejected_key": _A + "key_check.handle_rejected_key",  # (connection, exc)
+    # Webhooks.
+    "EVENTS": _A + "events.EVENTS",  # action -> WebhookEvent, in the page's order
+    "WebhookEvent": _A + "events.WebhookEvent",
+    "PING": _A + "events.PING",  # the action of the ATS's test delivery
+    "handler_for": _A + "events.handler_for",  # (action) -> handler(tenant, data, ...) or None
+    "fetcher_for": _A + "events.fetcher_for",  # (action) -> fetch(tenant, data) or None
+    "SIGNATURE_HEADER": _A + "signature.SIGNATURE_HEADER",  # where a delivery is signed
+    "signature_matches": _A + "signature.signature_matches",  # (secret, body, header) -> bool
+}
+
 # The integration's own pages (Connect, Disconnect, Check, Configure Webhooks), included by
-# integrations/urls.py under the `integrations` namespace, so "integrations:connect" still names
-# the Connect page. A dotted path: Django imports a URLconf when it first resolves a URL.
+# integrations/urls.py under the `integrations` namespace ("integrations:connect" still names
+# the Connect page). A dotted path too: Django imports a URLconf when it first resolves a URL.
 URLCONF = "integrations.ashby.urls"
-# panel_context(request) -> the Integrations page's context for the integration's card,
-# including "panel_template", the template the page includes.
-
-# --- Connect and the connection ----------------------------------------------------------------
-ConnectError = key_check.ConnectError  # a refused key, with a message for the admin
-check_connection = connect.check_connection  # (connection) -> connection, raises ConnectError
-disconnect = connect.disconnect_ashby  # (tenant, *, user, delete_data=False) -> deleted counts
-describe_permission = permissions.describe  # (name) -> "Candidates read"
-missing_permissions = permissions.missing_from  # (granted) -> required names not granted
-
-# --- A sync ------------------------------------------------------------------------------------
-ProviderError = errors.AshbyError  # any refusal of the ATS's API
-InvalidKey = errors.InvalidApiKey
-MissingPermission = errors.MissingPermission
-RunAbandoned = ashby_sync.RunAbandoned
-RESOURCE_NAMES = ashby_sync.RESOURCE_NAMES  # in the order a sync fetches them
-handle_rejected_key = key_check.handle_rejected_key  # (connection, exc): pause, say why
 
 
-def make_client(api_key: str) -> AshbyClient:
-    """The API client a sync uses for a connection's key."""
-    return AshbyClient(api_key)
-
-
-def sync_engine(run, client: AshbyClient) -> ashby_sync.Engine:
-    """The engine that pages through the ATS's records for `run` (`.sync_all()`)."""
-    return ashby_sync.Engine(run, client)
-
-
-# --- Webhooks ----------------------------------------------------------------------------------
-EVENTS = events.EVENTS  # action -> WebhookEvent: the webhooks a tenant creates, in page order
-WebhookEvent = events.WebhookEvent
-PING = events.PING  # the action of the ATS's test delivery
-handler_for = events.handler_for  # (action) -> handler(tenant, data) -> str, or None
-fetcher_for = events.fetcher_for  # (action) -> fetch(tenant, data) for a thin payload, or None
+def __getattr__(name: str) -> Any:
+    """`registry.NAME`: what the integration provides under NAME, imported once."""
+    try:
+        path = PROVIDED[name]
+    except KeyError:
+        raise AttributeError(f"The integration registry provides no {name!r}.") from None
+    value = import_string(path)
+    globals()[name] = value  # later reads skip this function
+    return value

@@ -5,7 +5,7 @@ One sync per tenant at a time, enforced by the database, not by a flag in a cach
 - `SyncRun` has a partial unique constraint: at most one run per connection is queued or
   running. A second request while one is queued or running is folded into it (the caller
   gets the existing run back).
-- `run_sync` claims the queued run (queued -> running) in a short transaction holding the
+- `run_queued_sync` claims the queued run (queued -> running) in a short transaction holding the
   connection row (`select_for_update`), so two workers handed the same task (a broker
   redelivery, a second "Sync now") cannot both run it: the second finds it running and leaves.
 - A running run writes a heartbeat after every page. A run whose heartbeat is older than
@@ -19,16 +19,15 @@ from __future__ import annotations
 import functools
 import logging
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
-from integrations.ashby import errors
-from integrations.ashby.client import AshbyClient
-from integrations.ashby.key_check import handle_rejected_key
-from integrations.ashby.sync import Engine, RunAbandoned
+from integrations import registry
+from integrations.errors import RunAbandoned
 from integrations.models import AshbyConnection, SyncRun, SyncSeen
 
 logger = logging.getLogger(__name__)
@@ -98,10 +97,10 @@ def reap_stale_runs(*, connection_id: int | None = None) -> int:
     return count
 
 
-def run_sync(
+def run_queued_sync(
     connection_id: int,
     *,
-    client: AshbyClient | None = None,
+    client: Any = None,
     full: bool = False,
     reason: str = "task",
 ) -> SyncRun | None:
@@ -114,7 +113,7 @@ def run_sync(
     run = _claim(connection_id, full=full, reason=reason)
     if run is None:
         return None
-    client = client or AshbyClient(run.connection.api_key)
+    client = client or registry.make_client(run.connection.api_key)
     try:
         _execute(run, client)
     finally:
@@ -123,16 +122,16 @@ def run_sync(
     return run
 
 
-def _execute(run: SyncRun, client: AshbyClient) -> None:
+def _execute(run: SyncRun, client: Any) -> None:
     try:
-        Engine(run, client).sync_all()
-    except errors.InvalidApiKey as exc:
+        registry.sync_engine(run, client).sync_all()
+    except registry.InvalidKey as exc:
         _pause_connection(run.connection, exc)
         _finish(run, SyncRun.Status.FAILED, f"{KEY_REFUSED} ({exc})")
-    except errors.MissingPermission as exc:
+    except registry.MissingPermission as exc:
         _pause_connection(run.connection, exc)
         _finish(run, SyncRun.Status.FAILED, f"{getattr(exc, 'resource', '')}: {exc}")
-    except errors.AshbyError as exc:
+    except registry.ProviderError as exc:
         _finish(run, SyncRun.Status.FAILED, f"{run.current_resource}: {exc}")
     except RunAbandoned:
         logger.warning("Sync run %s was taken over or stopped; leaving it", run.pk)
@@ -148,10 +147,10 @@ def _execute(run: SyncRun, client: AshbyClient) -> None:
         _finish(run, SyncRun.Status.SUCCEEDED)
 
 
-def _pause_connection(connection: AshbyConnection, exc: errors.AshbyError) -> None:
+def _pause_connection(connection: AshbyConnection, exc: Exception) -> None:
     """The key was refused or lost a permission: Needs attention (with the Connect flow's
     words for why), so scheduled syncs skip it until an admin replaces or re-checks the key."""
-    handle_rejected_key(connection, exc)
+    registry.handle_rejected_key(connection, exc)
     connection.refresh_from_db(fields=["status"])
     if connection.is_usable:  # the Connect flow did not recognise it: pause all the same
         connection.mark_needs_attention(KEY_REFUSED)
@@ -198,7 +197,7 @@ def _finish(
     logger.info("Sync run %s of connection %s: %s", run.pk, run.connection_id, status)
 
 
-def sync_all_connections() -> int:
+def request_all_syncs() -> int:
     """Queue an incremental sync of every usable connection (folded into any under way);
     connections that need attention are skipped. Returns how many were requested."""
     reap_stale_runs()

@@ -1,23 +1,29 @@
-"""django-q2 tasks: thin, idempotent, taking ids only; the work is in integrations/sync.py."""
+"""django-q2 tasks: thin, idempotent, taking ids only; the work is in the services they name.
+
+Their dotted paths are stored: in django-q2's Schedule rows ("integrations.tasks.run_sync",
+"integrations.tasks.sync_all_connections", "integrations.tasks.sweep_deliveries") and in
+queued tasks ("integrations.tasks.process_delivery"). So a task keeps its name and the
+service it calls has its own (run_sync -> sync.run_queued_sync, ...).
+"""
 
 from __future__ import annotations
 
 import logging
 
-from integrations import sync
+from integrations import deliveries, sync
 
 logger = logging.getLogger(__name__)
 
 
 def run_sync(connection_id: int, *, full: bool = False, reason: str = "task") -> str:
     """Run the connection's queued sync; a no-op when another worker already runs it."""
-    run = sync.run_sync(connection_id, full=full, reason=reason)
+    run = sync.run_queued_sync(connection_id, full=full, reason=reason)
     return run.status if run is not None else "skipped"
 
 
 def sync_all_connections() -> int:
     """The periodic tick: request an incremental sync of every usable connection."""
-    return sync.sync_all_connections()
+    return sync.request_all_syncs()
 
 
 # --- webhooks (integrations/deliveries.py) --------------------------------------------------
@@ -25,13 +31,9 @@ def sync_all_connections() -> int:
 
 def process_delivery(delivery_id: int) -> str:
     """Apply one stored webhook delivery to its tenant's data (idempotent)."""
-    from integrations.deliveries import process_delivery as process
-
-    return process(delivery_id)
+    return deliveries.apply_delivery(delivery_id)
 
 
 def sweep_deliveries() -> int:
     """Every minute: re-enqueue webhook deliveries not processed yet and retries now due."""
-    from integrations.deliveries import sweep_deliveries as sweep
-
-    return sweep()
+    return deliveries.requeue_waiting_deliveries()

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from integrations.ashby.events import EVENTS, WebhookEvent
+from integrations import registry
 from integrations.models import WebhookSubscription, new_webhook_secret
 from tenants.models import Tenant
 
@@ -33,7 +33,7 @@ def ensure_subscriptions(tenant: Tenant) -> list[WebhookSubscription]:
     one-row-per-event constraint ignores the loser).
     """
     existing = {s.event: s for s in WebhookSubscription.objects.filter(tenant=tenant)}
-    missing = [e for e in EVENTS if e not in existing]
+    missing = [e for e in registry.EVENTS if e not in existing]
     if missing:
         WebhookSubscription.objects.bulk_create(
             [
@@ -43,7 +43,7 @@ def ensure_subscriptions(tenant: Tenant) -> list[WebhookSubscription]:
             ignore_conflicts=True,
         )
         existing = {s.event: s for s in WebhookSubscription.objects.filter(tenant=tenant)}
-    return [existing[e] for e in EVENTS if e in existing]
+    return [existing[e] for e in registry.EVENTS if e in existing]
 
 
 def receiver_url(subscription: WebhookSubscription) -> str:
@@ -82,7 +82,7 @@ def rotate_secret(subscription: WebhookSubscription) -> WebhookSubscription:
 @dataclass(frozen=True)
 class SubscriptionStatus:
     subscription: WebhookSubscription
-    event: WebhookEvent
+    event: registry.WebhookEvent
     state: str
     reason: str
 
@@ -134,7 +134,7 @@ def subscription_statuses(tenant: Tenant) -> list[SubscriptionStatus]:
     subscriptions = ensure_subscriptions(tenant)
     statuses = []
     for sub in subscriptions:
-        event = EVENTS[sub.event]
+        event = registry.EVENTS[sub.event]
         others = [
             s.last_valid_delivery_at
             for s in subscriptions

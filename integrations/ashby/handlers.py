@@ -1,7 +1,7 @@
 """Handlers of Ashby webhook deliveries: one function per action, applying the delivery's
 `data` to the tenant's records and guides, and returning a short line for the delivery log.
 
-They reuse the sync's mapping (integrations/ashby/mapping.py) and storing functions
+They reuse the sync's mapping (integrations/ashby/mapping/) and storing functions
 (integrations/ashby/storing.py), so a record arriving by webhook is stored exactly as the same
 record arriving by sync. Every write goes through the upsert's `updatedAt` guard, so the order
 deliveries arrive in does not matter: an older copy after a newer one changes nothing. What a

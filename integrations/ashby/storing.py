@@ -1,6 +1,6 @@
 """Storing one page of each Ashby resource into guides' tables: map each record (a record
 that cannot be mapped is skipped and noted), then upsert the page in bulk with a fixed number of
-queries. Used by the sync engine (integrations/ashby/sync.py) for every page, and by the webhook
+queries. Used by the sync engine (integrations/ashby/sync_engine.py) for every page, and by the webhook
 handlers (integrations/ashby/handlers.py) for the records a delivery carries.
 
 References to records not stored yet: an application's candidate (and current stage with its
@@ -8,7 +8,7 @@ plan) is created as a placeholder from the summary embedded in the application; 
 reference (job, recruiter, interview) to an unknown record is left empty; a schedule whose
 application is unknown is skipped and counted under `skipped`, with the first few reasons kept.
 
-What a payload does not say is left as stored (integrations/ashby/mapping.py): a schedule
+What a payload does not say is left as stored (integrations/ashby/mapping/): a schedule
 without its `interviewEvents` keeps its events (the sync asks Ashby for them), an event
 without `interviewers` keeps its interviewers, and an event that cannot be read is skipped
 without deleting the copy Guide has.

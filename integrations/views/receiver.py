@@ -10,15 +10,15 @@ from __future__ import annotations
 import logging
 
 from django.db import DatabaseError
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from integrations import deliveries
 from integrations.receiving import (
     MAX_BODY_BYTES,
     DeliveryRejected,
-    Receipt,
     lookup_subscription,
     record_delivery,
     storing_failure_hint,
@@ -56,30 +56,26 @@ def receive(request: HttpRequest, token: str) -> JsonResponse:
             storing_failure_hint(exc),
         )
         return _answer(503, error="Temporarily unavailable; retry later.")
-    return Acknowledgement(receipt)
+    response = _answer(200, ok=True, outcome=str(receipt.outcome))
+    if receipt.to_process is not None:
+        _queue_after_answer(response, receipt.to_process)
+    return response
 
 
-class Acknowledgement(JsonResponse):
-    """200 for a delivery that is stored (or needs nothing), then its processing is queued.
+def _queue_after_answer(response: HttpResponse, delivery_id: int) -> None:
+    """Queue the delivery's processing once the answer is written, so Ashby never waits on the
+    queue: the WSGI server then closes the response, and Django runs the response's closers
+    first, before request_finished (which may close the database connection). The row is
+    committed before the answer: if the process dies before queueing, the sweep
+    (integrations.deliveries) queues the stored delivery instead."""
 
-    The WSGI server calls close() once the answer is written, so Ashby never waits on the queue.
-    The row is committed before the answer: if the process dies before queueing, the sweep
-    (integrations.deliveries.sweep_deliveries) queues the stored delivery instead.
-    """
+    def queue() -> None:
+        try:
+            deliveries.enqueue_after_commit(delivery_id)
+        except Exception as exc:  # logged, not raised: the answer is sent and the row stored
+            logger.warning("Webhook delivery %s not queued: %s", delivery_id, type(exc).__name__)
 
-    def __init__(self, receipt: Receipt) -> None:
-        super().__init__({"ok": True, "outcome": str(receipt.outcome)})
-        self.receipt = receipt
-
-    def close(self) -> None:
-        try:  # before close(), whose request_finished may close the database connection
-            self.receipt.enqueue()
-        except Exception as exc:  # the answer is sent and the row stored: the sweep queues it
-            logger.warning(
-                "Webhook delivery %s not queued: %s", self.receipt.to_process, type(exc).__name__
-            )
-        finally:
-            super().close()
+    response._resource_closers.append(queue)  # Django's list of a response's cleanups
 
 
 def _read_body(request: HttpRequest) -> bytes | None:

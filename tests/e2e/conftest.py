@@ -211,10 +211,10 @@ def guide_live(live_server, settings, monkeypatch, qcluster, shots):
 def _stop_sandbox_sender(settings) -> None:
     """The sender thread stops once the setting is "manual"; wait for it, so its database
     connection is closed before the test database is flushed."""
-    from ashby_sandbox import webhooks
+    from ashby_sandbox import webhook_sender
 
     settings.SANDBOX_WEBHOOK_SENDER = "manual"
-    webhooks._wake.set()
-    thread = webhooks._thread
+    webhook_sender._wake.set()
+    thread = webhook_sender._thread
     if thread is not None:
         thread.join(timeout=10)

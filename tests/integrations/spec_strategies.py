@@ -49,7 +49,7 @@ WEBHOOK_ACTIONS = (
     "jobUpdate",
     "ping",
 )
-# What the sync reads: RESOURCES of integrations/ashby/sync.py, the stages per plan, the
+# What the sync reads: RESOURCES of integrations/ashby/resources.py, the stages per plan, the
 # events of a schedule without embedded ones, and the two info calls.
 LIST_ENDPOINTS = (
     "department.list",

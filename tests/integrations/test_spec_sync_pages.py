@@ -4,7 +4,7 @@ every list and info endpoint Guide reads (tests/integrations/spec_strategies.py)
 Each example starts from the same complete records (tests/integrations/spec_seed.py), makes a
 page of one generated record aimed at a seeded one (its id, a newer updatedAt) and a few other
 generated records, deletes a random subset of keys of each (required ones too), stores the page
-with the sync's own storing function (integrations/ashby/sync.py RESOURCES; the stages through
+with the sync's own storing function (integrations/ashby/resources.py RESOURCES; the stages through
 the engine's per-plan pass; the events through a schedule without embedded events), and checks:
 
 1. nothing raises: a record that cannot be stored is skipped, counted and noted;
@@ -28,8 +28,9 @@ from hypothesis import strategies as st
 from guides import models as g
 from integrations.ashby import mapping
 from integrations.ashby.client import Page
+from integrations.ashby.resources import RESOURCES, STAGES
 from integrations.ashby.storing import Context, Counts, store_applications, store_schedules
-from integrations.ashby.sync import RESOURCES, STAGES, Engine
+from integrations.ashby.sync_engine import Engine
 from integrations.models import AshbyConnection, SyncRun
 from tests.integrations.spec_seed import (
     APPLICATION_SOURCES,

@@ -25,7 +25,7 @@ from hypothesis import find, given, note
 from hypothesis import strategies as st
 
 from integrations.ashby.events import HANDLERS, PING
-from integrations.deliveries import MAX_ATTEMPTS, process_delivery
+from integrations.deliveries import MAX_ATTEMPTS, apply_delivery
 from integrations.models import WebhookDelivery
 from integrations.receiving import forget_remembered
 from integrations.webhooks import ensure_subscriptions
@@ -155,7 +155,7 @@ def test_a_generated_delivery_is_answered_processed_and_keeps_what_it_does_not_s
 def assert_processed_to_the_end(tenant) -> None:
     delivery = WebhookDelivery.objects.filter(tenant=tenant).latest("pk")
     for _ in range(MAX_ATTEMPTS + 1):  # a retry is run again at once, as if time had passed
-        process_delivery(delivery.pk)
+        apply_delivery(delivery.pk)
         delivery.refresh_from_db()
         if delivery.status != WebhookDelivery.Status.RETRYING:
             break

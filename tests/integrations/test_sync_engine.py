@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from guides import models as g
 from integrations.ashby.client import AshbyClient, RetryPolicy
 from integrations.models import AshbyConnection, SyncRun, SyncSeen, SyncState
-from integrations.sync import run_sync
+from integrations.sync import run_queued_sync
 from tests.integrations.sync_fake import BASE_URL, FakeAshby, add_candidate, seed
 
 API_KEY = "test-key-0123456789abcdef"
@@ -38,7 +38,7 @@ def client() -> AshbyClient:
 
 
 def sync(ashby: AshbyConnection) -> SyncRun:
-    run = run_sync(ashby.pk, client=client())
+    run = run_queued_sync(ashby.pk, client=client())
     assert run is not None
     return run
 
@@ -364,7 +364,7 @@ def test_a_revoked_key_stops_the_sync_and_marks_the_connection_needs_attention(f
     assert "no longer accepts the stored API key" in ashby.status_reason
     assert "syncing is paused" in ashby.status_reason
     assert fake.calls_to("user.list") == []  # stopped at once
-    assert run_sync(ashby.pk, client=client()) is None  # and no more syncs until fixed
+    assert run_queued_sync(ashby.pk, client=client()) is None  # and no more syncs until fixed
 
 
 @pytest.mark.django_db
@@ -520,9 +520,9 @@ def test_a_malformed_record_is_skipped_and_noted_not_fatal(fake, ashby, tenant_a
 def _queries_per_page(fake, ashby, settings, page_size: int) -> dict[str, int]:
     settings.GUIDE_SYNC_PAGE_SIZE = page_size
     counts: dict[str, int] = {}
-    from integrations.ashby import sync as engine
+    from integrations.ashby import resources as sync_resources
 
-    originals = {r.name: r.store for r in engine.RESOURCES}
+    originals = {r.name: r.store for r in sync_resources.RESOURCES}
 
     def counting(name, store):
         def wrapped(ctx, records, c):
@@ -533,17 +533,17 @@ def _queries_per_page(fake, ashby, settings, page_size: int) -> dict[str, int]:
         return wrapped
 
     patched = tuple(
-        engine.Resource(
+        sync_resources.Resource(
             r.name, r.endpoint, r.body, counting(r.name, originals[r.name]), r.model, r.on_missing
         )
-        for r in engine.RESOURCES
+        for r in sync_resources.RESOURCES
     )
-    engine_resources = engine.RESOURCES
-    engine.RESOURCES = patched
+    engine_resources = sync_resources.RESOURCES
+    sync_resources.RESOURCES = patched
     try:
         sync(ashby)
     finally:
-        engine.RESOURCES = engine_resources
+        sync_resources.RESOURCES = engine_resources
     return counts
 
 
@@ -573,7 +573,7 @@ def test_a_plan_ashby_says_does_not_exist_is_noted_marked_and_never_asked_again(
 
     first = sync(ashby)
     asked = [b["interviewPlanId"] for b in fake.calls_to("interviewStage.list")]
-    second = run_sync(ashby.pk, client=client(), full=True)
+    second = run_queued_sync(ashby.pk, client=client(), full=True)
 
     assert first.status == SyncRun.Status.SUCCEEDED, first.error
     assert asked.count("plan-from-a-webhook") == 1
@@ -595,7 +595,7 @@ def test_a_plan_marked_not_found_is_asked_again_once_ashby_lists_it(fake, ashby,
     plan = g.InterviewPlan.objects.get(tenant=tenant_a, external_id=data["plan"]["id"])
     g.InterviewPlan.objects.filter(pk=plan.pk).update(not_found_at=plan.synced_at)
 
-    run_sync(ashby.pk, client=client(), full=True)
+    run_queued_sync(ashby.pk, client=client(), full=True)
 
     plan.refresh_from_db()
     assert plan.not_found_at is None
@@ -643,6 +643,6 @@ def test_a_sync_repairs_a_stored_copy_as_new_as_ashbys_but_different(fake, ashby
     # What a partial delivery used to do: the job and recruiter blanked, updatedAt unchanged.
     g.Application.objects.filter(tenant=tenant_a).update(job=None, recruiter=None)
 
-    run_sync(ashby.pk, client=client(), full=True)
+    run_queued_sync(ashby.pk, client=client(), full=True)
 
     assert snapshot(tenant_a) == before

@@ -15,7 +15,7 @@ from django_q.models import OrmQ, Schedule
 from integrations import sync as sync_service
 from integrations.models import AshbyConnection, SyncRun
 from integrations.schedule import SCHEDULE_NAME, ensure_sync_schedule
-from integrations.sync import reap_stale_runs, request_sync, run_sync, sync_all_connections
+from integrations.sync import reap_stale_runs, request_all_syncs, request_sync, run_queued_sync
 from tests.integrations.sync_fake import FakeAshby, seed
 from tests.integrations.test_sync_engine import API_KEY, client
 
@@ -86,7 +86,7 @@ def test_a_task_finding_the_sync_running_leaves_it_alone(ashby):
         connection=ashby, status=SyncRun.Status.RUNNING, started_at=now, heartbeat_at=now
     )
 
-    assert run_sync(ashby.pk, client=client()) is None
+    assert run_queued_sync(ashby.pk, client=client()) is None
     running.refresh_from_db()
     assert running.status == SyncRun.Status.RUNNING
 
@@ -147,7 +147,7 @@ def test_a_run_taken_over_while_running_stops_at_its_next_page(ashby):
                 )
 
         fake.on_call = reap
-        run = run_sync(ashby.pk, client=client())
+        run = run_queued_sync(ashby.pk, client=client())
 
     assert run.status == SyncRun.Status.FAILED and run.error == "reaped"
     assert fake.calls_to("application.list") == []
@@ -161,7 +161,7 @@ def test_scheduled_syncs_skip_connections_that_need_attention(ashby, tenant_b, n
     broken.save()
     broken.mark_needs_attention("Key revoked")
 
-    assert sync_all_connections() == 1
+    assert request_all_syncs() == 1
     assert list(SyncRun.objects.values_list("connection_id", "reason")) == [(ashby.pk, "scheduled")]
 
 
@@ -170,7 +170,7 @@ def test_a_queued_run_of_a_connection_needing_attention_is_cancelled(ashby):
     run = SyncRun.objects.create(connection=ashby)
     ashby.mark_needs_attention("Key revoked")
 
-    assert run_sync(ashby.pk, client=client()) is None
+    assert run_queued_sync(ashby.pk, client=client()) is None
     run.refresh_from_db()
     assert run.status == SyncRun.Status.CANCELLED
 
@@ -181,7 +181,7 @@ def test_request_sync_enqueues_the_task_after_commit(
 ):
     ran: list[int] = []
     monkeypatch.setattr(
-        "integrations.tasks.sync.run_sync",
+        "integrations.tasks.sync.run_queued_sync",
         lambda connection_id, **kwargs: ran.append(connection_id),
     )
 
@@ -287,7 +287,7 @@ def test_two_workers_running_the_same_task_at_once_sync_once(ashby):
         def work():
             try:
                 barrier.wait()
-                outcomes.append(run_sync(ashby.pk, client=client()))
+                outcomes.append(run_queued_sync(ashby.pk, client=client()))
             finally:
                 db_connection.close()
 

@@ -15,7 +15,7 @@ from django.core.management import call_command, get_commands
 from guides import models as g
 from integrations.ashby.client import AshbyClient, RetryPolicy
 from integrations.models import AshbyConnection, SyncRun, SyncState
-from integrations.sync import run_sync
+from integrations.sync import run_queued_sync
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -56,7 +56,7 @@ def _sync(connection: AshbyConnection, *, full: bool = False) -> SyncRun:
     client = AshbyClient(
         connection.api_key, sleep=lambda s: None, retry=RetryPolicy(max_attempts=10, max_total=600)
     )
-    run = run_sync(connection.pk, client=client)
+    run = run_queued_sync(connection.pk, client=client)
     assert run is not None
     assert run.status == SyncRun.Status.SUCCEEDED, run.error
     return run

@@ -19,7 +19,7 @@ from guides.models import (
     InterviewSchedule,
     Job,
 )
-from integrations.deliveries import replay_delivery, sweep_deliveries
+from integrations.deliveries import replay_delivery, requeue_waiting_deliveries
 from integrations.models import WebhookDelivery
 from integrations.webhooks import ensure_subscriptions
 from tenants.models import Tenant
@@ -231,7 +231,7 @@ def test_a_schedule_before_its_application_is_retried_until_the_application_arri
     assert early.next_attempt_at > timezone.now()
     deliver("applicationSubmit")
     WebhookDelivery.objects.filter(pk=early.pk).update(next_attempt_at=timezone.now())  # due
-    assert sweep_deliveries() == 1
+    assert requeue_waiting_deliveries() == 1
     early.refresh_from_db()
     assert early.status == Status.PROCESSED, early.error
     assert InterviewEvent.objects.filter(tenant=tenant_a).count() == 1

@@ -17,10 +17,10 @@ from integrations.deliveries import (
     MAX_ATTEMPTS,
     RESWEEP_AFTER,
     SWEEP_SCHEDULE_NAME,
-    process_delivery,
+    apply_delivery,
     replay_delivery,
+    requeue_waiting_deliveries,
     retry_delay,
-    sweep_deliveries,
 )
 from integrations.models import WebhookDelivery
 from integrations.webhooks import ensure_subscriptions
@@ -76,20 +76,20 @@ def test_a_delivery_posted_to_the_receiver_is_processed_after_commit(
 
 def test_processing_twice_applies_the_delivery_once(sub, calls):
     delivery = _delivery(sub)
-    assert process_delivery(delivery.pk) == Status.PROCESSED
-    assert process_delivery(delivery.pk) == "not pending"
+    assert apply_delivery(delivery.pk) == Status.PROCESSED
+    assert apply_delivery(delivery.pk) == "not pending"
     assert len(calls) == 1
 
 
 def test_a_delivery_claimed_by_another_worker_is_left_alone(sub, calls):
     delivery = _delivery(sub, status=Status.PROCESSING, started_at=timezone.now())
-    assert process_delivery(delivery.pk) == "not pending"
+    assert apply_delivery(delivery.pk) == "not pending"
     assert calls == []
 
 
 def test_an_action_without_a_handler_is_recorded_as_ignored(sub):
     delivery = _delivery(sub, action="offerCreate")
-    assert process_delivery(delivery.pk) == Status.IGNORED
+    assert apply_delivery(delivery.pk) == Status.IGNORED
     delivery.refresh_from_db()
     assert delivery.outcome == "Guide does not use offerCreate events."
 
@@ -101,13 +101,13 @@ def test_a_transient_failure_is_retried_with_backoff(sub, monkeypatch):
     monkeypatch.setitem(events.HANDLERS, "jobCreate", flaky)
     delivery = _delivery(sub)
     before = timezone.now()
-    assert process_delivery(delivery.pk) == Status.RETRYING
+    assert apply_delivery(delivery.pk) == Status.RETRYING
     delivery.refresh_from_db()
     assert delivery.attempts == 1
     assert delivery.error == "OperationalError: deadlock detected"
     assert delivery.next_attempt_at >= before + timedelta(seconds=30)
     # Not due yet: a second task does nothing.
-    assert process_delivery(delivery.pk) == "not pending"
+    assert apply_delivery(delivery.pk) == "not pending"
 
 
 def test_backoff_grows(sub):
@@ -122,7 +122,7 @@ def test_after_the_last_attempt_the_delivery_is_failed_with_the_error(sub, monke
     delivery = _delivery(sub)
     for attempt in range(1, MAX_ATTEMPTS + 1):
         WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=None)
-        status = process_delivery(delivery.pk)
+        status = apply_delivery(delivery.pk)
         assert status == (Status.FAILED if attempt == MAX_ATTEMPTS else Status.RETRYING)
     delivery.refresh_from_db()
     assert delivery.status == Status.FAILED
@@ -132,7 +132,7 @@ def test_after_the_last_attempt_the_delivery_is_failed_with_the_error(sub, monke
 
 def test_a_payload_that_can_never_apply_fails_at_once(sub, calls):
     delivery = _delivery(sub, body=json.dumps({"action": "jobCreate", "data": "nope"}))
-    assert process_delivery(delivery.pk) == Status.FAILED
+    assert apply_delivery(delivery.pk) == Status.FAILED
     delivery.refresh_from_db()
     assert delivery.attempts == 1
     assert "no data object" in delivery.error
@@ -146,7 +146,7 @@ def test_a_failed_handler_leaves_no_half_written_data(sub, monkeypatch, tenant_a
         raise OperationalError("connection lost")
 
     monkeypatch.setitem(events.HANDLERS, "jobCreate", half)
-    process_delivery(_delivery(sub).pk)
+    apply_delivery(_delivery(sub).pk)
     assert not Department.objects.filter(tenant=tenant_a).exists()
 
 
@@ -163,16 +163,16 @@ def queued(monkeypatch):
 def test_the_sweep_re_enqueues_deliveries_never_picked_up(sub, queued):
     old = _delivery(sub, received_at=timezone.now() - timedelta(minutes=5))
     _delivery(sub, dedupe_key="fresh")  # just received: its own task is on its way
-    assert sweep_deliveries() == 1
+    assert requeue_waiting_deliveries() == 1
     assert queued == [old.pk]
 
 
 def test_a_backlogged_delivery_is_swept_once_not_every_minute(sub, queued):
     now = timezone.now()
     waiting = _delivery(sub, received_at=now - timedelta(minutes=5))
-    assert sweep_deliveries(now) == 1
-    assert sweep_deliveries(now + timedelta(minutes=1)) == 0
-    assert sweep_deliveries(now + RESWEEP_AFTER + timedelta(seconds=1)) == 1
+    assert requeue_waiting_deliveries(now) == 1
+    assert requeue_waiting_deliveries(now + timedelta(minutes=1)) == 0
+    assert requeue_waiting_deliveries(now + RESWEEP_AFTER + timedelta(seconds=1)) == 1
     assert queued == [waiting.pk, waiting.pk]
 
 
@@ -181,7 +181,7 @@ def test_each_due_retry_is_swept_even_if_an_earlier_one_was(sub, queued):
     retry = _delivery(
         sub, status=Status.RETRYING, next_attempt_at=now, swept_at=now - timedelta(minutes=1)
     )
-    assert sweep_deliveries(now) == 1
+    assert requeue_waiting_deliveries(now) == 1
     assert queued == [retry.pk]
 
 
@@ -191,7 +191,7 @@ def test_the_sweep_re_enqueues_retries_that_are_due_only(sub, queued):
     _delivery(
         sub, dedupe_key="later", status=Status.RETRYING, next_attempt_at=now + timedelta(minutes=5)
     )
-    assert sweep_deliveries(now) == 1
+    assert requeue_waiting_deliveries(now) == 1
     assert queued == [due.pk]
 
 
@@ -199,7 +199,7 @@ def test_the_sweep_leaves_processed_failed_and_ignored_deliveries(sub, queued):
     old = timezone.now() - timedelta(hours=1)
     for n, status in enumerate((Status.PROCESSED, Status.FAILED, Status.IGNORED)):
         _delivery(sub, dedupe_key=f"k{n}", status=status, received_at=old)
-    assert sweep_deliveries() == 0
+    assert requeue_waiting_deliveries() == 0
     assert queued == []
 
 
@@ -209,7 +209,7 @@ def test_the_sweep_retries_a_delivery_whose_worker_died(sub, queued):
     out_of_attempts = _delivery(
         sub, dedupe_key="k2", status=Status.PROCESSING, started_at=long_ago, attempts=MAX_ATTEMPTS
     )
-    assert sweep_deliveries() == 1
+    assert requeue_waiting_deliveries() == 1
     assert queued == [stuck.pk]
     stuck.refresh_from_db()
     out_of_attempts.refresh_from_db()
@@ -220,7 +220,7 @@ def test_the_sweep_retries_a_delivery_whose_worker_died(sub, queued):
 
 def test_a_delivery_whose_enqueue_was_lost_is_processed_by_the_sweep(sub, calls):
     delivery = _delivery(sub, received_at=timezone.now() - timedelta(minutes=5))
-    sweep_deliveries()  # sync django-q in tests: the task runs now
+    requeue_waiting_deliveries()  # sync django-q in tests: the task runs now
     delivery.refresh_from_db()
     assert delivery.status == Status.PROCESSED
     assert len(calls) == 1

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from ashby_sandbox import activity, seed
 from ashby_sandbox import models as sandbox
-from ashby_sandbox.webhooks import create_webhook, deliver_due
+from ashby_sandbox.webhook_sender import create_webhook, deliver_due
 from guides.models import Application, Candidate, Guide, InterviewEvent, InterviewSchedule
 from integrations.ashby.events import EVENTS
 from integrations.models import WebhookDelivery, WebhookSubscription

@@ -73,7 +73,7 @@ def _no_network(monkeypatch):
     def refuse(*args: Any, **kwargs: Any):
         raise requests.ConnectionError("the conformance run sends no webhooks")
 
-    monkeypatch.setattr("ashby_sandbox.webhooks.requests.post", refuse)
+    monkeypatch.setattr("ashby_sandbox.webhook_sender.requests.post", refuse)
 
 
 def _raw(body: Any) -> str | bytes:

@@ -150,7 +150,7 @@ def test_sandbox_activity_explains_bad_input(org):
 
 
 def test_sandbox_deliver_sends_due_deliveries(org, receiver):
-    from ashby_sandbox.webhooks import create_webhook
+    from ashby_sandbox.webhook_sender import create_webhook
 
     create_webhook(webhook_type="jobCreate", request_url=receiver.url, secret_token="s")
     run("sandbox_activity", "create-job", "--title", "Chef")

@@ -12,9 +12,9 @@ import time
 import pytest
 from django.utils import timezone
 
-from ashby_sandbox import activity, webhooks
+from ashby_sandbox import activity, webhook_sender
 from ashby_sandbox import models as m
-from ashby_sandbox.webhooks import create_webhook, deliver_due, update_webhook
+from ashby_sandbox.webhook_sender import create_webhook, deliver_due, update_webhook
 
 SECRET = "whsec-sandbox-test"
 
@@ -100,7 +100,7 @@ def test_disabled_webhooks_get_no_deliveries(org, receiver):
 
 def test_duplicate_webhooks_are_refused(db, receiver):
     hook(receiver, "applicationSubmit")
-    with pytest.raises(webhooks.WebhookInputError, match="Duplicate webhook"):
+    with pytest.raises(webhook_sender.WebhookInputError, match="Duplicate webhook"):
         hook(receiver, "applicationSubmit")
 
 
@@ -236,7 +236,7 @@ def test_the_background_sender_delivers_without_being_driven(transactional_db, r
     settings.SANDBOX_WEBHOOK_SENDER = "manual"  # the thread stops at its next turn
     assert "jobCreate" in receiver.actions()
     time.sleep(0.6)
-    assert not webhooks._thread.is_alive()
+    assert not webhook_sender._thread.is_alive()
 
 
 def test_webhook_api_create_update_delete(db, call, receiver):

@@ -6,7 +6,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from ashby_sandbox.webhooks import deliver_due
+from ashby_sandbox.webhook_sender import deliver_due
 
 
 class Command(BaseCommand):

@@ -21,16 +21,15 @@ For each resource, in an order where what is referred to comes before what refer
   application of theirs is left.
   The ids seen are kept in `SyncSeen` rows, so memory stays flat however many records.
 
-Storing a page (and what happens to references to records not synced yet) is in
-integrations/ashby/storing.py.
+What is synced, in which order: integrations/ashby/resources.py. Storing a page (and what
+happens to references to records not synced yet): integrations/ashby/storing.py; a page that
+fails in bulk: integrations/ashby/record_isolation.py; the stages of the plans:
+integrations/ashby/stage_pass.py.
 """
 
 from __future__ import annotations
 
-import copy
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -40,119 +39,19 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from guides import models as g
-from guides.upsert import (
-    insert_rows,
-    upsert_records,
-)
-from integrations.ashby import errors, mapping
+from integrations.ashby import errors, mapping, resources
 from integrations.ashby.client import AshbyClient
-from integrations.ashby.storing import (
-    Context,
-    Counts,
-    delete_in_chunks,
-    mapped,
-    simple_store,
-    store_applications,
-    store_candidates,
-    store_schedules,
-)
+from integrations.ashby.record_isolation import record_id, store_page
+from integrations.ashby.resources import STAGES, Resource
+from integrations.ashby.stage_pass import StagePass
+from integrations.ashby.storing import Context, Counts, delete_in_chunks
+from integrations.errors import RunAbandoned
 from integrations.models import SyncRun, SyncSeen, SyncState
+from tenants.sql import insert_rows
 
 logger = logging.getLogger(__name__)
 
 MAX_CURSOR_RESTARTS = 3
-
-
-class RunAbandoned(Exception):
-    """The run was marked failed or cancelled by someone else (e.g. found stale)."""
-
-
-@dataclass(frozen=True)
-class Resource:
-    """One Ashby list endpoint and how its records are stored."""
-
-    name: str
-    endpoint: str
-    body: dict[str, Any]
-    store: Callable[[Context, Sequence[dict[str, Any]], Counts], None]
-    model: type[g.SyncedRecord]
-    # After a full pass, what happens to records not returned: "delete", or field values.
-    on_missing: str | dict[str, Any] = "delete"
-
-
-# --- the resources, in order -----------------------------------------------------------------
-# Interview plans come before jobs (a job points at its default plan) and their stages are
-# fetched right after the plans; otherwise the order of the issue.
-
-RESOURCES: tuple[Resource, ...] = (
-    Resource(
-        "departments",
-        "department.list",
-        {"includeArchived": True},
-        simple_store(g.Department, mapping.map_department),
-        g.Department,
-        {"is_archived": True},
-    ),
-    Resource(
-        "locations",
-        "location.list",
-        {"includeArchived": True},
-        simple_store(g.Location, mapping.map_location),
-        g.Location,
-        {"is_archived": True},
-    ),
-    Resource(
-        "users",
-        "user.list",
-        {"includeDeactivated": True},
-        simple_store(g.Interviewer, mapping.map_user),
-        g.Interviewer,
-        {"is_enabled": False},
-    ),
-    Resource(
-        "interview_plans",
-        "interviewPlan.list",
-        {"includeArchived": True},
-        simple_store(g.InterviewPlan, mapping.map_interview_plan),
-        g.InterviewPlan,
-        {"is_archived": True},
-    ),
-    Resource(
-        "jobs",
-        "job.list",
-        {"status": ["Draft", "Open", "Closed", "Archived"]},
-        simple_store(g.Job, mapping.map_job),
-        g.Job,
-    ),
-    Resource(
-        "interviews",
-        "interview.list",
-        {"includeArchived": True, "includeNonSharedInterviews": True},
-        simple_store(g.Interview, mapping.map_interview),
-        g.Interview,
-        {"is_archived": True},
-    ),
-    Resource("candidates", "candidate.list", {}, store_candidates, g.Candidate),
-    Resource("applications", "application.list", {}, store_applications, g.Application),
-    Resource(
-        "interview_schedules", "interviewSchedule.list", {}, store_schedules, g.InterviewSchedule
-    ),
-)
-STAGES = "interview_stages"  # fetched per plan after the plans; no syncToken
-RESOURCE_NAMES = [r.name for r in RESOURCES[:4]] + [STAGES] + [r.name for r in RESOURCES[4:]]
-
-
-def _record_id(record: Any) -> str | None:
-    return record.get("id") if isinstance(record, dict) else None
-
-
-def _unstorable(resource: Resource, record: Any, exc: Exception) -> str:
-    """The note for a record that could not be stored: which, and that the rest went on."""
-    kind = resource.model._meta.verbose_name
-    return (
-        f"{str(kind).capitalize()} {_record_id(record) or '(no id)'} could not be stored "
-        f"({type(exc).__name__}) and was skipped; the rest of the sync went on."
-    )
 
 
 def _refresh_statistics() -> None:
@@ -169,8 +68,8 @@ def _refresh_statistics() -> None:
 # --- the engine ------------------------------------------------------------------------------
 
 
-class Engine:
-    """Runs the passes of one SyncRun. `run_sync` in integrations/sync.py drives it."""
+class Engine(StagePass):
+    """Runs the passes of one SyncRun. `run_queued_sync` in integrations/sync.py drives it."""
 
     def __init__(self, run: SyncRun, client: AshbyClient) -> None:
         self.run = run
@@ -188,7 +87,7 @@ class Engine:
         a missing permission stops only its resource."""
         failures = []
         plans_full = True
-        for resource in RESOURCES:
+        for resource in resources.RESOURCES:
             try:
                 full = self.sync_resource(resource)
                 plans_full = full if resource.name == "interview_plans" else plans_full
@@ -275,13 +174,13 @@ class Engine:
                 _refresh_statistics()
             with transaction.atomic():
                 counts.fetched += len(page.results)
-                self._store_page(resource, page.results, counts)
+                store_page(self.ctx, resource, page.results, counts)
                 if full:
                     insert_rows(
                         SyncSeen,
                         [
                             {"run_id": self.run.pk, "resource": resource.name, "external_id": i}
-                            for i in {mapping.ref(_record_id(r)) for r in page.results}
+                            for i in {mapping.ref(record_id(r)) for r in page.results}
                             if i is not None
                         ],
                     )
@@ -304,43 +203,6 @@ class Engine:
                 updates["last_full_sync_at"] = now
             SyncState.objects.filter(pk=state.pk).update(**updates)
             self._record(resource.name, counts)
-
-    def _store_page(self, resource: Resource, records: list, counts: Counts) -> None:
-        """Store a page in bulk; if that fails on a record Guide cannot store (an impossible
-        value, a shape no mapping foresaw), store the page record by record, each in its own
-        savepoint, skipping and noting the ones that fail. Ashby's own failures (rate limits,
-        outages) still stop the run: it resumes later."""
-        before = copy.deepcopy(counts)
-        try:
-            with transaction.atomic():
-                resource.store(self.ctx, records, counts)
-            return
-        except (errors.AshbyError, RunAbandoned):
-            raise
-        except Exception as exc:
-            logger.warning(
-                "Sync %s: a %s page failed in bulk (%s); storing it record by record",
-                self.run.pk,
-                resource.name,
-                type(exc).__name__,
-            )
-        vars(counts).update(vars(before))  # the failed attempt counted nothing
-        for record in records:
-            self._store_one(resource, record, counts)
-
-    def _store_one(self, resource: Resource, record: Any, counts: Counts) -> None:
-        try:
-            with transaction.atomic():
-                resource.store(self.ctx, [record], counts)
-        except (errors.AshbyError, RunAbandoned) as exc:
-            if not isinstance(exc, errors.NotFound):
-                raise
-            counts.skip(_record_id(record), _unstorable(resource, record, exc))
-        except Exception as exc:  # the type only: a database error's text may quote the data
-            logger.warning(
-                "Sync %s: a %s record skipped (%s)", self.run.pk, resource.name, type(exc).__name__
-            )
-            counts.skip(_record_id(record), _unstorable(resource, record, exc))
 
     def _remove_unseen(self, resource: Resource) -> int:
         """Delete (or archive) what the full pass did not return; in chunks, memory flat."""
@@ -380,59 +242,6 @@ class Engine:
         if removed:
             entry = self.run.progress.setdefault("candidates", {"pages": 0})
             entry["deleted"] = int(entry.get("deleted") or 0) + removed
-
-    # --- stages -----------------------------------------------------------------------
-
-    def sync_stages(self, *, all_plans: bool) -> None:
-        """The stages of the plans (interviewStage.list has no syncToken and no cursor: one
-        call per plan): of every plan after a full pass of the plans, else of the plans that
-        pass wrote. A stage its plan no longer lists is deleted."""
-        counts = Counts()
-        self._begin(STAGES, counts)
-        # A plan Ashby answered "not found" for (a placeholder a webhook named) is not asked
-        # again until interviewPlan.list returns it, which clears the mark.
-        plans = g.InterviewPlan.objects.filter(tenant=self.ctx.tenant, not_found_at__isnull=True)
-        if not all_plans:
-            plans = plans.filter(synced_at__gte=self.run.started_at)
-        plans = list(plans.values_list("external_id", "pk"))
-        try:
-            for plan_id, plan_pk in plans:
-                results = self._plan_stages(plan_id, plan_pk, counts)
-                if results is None:
-                    continue
-                with transaction.atomic():
-                    counts.fetched += len(results)
-                    rows = mapped(
-                        results,
-                        lambda s, p=plan_id: mapping.map_interview_stage(s, plan_id=p),
-                        counts,
-                    )
-                    counts.add(upsert_records(self.ctx.tenant, g.InterviewStage, rows))
-                    gone = g.InterviewStage.objects.filter(tenant=self.ctx.tenant, plan_id=plan_pk)
-                    counts.deleted += (
-                        gone.exclude(external_id__in=[r["external_id"] for r in rows])
-                        .delete()[1]
-                        .get(g.InterviewStage._meta.label, 0)
-                    )
-                    self._record(STAGES, counts, page=True)
-        except errors.AshbyError as exc:
-            self._record(STAGES, counts, error=str(exc))
-            raise
-
-    def _plan_stages(self, plan_id: str, plan_pk: int, counts: Counts) -> list | None:
-        """interviewStage.list of one plan; None (the plan marked, a note on the run) when
-        Ashby says the plan does not exist: one unknown reference never stops a sync."""
-        try:
-            return self.ctx.client.call("interviewStage.list", {"interviewPlanId": plan_id})
-        except errors.NotFound as exc:
-            g.InterviewPlan.objects.filter(pk=plan_pk).update(not_found_at=timezone.now())
-            counts.skip(
-                plan_id,
-                f"Interview plan {plan_id}: Ashby says it does not exist ({exc.code}); its "
-                "stages are not asked for again until Ashby lists the plan.",
-            )
-            self._record(STAGES, counts)
-            return None
 
     # --- progress ---------------------------------------------------------------------
 

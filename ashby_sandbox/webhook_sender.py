@@ -5,7 +5,7 @@ Deliveries never block the request that caused them, as with Ashby: `emit` write
 commit, wakes a background sender thread. `deliver_due()` (also `manage.py sandbox_deliver`)
 sends whatever is due; tests call it directly with SANDBOX_WEBHOOK_SENDER=manual.
 
-Ashby's documented behaviour (API-NOTES §7): body `{webhookActionId, action, data}`; header
+Ashby's documented behaviour (docs/ashby.md §4 to §6): body `{webhookActionId, action, data}`; header
 `Ashby-Signature: sha256=<hex HMAC-SHA256 of the exact bytes, keyed with the secret>`;
 non-2xx and timeouts retried after (2^n - 1) x 10 s, at most 10 attempts; never retried
 after 401, 403, 404, 405 or 410; the ping on create/edit disables the webhook when the
