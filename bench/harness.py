@@ -215,7 +215,7 @@ def free_port(candidates: range) -> int:
     sys.exit(f"No free port in {candidates.start}-{candidates.stop - 1}")
 
 
-# 11 is bench/webhooks.py's default and 15 the production-path test's: not offered here.
+# 11 is bench/receiver_bench.py's default and 15 the production-path test's: not offered here.
 REDIS_DBS = (9, 10, 12, 13, 14)
 
 

@@ -1,4 +1,4 @@
-"""The load generator of bench/webhooks.py: prepared HTTP/1.1 requests sent from many clients
+"""The load generator of bench/receiver_bench.py: prepared HTTP/1.1 requests sent from many clients
 on one asyncio loop (Python threads with http.client cost more CPU than the server under test
 on two cores; this costs about 0.25 ms per request), and the CPU each process kind used.
 """

@@ -112,7 +112,7 @@ def run(args, pg) -> int:
     from sync_faults import sync_until_done
 
     from integrations.models import AshbyConnection, WebhookDelivery
-    from integrations.webhooks import ensure_subscriptions, receiver_url
+    from integrations.webhook_rows import ensure_subscriptions, receiver_url
     from tenants.models import Tenant
 
     key = h.manage(sandbox, "sandbox_key", "--name", "outage").strip().splitlines()[-1]

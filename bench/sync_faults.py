@@ -122,7 +122,7 @@ def latest_run(connection):
 
 def sync_until_done(connection, timeout: float, *, every: float = 5.0) -> tuple[int, float]:
     """Request syncs (as the schedule would) until one succeeds; returns (runs, seconds)."""
-    from integrations.sync import request_sync
+    from integrations.sync_runs import request_sync
 
     began = time.monotonic()
     request_sync(connection.pk, full=True, reason="bench")
@@ -145,7 +145,7 @@ def sync_until_done(connection, timeout: float, *, every: float = 5.0) -> tuple[
 
 def kill_mid_sync(args, env, worker, connection) -> tuple:
     from guides.models import Candidate
-    from integrations.sync import request_sync
+    from integrations.sync_runs import request_sync
 
     request_sync(connection.pk, full=True, reason="bench")
     h.wait_until(

@@ -164,7 +164,7 @@ def prepare(args) -> tuple[dict, dict[str, str], dict[str, str], str]:
     h.manage(env, "migrate", "--noinput")
     h.setup_django(env)
     from integrations.models import WebhookSubscription
-    from integrations.webhooks import receiver_url
+    from integrations.webhook_rows import receiver_url
     from tenants.models import Tenant
 
     tenant = Tenant.objects.create(name="Burst", slug="burst")

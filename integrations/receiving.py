@@ -113,7 +113,7 @@ def record_delivery(
         subscription.secret, body, headers.get(registry.SIGNATURE_HEADER)
     ):
         _count_signature_failure(subscription)
-        raise BadSignature("Missing or wrong Ashby-Signature.")
+        raise BadSignature(f"Missing or wrong {registry.SIGNATURE_HEADER}.")
     payload = _parse(body)
     action = payload["action"]
     if action == registry.PING:
@@ -243,8 +243,7 @@ def _store(
     """Insert the delivery and return its id; None when the same one is stored already (the
     database says so), or, with `same_secret`, when the row no longer holds the secret it was
     loaded with."""
-    action_id = payload.get("webhookActionId")
-    action_id = action_id if isinstance(action_id, str) and 0 < len(action_id) <= 100 else ""
+    action_id = registry.delivery_id(payload)
     values = {
         "tenant_id": subscription.tenant_id,
         "subscription_id": subscription.pk,

@@ -48,6 +48,7 @@ PROVIDED: dict[str, str] = {
     "fetcher_for": _A + "events.fetcher_for",  # (action) -> fetch(tenant, data) or None
     "SIGNATURE_HEADER": _A + "signature.SIGNATURE_HEADER",  # where a delivery is signed
     "signature_matches": _A + "signature.signature_matches",  # (secret, body, header) -> bool
+    "delivery_id": _A + "signature.delivery_id",  # (payload) -> the ATS's id of a delivery
 }
 
 # The integration's own pages (Connect, Disconnect, Check, Configure Webhooks), included by

@@ -1,7 +1,7 @@
 """The support console's actions (run from the Django admin), as typed service functions.
 
 Each action calls the service that owns the behaviour (registry.check_connection,
-sync.request_sync, ...) and never reimplements it. `perform` wraps one action on one row:
+sync_runs.request_sync, ...) and never reimplements it. `perform` wraps one action on one row:
 it runs it in a transaction, turns a refusal into a message for support (never a stack
 trace), and writes the audit trail row (who, what, when, which row, how it went), whatever
 the outcome.
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Model
 
-from integrations import deliveries, registry, webhooks
+from integrations import deliveries, registry, webhook_rows
 from integrations.models import (
     AshbyConnection,
     AuditEvent,
@@ -25,7 +25,7 @@ from integrations.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
-from integrations.sync import reap_stale_runs, request_sync
+from integrations.sync_runs import reap_stale_runs, request_sync
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -128,7 +128,7 @@ def check_key(connection: AshbyConnection, *, user) -> Result:
 
 
 def sync_now(connection: AshbyConnection, *, user) -> Result:
-    """Queue an incremental sync (sync.request_sync folds it into a run under way)."""
+    """Queue an incremental sync (sync_runs.request_sync folds it into a run under way)."""
 
     def run() -> str:
         _require_usable(connection)
@@ -176,7 +176,7 @@ def rotate_secret(subscription: WebhookSubscription, *, user) -> Result:
     into Ashby. The message never holds the secret."""
 
     def run() -> str:
-        webhooks.rotate_secret(subscription)
+        webhook_rows.rotate_secret(subscription)
         return "new secret made; the row is Waiting until the tenant pastes it into Ashby."
 
     return perform(

@@ -3,27 +3,27 @@
 Their dotted paths are stored: in django-q2's Schedule rows ("integrations.tasks.run_sync",
 "integrations.tasks.sync_all_connections", "integrations.tasks.sweep_deliveries") and in
 queued tasks ("integrations.tasks.process_delivery"). So a task keeps its name and the
-service it calls has its own (run_sync -> sync.run_queued_sync, ...).
+service it calls has its own (run_sync -> sync_runs.run_queued_sync, ...).
 """
 
 from __future__ import annotations
 
 import logging
 
-from integrations import deliveries, sync
+from integrations import deliveries, sync_runs
 
 logger = logging.getLogger(__name__)
 
 
 def run_sync(connection_id: int, *, full: bool = False, reason: str = "task") -> str:
     """Run the connection's queued sync; a no-op when another worker already runs it."""
-    run = sync.run_queued_sync(connection_id, full=full, reason=reason)
+    run = sync_runs.run_queued_sync(connection_id, full=full, reason=reason)
     return run.status if run is not None else "skipped"
 
 
 def sync_all_connections() -> int:
     """The periodic tick: request an incremental sync of every usable connection."""
-    return sync.request_all_syncs()
+    return sync_runs.request_all_syncs()
 
 
 # --- webhooks (integrations/deliveries.py) --------------------------------------------------

@@ -32,14 +32,8 @@ WIRE_WORDS = (
     "moreDataAvailable",
 )
 
-# Known offenders, each with why it is still here. To shrink, never to grow.
-ALLOWED = {
-    # Branch `structure` splits receiving.py and moves the signature check to
-    # integrations/ashby/signature.py and the payload's envelope reading under integrations/ashby/.
-    "integrations/receiving.py": {"Ashby-Signature", "webhookActionId"},
-    # A field's help_text: rewording it needs a migration, left for a migration of its own.
-    "integrations/models/connection.py": {"apiKey.info"},
-}
+# Known offenders, each with why it is still here. None are left; to stay empty.
+ALLOWED: dict[str, set[str]] = {}
 
 
 def wire_terms() -> list[str]:
@@ -86,3 +80,22 @@ def test_the_allow_list_holds_only_real_offenders():
     texts = dict(scanned_files())
     for relative, allowed in ALLOWED.items():
         assert allowed <= mentions(texts[relative], terms), relative
+
+
+def test_every_name_the_registry_provides_resolves():
+    from integrations import registry
+
+    resolved = {name: getattr(registry, name) for name in registry.PROVIDED}
+
+    assert all(value is not None for value in resolved.values())
+    assert callable(resolved["handler_for"]) and callable(resolved["signature_matches"])
+    assert resolved["PING"] == "ping"
+
+
+def test_the_registry_refuses_a_name_it_does_not_provide():
+    import pytest
+
+    from integrations import registry
+
+    with pytest.raises(AttributeError, match="provides no 'nope'"):
+        registry.nope  # noqa: B018

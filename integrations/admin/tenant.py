@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from integrations.admin.connection import ConnectionDisplays, with_last_sync
-from integrations.admin.webhooks import secret_hint, state_of, with_others_last_valid
+from integrations.admin.webhook_pages import secret_hint, state_of, with_others_last_valid
 from integrations.models import (
     AshbyConnection,
     AuditEvent,

@@ -19,7 +19,7 @@ from integrations.ashby.key_check import (
     clean_api_key,
 )
 from integrations.models import AshbyConnection, AuditEvent
-from integrations.sync import request_sync
+from integrations.sync_runs import request_sync
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)

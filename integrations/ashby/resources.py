@@ -15,6 +15,7 @@ from integrations.ashby import mapping
 from integrations.ashby.storing import (
     Context,
     Counts,
+    fetch_schedule_events,
     simple_store,
     store_applications,
     store_candidates,
@@ -33,6 +34,8 @@ class Resource:
     model: type[g.SyncedRecord]
     # After a full pass, what happens to records not returned: "delete", or field values.
     on_missing: str | dict[str, Any] = "delete"
+    # What a page needs from Ashby besides itself, asked before the page's transaction opens.
+    fetch: Callable[[Context, list], list] | None = None
 
 
 # --- the resources, in order -----------------------------------------------------------------
@@ -90,7 +93,12 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("candidates", "candidate.list", {}, store_candidates, g.Candidate),
     Resource("applications", "application.list", {}, store_applications, g.Application),
     Resource(
-        "interview_schedules", "interviewSchedule.list", {}, store_schedules, g.InterviewSchedule
+        "interview_schedules",
+        "interviewSchedule.list",
+        {},
+        store_schedules,
+        g.InterviewSchedule,
+        fetch=fetch_schedule_events,
     ),
 )
 STAGES = "interview_stages"  # fetched per plan after the plans; no syncToken

@@ -9,6 +9,13 @@ import hmac
 SIGNATURE_HEADER = "Ashby-Signature"
 
 
+def delivery_id(payload: dict) -> str:
+    """The id Ashby gives a delivery (`webhookActionId`, shared by related deliveries of one
+    change, docs/ashby.md), or "" when it is missing or unusable."""
+    value = payload.get("webhookActionId")
+    return value if isinstance(value, str) and 0 < len(value) <= 100 else ""
+
+
 def signature_matches(secret: str, body: bytes, header: str | None) -> bool:
     """Ashby's scheme: `sha256=` + the hex HMAC-SHA256 of the raw body, keyed by the secret."""
     if not header or not secret:

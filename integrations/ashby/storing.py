@@ -172,14 +172,24 @@ def store_schedules(ctx: Context, records: Sequence[dict[str, Any]], counts: Cou
 
 
 def _events_of(ctx: Context, schedule: dict[str, Any]) -> list[dict[str, Any]] | None:
-    """The schedule's embedded events; older payloads without them: interviewEvent.list, or
-    None (not said: the stored events stay) where Ashby is not to be called."""
-    if "interviewEvents" in schedule:
-        return mapping.schedule_events(schedule)
-    if ctx.client is None:
-        return None
+    """The schedule's embedded events, or None (not said: the stored events stay)."""
+    return mapping.schedule_events(schedule) if "interviewEvents" in schedule else None
+
+
+def fetch_schedule_events(ctx: Context, records: list[Any]) -> list[Any]:
+    """Before a page's transaction: schedules listed without their events (older payloads)
+    get them from interviewEvent.list, so no call to Ashby is made with the page's locks held."""
+    return [_with_events(ctx, record) for record in records]
+
+
+def _with_events(ctx: Context, schedule: Any) -> Any:
+    if not isinstance(schedule, dict) or "interviewEvents" in schedule:
+        return schedule
+    if ctx.client is None or mapping.ref(schedule.get("id")) is None:
+        return schedule
     body = {"interviewScheduleId": schedule["id"]}
-    return [e for page in ctx.client.paginate("interviewEvent.list", body) for e in page.results]
+    pages = ctx.client.paginate("interviewEvent.list", body)
+    return {**schedule, "interviewEvents": [e for page in pages for e in page.results]}
 
 
 def _store_events(

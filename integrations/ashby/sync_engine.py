@@ -69,7 +69,7 @@ def _refresh_statistics() -> None:
 
 
 class Engine(StagePass):
-    """Runs the passes of one SyncRun. `run_queued_sync` in integrations/sync.py drives it."""
+    """Runs the passes of one SyncRun. `run_queued_sync` in integrations/sync_runs.py drives it."""
 
     def __init__(self, run: SyncRun, client: AshbyClient) -> None:
         self.run = run
@@ -172,9 +172,12 @@ class Engine(StagePass):
         ):
             if number == 2 and full:
                 _refresh_statistics()
+            records = page.results
+            if resource.fetch is not None:  # any call to Ashby: before the page's locks
+                records = resource.fetch(self.ctx, records)
             with transaction.atomic():
                 counts.fetched += len(page.results)
-                store_page(self.ctx, resource, page.results, counts)
+                store_page(self.ctx, resource, records, counts)
                 if full:
                     insert_rows(
                         SyncSeen,

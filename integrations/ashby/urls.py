@@ -4,31 +4,33 @@
 
 from django.urls import path
 
-from integrations.ashby.views import connect, webhooks
+from integrations.ashby.views import configure_webhooks, connect
 
 urlpatterns = [
     path("settings/integrations/ashby/connect/", connect.connect, name="connect"),
     path("settings/integrations/ashby/disconnect/", connect.disconnect, name="disconnect"),
     path("settings/integrations/ashby/check/", connect.check, name="check"),
-    path("settings/integrations/ashby/webhooks/", webhooks.webhooks_page, name="webhooks"),
+    path(
+        "settings/integrations/ashby/webhooks/", configure_webhooks.webhooks_page, name="webhooks"
+    ),
     path(
         "settings/integrations/ashby/webhooks/status/",
-        webhooks.webhooks_status,
+        configure_webhooks.webhooks_status,
         name="webhooks_status",
     ),
     path(
         "settings/integrations/ashby/webhooks/<int:pk>/rotate/",
-        webhooks.rotate,
+        configure_webhooks.rotate,
         name="webhooks_rotate",
     ),
     path(
         "settings/integrations/ashby/webhooks/deliveries/<int:pk>/replay/",
-        webhooks.replay,
+        configure_webhooks.replay,
         name="webhooks_replay",
     ),
     path(
         "settings/integrations/ashby/webhooks/create-in-ashby/",
-        webhooks.create_in_ashby,
+        configure_webhooks.create_in_ashby,
         name="webhooks_create_in_ashby",
     ),
 ]

@@ -18,7 +18,7 @@ from integrations.ashby.client import INTERACTIVE_RETRY, AshbyClient
 from integrations.ashby.events import EVENTS
 from integrations.ashby.permissions import can_manage_webhooks
 from integrations.models import AshbyConnection
-from integrations.webhooks import ensure_subscriptions, receiver_url
+from integrations.webhook_rows import ensure_subscriptions, receiver_url
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)

@@ -3,7 +3,7 @@
 import django.db.models.deletion
 import django.utils.timezone
 import integrations.crypto
-import integrations.models.webhooks
+import integrations.models.webhook_records
 from django.db import migrations, models
 
 
@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('event', models.CharField(help_text="Ashby's webhook type, e.g. candidateHire.", max_length=40)),
-                ('token', models.CharField(default=integrations.models.webhooks.new_webhook_token, editable=False, max_length=64, unique=True)),
+                ('token', models.CharField(default=integrations.models.webhook_records.new_webhook_token, editable=False, max_length=64, unique=True)),
                 ('secret_encrypted', integrations.crypto.EncryptedTextField(help_text='The webhook secret, Fernet-encrypted.')),
                 ('secret_rotated_at', models.DateTimeField(blank=True, null=True)),
                 ('last_delivery_at', models.DateTimeField(blank=True, help_text='Any request to this URL, signed or not.', null=True)),

@@ -8,5 +8,5 @@
 
 from integrations.models.audit import *  # noqa: F403
 from integrations.models.connection import *  # noqa: F403
-from integrations.models.sync import *  # noqa: F403
-from integrations.models.webhooks import *  # noqa: F403
+from integrations.models.sync_records import *  # noqa: F403
+from integrations.models.webhook_records import *  # noqa: F403

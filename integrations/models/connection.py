@@ -26,7 +26,9 @@ class AshbyConnection(models.Model):
     key_title = models.CharField(max_length=255, blank=True, help_text="The key's name in Ashby.")
     key_last4 = models.CharField(max_length=4)
     scopes = models.JSONField(
-        default=list, blank=True, help_text="Scopes apiKey.info reported, as Ashby spells them."
+        default=list,
+        blank=True,
+        help_text="Scopes the ATS reported for the key, as it spells them.",
     )
     permissions = models.JSONField(
         default=list, blank=True, help_text='Permissions the probes confirmed, e.g. "jobsRead".'

@@ -7,7 +7,7 @@ from django import template
 
 from integrations.models import AshbyConnection
 from integrations.schedule import next_scheduled_sync
-from integrations.webhooks import subscription_statuses, summarize
+from integrations.webhook_rows import subscription_statuses, summarize
 
 register = template.Library()
 

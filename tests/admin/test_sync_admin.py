@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_q.models import Task
 
-from integrations import sync as sync_service
+from integrations import sync_runs as sync_service
 from integrations.models import AshbyConnection, AuditEvent, SyncRun, SyncState
 from tests.admin.conftest import run_action
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from integrations.webhooks import ensure_subscriptions
+from integrations.webhook_rows import ensure_subscriptions
 from tests.e2e.test_admin_setup import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -6,7 +6,7 @@ import pytest
 
 from integrations.ashby import connect
 from integrations.models import WebhookSubscription
-from integrations.webhooks import ensure_subscriptions
+from integrations.webhook_rows import ensure_subscriptions
 from tests.integrations.fake_ashby import fake_ashby  # noqa: F401 (a fixture)
 
 

@@ -52,6 +52,8 @@ class FakeAshby:
         self.version = 0
         self.records: dict[str, dict[str, tuple[int, dict[str, Any]]]] = defaultdict(dict)
         self.stages: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        # interviewEvent.list by schedule id (for schedules listed without their events)
+        self.events: dict[str, list[dict[str, Any]]] = {}
         self.tokens: dict[str, int] = {}
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.faults: list[Fault] = []
@@ -102,6 +104,9 @@ class FakeAshby:
             if plan not in self.records["interviewPlan.list"]:
                 return self._error(200, "interview_plan_not_found")
             results = self.stages.get(plan, [])
+            return self._ok({"results": copy.deepcopy(results), "moreDataAvailable": False})
+        if endpoint == "interviewEvent.list":
+            results = self.events.get(body.get("interviewScheduleId"), [])
             return self._ok({"results": copy.deepcopy(results), "moreDataAvailable": False})
         if endpoint in LIST_ENDPOINTS:
             return self._list(endpoint, body)

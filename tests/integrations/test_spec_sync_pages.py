@@ -29,7 +29,13 @@ from guides import models as g
 from integrations.ashby import mapping
 from integrations.ashby.client import Page
 from integrations.ashby.resources import RESOURCES, STAGES
-from integrations.ashby.storing import Context, Counts, store_applications, store_schedules
+from integrations.ashby.storing import (
+    Context,
+    Counts,
+    fetch_schedule_events,
+    store_applications,
+    store_schedules,
+)
 from integrations.ashby.sync_engine import Engine
 from integrations.models import AshbyConnection, SyncRun
 from tests.integrations.spec_seed import (
@@ -154,7 +160,9 @@ def store_page(
     ctx = Context(run=run, tenant=tenant, client=client)
     counts = Counts()
     if endpoint == "interviewEvent.list":  # a schedule without its events: Ashby is asked
-        store_schedules(ctx, [_schedule_without_events(seed)], counts)
+        # before the page's transaction, as the sync engine does (Resource.fetch)
+        schedules = fetch_schedule_events(ctx, [_schedule_without_events(seed)])
+        store_schedules(ctx, schedules, counts)
     elif endpoint == "application.info":
         store_applications(ctx, page, counts)
     else:

@@ -28,7 +28,7 @@ from integrations.ashby.events import HANDLERS, PING
 from integrations.deliveries import MAX_ATTEMPTS, apply_delivery
 from integrations.models import WebhookDelivery
 from integrations.receiving import forget_remembered
-from integrations.webhooks import ensure_subscriptions
+from integrations.webhook_rows import ensure_subscriptions
 from tests.integrations.spec_seed import (
     APPLICATION_SOURCES,
     CANDIDATE_SUMMARY_SOURCES,

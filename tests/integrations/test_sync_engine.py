@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from guides import models as g
 from integrations.ashby.client import AshbyClient, RetryPolicy
 from integrations.models import AshbyConnection, SyncRun, SyncSeen, SyncState
-from integrations.sync import run_queued_sync
+from integrations.sync_runs import run_queued_sync
 from tests.integrations.sync_fake import BASE_URL, FakeAshby, add_candidate, seed
 
 API_KEY = "test-key-0123456789abcdef"
@@ -646,3 +646,31 @@ def test_a_sync_repairs_a_stored_copy_as_new_as_ashbys_but_different(fake, ashby
     run_queued_sync(ashby.pk, client=client(), full=True)
 
     assert snapshot(tenant_a) == before
+
+
+@pytest.mark.django_db
+def test_a_schedule_listed_without_its_events_gets_them_before_the_page_transaction(
+    fake, ashby, tenant_a
+):
+    seed(fake, candidates=1)
+    schedule = fake.get(
+        "interviewSchedule.list", next(iter(fake.records["interviewSchedule.list"]))
+    )
+    events = schedule.pop("interviewEvents")
+    fake.put("interviewSchedule.list", schedule)
+    fake.events[schedule["id"]] = events
+    depth_at_call: list[int] = []
+
+    def record_depth(endpoint: str) -> None:
+        if endpoint == "interviewEvent.list":
+            depth_at_call.append(len(db.atomic_blocks))
+
+    fake.on_call = record_depth
+    test_depth = len(db.atomic_blocks)
+
+    run = sync(ashby)
+
+    assert run.status == SyncRun.Status.SUCCEEDED, run.error
+    assert depth_at_call == [test_depth]  # no page transaction open around the call
+    stored = g.InterviewEvent.objects.filter(tenant=tenant_a)
+    assert sorted(stored.values_list("external_id", flat=True)) == sorted(e["id"] for e in events)

@@ -12,10 +12,10 @@ from django.db import connection as db_connection
 from django.utils import timezone
 from django_q.models import OrmQ, Schedule
 
-from integrations import sync as sync_service
+from integrations import sync_runs as sync_service
 from integrations.models import AshbyConnection, SyncRun
 from integrations.schedule import SCHEDULE_NAME, ensure_sync_schedule
-from integrations.sync import reap_stale_runs, request_all_syncs, request_sync, run_queued_sync
+from integrations.sync_runs import reap_stale_runs, request_all_syncs, request_sync, run_queued_sync
 from tests.integrations.sync_fake import FakeAshby, seed
 from tests.integrations.test_sync_engine import API_KEY, client
 
@@ -181,7 +181,7 @@ def test_request_sync_enqueues_the_task_after_commit(
 ):
     ran: list[int] = []
     monkeypatch.setattr(
-        "integrations.tasks.sync.run_queued_sync",
+        "integrations.tasks.sync_runs.run_queued_sync",
         lambda connection_id, **kwargs: ran.append(connection_id),
     )
 

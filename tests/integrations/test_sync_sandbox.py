@@ -15,7 +15,7 @@ from django.core.management import call_command, get_commands
 from guides import models as g
 from integrations.ashby.client import AshbyClient, RetryPolicy
 from integrations.models import AshbyConnection, SyncRun, SyncState
-from integrations.sync import run_queued_sync
+from integrations.sync_runs import run_queued_sync
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from integrations import sync as sync_service
+from integrations import sync_runs as sync_service
 from integrations.models import AshbyConnection, SyncRun, SyncState
 from tests.integrations.test_sync_engine import API_KEY
 

@@ -7,7 +7,7 @@ from django.utils.module_loading import import_string
 
 from integrations.deliveries import PROCESS_TASK
 from integrations.schedule import SCHEDULE_FUNC
-from integrations.sync import RUN_SYNC_TASK
+from integrations.sync_runs import RUN_SYNC_TASK
 
 STORED_PATHS = [
     "integrations.tasks.run_sync",

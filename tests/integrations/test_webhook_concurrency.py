@@ -10,7 +10,7 @@ from django.test import Client
 
 from integrations import receiving
 from integrations.models import WebhookDelivery
-from integrations.webhooks import ensure_subscriptions
+from integrations.webhook_rows import ensure_subscriptions
 from tests.integrations.webhook_helpers import post_webhook, webhook_fixture
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -14,7 +14,7 @@ from integrations.ashby import connect
 from integrations.ashby.permissions import can_manage_webhooks
 from integrations.ashby.webhook_setup import DUPLICATE_EXPLANATION
 from integrations.models import AshbyConnection, WebhookSubscription
-from integrations.webhooks import ensure_subscriptions, receiver_url
+from integrations.webhook_rows import ensure_subscriptions, receiver_url
 from tests.integrations.ashby_spec import spec_body, spec_error
 from tests.integrations.fake_ashby import BASE, GOOD_KEY
 

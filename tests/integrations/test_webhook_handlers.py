@@ -21,7 +21,7 @@ from guides.models import (
 )
 from integrations.deliveries import replay_delivery, requeue_waiting_deliveries
 from integrations.models import WebhookDelivery
-from integrations.webhooks import ensure_subscriptions
+from integrations.webhook_rows import ensure_subscriptions
 from tenants.models import Tenant
 from tests.integrations.fake_ashby import BASE
 from tests.integrations.webhook_helpers import post_webhook, webhook_fixture

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from integrations.ashby.events import EVENTS
 from integrations.models import WebhookDelivery, WebhookSubscription
-from integrations.webhooks import ensure_subscriptions
+from integrations.webhook_rows import ensure_subscriptions
 from tests.integrations.webhook_helpers import post_webhook, webhook_fixture
 
 pytestmark = pytest.mark.django_db

@@ -23,7 +23,7 @@ from integrations.deliveries import (
     retry_delay,
 )
 from integrations.models import WebhookDelivery
-from integrations.webhooks import ensure_subscriptions
+from integrations.webhook_rows import ensure_subscriptions
 from tests.integrations.webhook_helpers import post_webhook, webhook_fixture
 
 pytestmark = pytest.mark.django_db

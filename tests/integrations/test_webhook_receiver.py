@@ -11,7 +11,7 @@ from django.db import OperationalError, close_old_connections
 from integrations.models import WebhookDelivery, WebhookSubscription
 from integrations.receiving import MAX_BODY_BYTES
 from integrations.views.receiver import receive
-from integrations.webhooks import ensure_subscriptions
+from integrations.webhook_rows import ensure_subscriptions
 from tests.integrations.webhook_helpers import encode, post_webhook, sign, webhook_fixture
 
 pytestmark = pytest.mark.django_db

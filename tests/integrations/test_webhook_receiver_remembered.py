@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from integrations.models import WebhookDelivery, WebhookSubscription
-from integrations.webhooks import rotate_secret
+from integrations.webhook_rows import rotate_secret
 from tests.integrations.webhook_helpers import numbered_stage_change, post_webhook
 
 pytestmark = pytest.mark.django_db

@@ -21,7 +21,7 @@ from ashby_sandbox.webhook_sender import create_webhook, deliver_due
 from guides.models import Application, Candidate, Guide, InterviewEvent, InterviewSchedule
 from integrations.ashby.events import EVENTS
 from integrations.models import WebhookDelivery, WebhookSubscription
-from integrations.webhooks import ensure_subscriptions, receiver_url
+from integrations.webhook_rows import ensure_subscriptions, receiver_url
 
 # PostgreSQL: the live server's thread processes a delivery after answering while the sandbox
 # sends the next one, and SQLite's in-memory test database is one connection shared by all

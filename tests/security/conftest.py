@@ -12,7 +12,7 @@ import pytest
 from django.apps import apps
 
 from integrations.models import AshbyConnection, WebhookDelivery
-from integrations.webhooks import ensure_subscriptions
+from integrations.webhook_rows import ensure_subscriptions
 from tenants.models import Tenant
 from tests.guides import factories as f
 from tests.integrations.conftest import fake_ashby  # noqa: F401 (the fixture, for test_secrets)

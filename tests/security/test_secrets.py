@@ -101,7 +101,7 @@ SHOWS_WEBHOOK_SECRETS = {"integrations:webhooks"}
 def test_webhook_secrets_appear_only_where_the_admin_copies_them(
     tenant_admin_client, member_client, outsider_client, client, world, debug_logs
 ):
-    from integrations.webhooks import ensure_subscriptions, rotate_secret
+    from integrations.webhook_rows import ensure_subscriptions, rotate_secret
     from tests.integrations.webhook_helpers import post_webhook, webhook_fixture
 
     subscriptions = ensure_subscriptions(world.tenant_a)

@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
 
 from integrations.models import AshbyConnection
-from integrations.sync import request_sync
+from integrations.sync_runs import request_sync
 from integrations.sync_status import sync_status
 from tenants.tenancy import tenant_admin_required, tenant_required
 

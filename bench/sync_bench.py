@@ -1,13 +1,13 @@
 """Benchmark: a full, then an incremental, sync of one tenant from the Ashby sandbox over HTTP.
 
-    DATABASE_URL=sqlite:////tmp/bench-guide.sqlite3 .venv/bin/python bench/sync.py --candidates 20000
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/guide_bench .venv/bin/python bench/sync.py --candidates 20000
+    DATABASE_URL=sqlite:////tmp/bench-guide.sqlite3 .venv/bin/python bench/sync_bench.py --candidates 20000
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/guide_bench .venv/bin/python bench/sync_bench.py --candidates 20000
 
 The sandbox runs as its own server process (gunicorn, on --port) with its own SQLite file,
 seeded once per (--candidates, --seed) and reused unless --reseed (each run changes 1% of it,
 so figures for the record use --reseed); its rate limit is lifted so the figures
 measure Guide and the sandbox, not a throttle. This process is the Guide worker: it migrates
-and empties DATABASE_URL, then runs `integrations.sync.run_queued_sync` exactly as the task does.
+and empties DATABASE_URL, then runs `integrations.sync_runs.run_queued_sync` exactly as the task does.
 
 Reported per sync: records fetched (list items plus the events embedded in schedules), wall
 time, time spent waiting on HTTP (measured around every request, apart), Guide's own time
@@ -177,7 +177,7 @@ def run_once(label: str, connection_id: int, key: str, meter: Meter) -> dict:
     from guides import models as g
     from integrations.ashby.client import AshbyClient
     from integrations.models import SyncRun
-    from integrations.sync import run_queued_sync
+    from integrations.sync_runs import run_queued_sync
 
     meter.http_seconds, meter.requests, meter.embedded = 0.0, 0, 0
     meter.queries.clear()

@@ -17,7 +17,7 @@ from integrations.ashby import webhook_setup
 from integrations.ashby.events import EVENTS
 from integrations.deliveries import ReplayRefused, replay_delivery
 from integrations.models import AuditEvent, WebhookDelivery, WebhookSubscription
-from integrations.webhooks import rotate_secret, subscription_statuses, summarize
+from integrations.webhook_rows import rotate_secret, subscription_statuses, summarize
 from tenants.tenancy import tenant_admin_required, tenant_required
 
 RECENT_DELIVERIES = 20

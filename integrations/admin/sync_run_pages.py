@@ -15,7 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django_q.models import Task
 
 from integrations.models import SyncRun, SyncSeen, SyncState
-from integrations.sync import stale_after
+from integrations.sync_runs import stale_after
 from tenants.admin_kit import BigTableAdmin, HasErrorFilter, ReadOnlyAdmin, change_link
 
 COUNT_COLUMNS = ("fetched", "created", "updated", "deleted", "skipped", "pages")

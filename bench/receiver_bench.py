@@ -1,6 +1,6 @@
 """Benchmark: the webhook receiver under gunicorn, PostgreSQL and django-q2 on Redis.
 
-    .venv/bin/python bench/webhooks.py --requests 3000 --fresh 300 --fresh-rate 10 \
+    .venv/bin/python bench/receiver_bench.py --requests 3000 --fresh 300 --fresh-rate 10 \
         [--pause-processing] [--database postgres://.../guide_webhooks_bench] \
         [--redis redis://127.0.0.1:6379/11] [--port 8105]
 
@@ -91,7 +91,7 @@ from django.db import connection
 from tenants.models import Tenant
 from guides.models import Candidate, Application, InterviewPlan, InterviewStage, Guide
 from integrations.models import WebhookDelivery, WebhookSubscription
-from integrations.webhooks import ensure_subscriptions
+from integrations.webhook_rows import ensure_subscriptions
 from django_q.models import OrmQ, Task
 with connection.cursor() as c:
     c.execute("TRUNCATE guides_tenant CASCADE")
