@@ -32,6 +32,7 @@ from integrations.ashby.client import INTERACTIVE_RETRY, AshbyClient
 from integrations.ashby.storing import (
     Context,
     Counts,
+    events_from_ashby,
     store_applications,
     store_candidates,
     store_schedules,
@@ -119,15 +120,18 @@ def fetch_for_application(tenant: g.Tenant, data: Mapping[str, Any]) -> Fetched:
     lacks = mapping.application_lacks(application)
     if stored is not None:  # what a known application lacks stays as stored, but a job
         lacks = [m for m in lacks if m == "job" and stored["job_id"] is None]
-    wants_candidate = _candidate_unknown(tenant, _candidate_of(application, stored))
+    candidate_id = _candidate_of(application, stored)
+    wants_candidate = _candidate_unknown(tenant, candidate_id)
     client = _client(tenant) if lacks or wants_candidate else None
     if lacks:
         what = f"The delivery does not say the application's {' or '.join(lacks)}:"
         info = _ask(client, "application.info", {"applicationId": application["id"]}, what, fetched)
         if isinstance(info, Mapping):
             fetched.records["application"] = info
-    candidate_id = _candidate_of({**application, **fetched.records.get("application", {})}, stored)
-    if client is not None and _candidate_unknown(tenant, candidate_id):
+            said = _candidate_of({**application, **info}, stored)
+            if said != candidate_id:  # Ashby named the candidate the delivery left out
+                candidate_id, wants_candidate = said, _candidate_unknown(tenant, said)
+    if client is not None and wants_candidate:
         what = f"Candidate {candidate_id} is new to Guide:"
         info = _ask(client, "candidate.info", {"id": candidate_id}, what, fetched)
         if isinstance(info, Mapping):
@@ -140,6 +144,12 @@ def _candidate_of(application: Mapping[str, Any], stored: Mapping[str, Any] | No
     return mapping.application_candidate(application) or (stored or {}).get(
         "candidate__external_id"
     )
+
+
+def _stored_candidate(tenant: g.Tenant, application_id: str) -> str | None:
+    """The candidate Guide has for this application (asked only when the payload is silent)."""
+    stored = g.Application.objects.filter(tenant=tenant, external_id=application_id)
+    return stored.values_list("candidate__external_id", flat=True).first()
 
 
 def _candidate_unknown(tenant: g.Tenant, candidate_id: str | None) -> bool:
@@ -164,8 +174,9 @@ def application_changed(
     fetched = fetched or Fetched()
     application = {**_object(data, "application"), **fetched.records.get("application", {})}
     mapping.map_application(application)  # refuse an unusable payload before writing
-    stored = g.Application.objects.filter(tenant=tenant, external_id=application["id"])
-    candidate_id = _candidate_of(application, stored.values("candidate__external_id").first())
+    candidate_id = mapping.application_candidate(application) or _stored_candidate(
+        tenant, application["id"]
+    )
     if _deleted(tenant, candidate_id):
         return f"Candidate {candidate_id} was deleted in Ashby: ignored."
     job = mapping.application_job_stub(application)
@@ -198,9 +209,7 @@ def fetch_for_schedule(tenant: g.Tenant, data: Mapping[str, Any]) -> Fetched:
         fetched.notes.append(f"{what} Ashby is not connected, so the next sync fills them in.")
         return fetched
     try:
-        body = {"interviewScheduleId": schedule["id"]}
-        pages = client.paginate("interviewEvent.list", body)
-        fetched.records["interviewEvents"] = [e for page in pages for e in page.results]
+        fetched.records["interviewEvents"] = events_from_ashby(client, schedule["id"])
     except errors.AshbyError as exc:
         logger.info("interviewEvent.list failed (%s); the next sync fills it in", exc.code)
         fetched.notes.append(f"{what} Ashby could not be asked just now; the next sync does.")

@@ -187,9 +187,13 @@ def _with_events(ctx: Context, schedule: Any) -> Any:
         return schedule
     if ctx.client is None or mapping.ref(schedule.get("id")) is None:
         return schedule
-    body = {"interviewScheduleId": schedule["id"]}
-    pages = ctx.client.paginate("interviewEvent.list", body)
-    return {**schedule, "interviewEvents": [e for page in pages for e in page.results]}
+    return {**schedule, "interviewEvents": events_from_ashby(ctx.client, schedule["id"])}
+
+
+def events_from_ashby(client: AshbyClient, schedule_id: str) -> list[dict[str, Any]]:
+    """A schedule's interview events as interviewEvent.list gives them, every page."""
+    pages = client.paginate("interviewEvent.list", {"interviewScheduleId": schedule_id})
+    return [event for page in pages for event in page.results]
 
 
 def _store_events(
