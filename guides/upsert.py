@@ -28,6 +28,7 @@ them to `upsert_records`. Nothing here knows which ATS the rows came from.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -327,23 +328,24 @@ def _merged(values: dict[str, Any], stored: Mapping[str, Any] | None) -> dict[st
     return {**{k: v for k, v in stored.items() if k != "id"}, **values}
 
 
-def _required(model: type[models.Model]) -> list[models.Field]:
+@functools.cache
+def _required(model: type[models.Model]) -> tuple[models.Field, ...]:
     """The fields a new record cannot be stored without: not null, with no default (e.g. an
-    application's candidate, an interview's start time)."""
-    return [
+    application's candidate, an interview's start time). Fixed per model, so worked out once."""
+    return tuple(
         f
         for f in model._meta.concrete_fields
         if not (f.primary_key or f.null or f.has_default() or f.attname in UNIQUE_KEY)
         and f.get_default() is None
         and not getattr(f, "auto_now", False)
         and not getattr(f, "auto_now_add", False)
-    ]
+    )
 
 
 def _complete(
     external_id: str,
     values: Mapping[str, Any],
-    required: list[models.Field],
+    required: tuple[models.Field, ...],
     result: UpsertResult | None,
 ) -> bool:
     """Whether a new record says every required field; if not, it is skipped with a reason."""

@@ -34,6 +34,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from ashby_sandbox.spec import load_for_validation
+from integrations.ashby.resources import RESOURCES
 
 # The ten actions of integrations/ashby/events.py HANDLERS, and ping.
 WEBHOOK_ACTIONS = (
@@ -51,16 +52,10 @@ WEBHOOK_ACTIONS = (
 )
 # What the sync reads: RESOURCES of integrations/ashby/resources.py, the stages per plan, the
 # events of a schedule without embedded ones, and the two info calls.
+# Read from the sync's own table, so a resource added there without properties here fails
+# test_spec_sync_pages' coverage check.
 LIST_ENDPOINTS = (
-    "department.list",
-    "location.list",
-    "user.list",
-    "interviewPlan.list",
-    "job.list",
-    "interview.list",
-    "candidate.list",
-    "application.list",
-    "interviewSchedule.list",
+    *(resource.endpoint for resource in RESOURCES),
     "interviewStage.list",
     "interviewEvent.list",
 )
