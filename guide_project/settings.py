@@ -225,6 +225,16 @@ GUIDE_SYNC_KEEP_RUNS_DAYS = env.int("GUIDE_SYNC_KEEP_RUNS_DAYS", default=30)
 # Records asked of Ashby per page (Ashby's maximum and default is 100).
 GUIDE_SYNC_PAGE_SIZE = env.int("GUIDE_SYNC_PAGE_SIZE", default=100)
 
+# --- Webhooks ---------------------------------------------------------------------------
+# After a webhook secret is rotated, deliveries signed with the previous secret are accepted
+# for this many hours (until someone pastes the new one into Ashby); 0: refused at once.
+GUIDE_WEBHOOK_SECRET_GRACE_HOURS = env.float("GUIDE_WEBHOOK_SECRET_GRACE_HOURS", default=24)
+if GUIDE_WEBHOOK_SECRET_GRACE_HOURS < 0:
+    raise ImproperlyConfigured(
+        "GUIDE_WEBHOOK_SECRET_GRACE_HOURS must be 0 or more hours "
+        f"(it is {GUIDE_WEBHOOK_SECRET_GRACE_HOURS:g})."
+    )
+
 # --- Production hardening (DEBUG off) ----------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if not DEBUG:

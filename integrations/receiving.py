@@ -2,7 +2,7 @@
 a request to a subscription's URL.
 
 `record_delivery`: check the signature with the row's secret (integrations/ashby/signature.py),
-parse, answer a ping, store the delivery (the outbox) in one statement; the receiver answers,
+or, for a while after a rotation, its previous secret (the grace period), parse, answer a ping, store the delivery (the outbox) in one statement; the receiver answers,
 then queues its processing (integrations.deliveries.enqueue_after_commit). It never calls Ashby and never processes anything itself, so Ashby gets
 its answer in milliseconds. Processing is in integrations/deliveries.py; docs/webhooks.md says
 what each request gets and what a delivery costs.
@@ -27,6 +27,15 @@ from django.utils import timezone
 
 from integrations import registry
 from integrations.models import WebhookDelivery, WebhookSubscription
+from integrations.webhook_secrets import (
+    Guard,
+    Signed,
+    confirm_new_secret,
+    guard_for,
+    guard_sql,
+    secrets_of,
+    signed_with,
+)
 from tenants import sql
 
 logger = logging.getLogger(__name__)
@@ -95,10 +104,12 @@ def record_delivery(
     retries). A repeat of a stored delivery is a DUPLICATE and is not processed again. The
     caller queues the processing of `Receipt.to_process` (deliveries.enqueue_after_commit).
 
-    With a remembered copy of the row (lookup_subscription) an ordinary event is stored in one
-    statement that inserts only if the row still holds the secret it was checked with. Anything
-    else, or any doubt (no match, a ping, a repeat, a changed or deleted row), is decided again
-    on the row loaded now, so a rotated secret is refused at once, as without the copy.
+    The row's current secret is accepted, and its previous one until the grace period after a
+    rotation ends (integrations/webhook_secrets.py). With a remembered copy of the row
+    (lookup_subscription) an ordinary event is stored in one statement that inserts only if
+    the row still accepts the secret it was checked with. Anything else, or any doubt (no
+    match, a ping, a repeat, a changed or deleted row), is decided again on the row loaded now,
+    so a secret replaced twice or revoked is refused at once, as without the copy.
     """
     remembered = _remembered.get(subscription.token)
     if remembered is not None and remembered.subscription is subscription:
@@ -109,22 +120,46 @@ def record_delivery(
         if subscription is None:
             raise UnknownWebhook("Unknown webhook URL.")
         _remember(subscription)
-    if not registry.signature_matches(
-        subscription.secret, body, headers.get(registry.SIGNATURE_HEADER)
-    ):
-        _count_signature_failure(subscription)
-        raise BadSignature(f"Missing or wrong {registry.SIGNATURE_HEADER}.")
+    signed = _check_signature(subscription, *secrets_of(subscription), body, headers)
     payload = _parse(body)
     action = payload["action"]
     if action == registry.PING:
-        _stamp_valid(subscription)
+        _stamp_valid(subscription, signed)
         return Receipt(Outcome.PING)
     ignored = action != subscription.event
     # The delivery commits on its own, first: a concurrent copy waits on the unique index,
-    # not on the row stamp, and the answer needs as few round trips as possible.
-    stored = _store(subscription, payload, body, headers, ignored=ignored)
-    _stamp_valid(subscription)
+    # not on the row stamp, and the answer needs as few round trips as possible. One signed
+    # with the previous secret is inserted only while the row still accepts it.
+    guard = guard_for(subscription, signed) if signed is Signed.PREVIOUS else None
+    stored = _store(subscription, payload, body, headers, ignored=ignored, guard=guard)
+    if stored is None and guard is not None:
+        _refuse_unless_still_accepted(subscription.token, body, headers)
+    _stamp_valid(subscription, signed)
     return _receipt(stored, ignored)
+
+
+def _check_signature(
+    subscription: WebhookSubscription,
+    secret: str,
+    previous: str | None,
+    body: bytes,
+    headers: Mapping[str, str],
+) -> Signed:
+    """Which secret signed the body; BadSignature (counted on the row) when neither did."""
+    signed = signed_with(subscription, secret, previous, body, headers)
+    if signed is None:
+        _count_signature_failure(subscription)
+        raise BadSignature(f"Missing or wrong {registry.SIGNATURE_HEADER}.")
+    return signed
+
+
+def _refuse_unless_still_accepted(token: str, body: bytes, headers: Mapping[str, str]) -> None:
+    """The guarded INSERT stored nothing: a repeat, or the previous secret was revoked or
+    replaced meanwhile. Decided on the row as it is now."""
+    now = find_subscription(token)
+    if now is None:
+        raise UnknownWebhook("Unknown webhook URL.")
+    _check_signature(now, *secrets_of(now), body, headers)
 
 
 def _record_with_remembered(
@@ -132,9 +167,8 @@ def _record_with_remembered(
 ) -> Receipt | None:
     """Store an event checked against the remembered row; None when that is not conclusive."""
     subscription = remembered.subscription
-    if not registry.signature_matches(
-        remembered.secret, body, headers.get(registry.SIGNATURE_HEADER)
-    ):
+    signed = signed_with(subscription, remembered.secret, remembered.previous, body, headers)
+    if signed is None:
         return None  # perhaps the secret was rotated since: decided on the row as it is now
     try:
         payload = _parse(body)
@@ -143,10 +177,11 @@ def _record_with_remembered(
     if payload["action"] == registry.PING:
         return None  # rare, and it must turn the row green at once
     ignored = payload["action"] != subscription.event
-    stored = _store(subscription, payload, body, headers, ignored=ignored, same_secret=True)
+    guard = guard_for(subscription, signed)
+    stored = _store(subscription, payload, body, headers, ignored=ignored, guard=guard)
     if stored is None:
         return None  # a repeat, or the row changed or went: decided on the row as it is now
-    _stamp_valid(subscription)
+    _stamp_valid(subscription, signed)
     return _receipt(stored, ignored)
 
 
@@ -170,6 +205,7 @@ class _Remembered:
     until: float
     subscription: WebhookSubscription
     secret: str = field(repr=False)  # decrypted once, not on every delivery
+    previous: str | None = field(repr=False)  # while accepted (the grace period)
 
 
 _remembered: dict[str, _Remembered] = {}
@@ -179,7 +215,7 @@ def _remember(subscription: WebhookSubscription) -> None:
     if len(_remembered) >= _REMEMBER_AT_MOST:
         _remembered.clear()
     until = time.monotonic() + REMEMBER_SECONDS
-    _remembered[subscription.token] = _Remembered(until, subscription, subscription.secret)
+    _remembered[subscription.token] = _Remembered(until, subscription, *secrets_of(subscription))
 
 
 def forget_remembered() -> None:
@@ -215,10 +251,13 @@ def _count_signature_failure(subscription: WebhookSubscription) -> None:
     )
 
 
-def _stamp_valid(subscription: WebhookSubscription) -> None:
+def _stamp_valid(subscription: WebhookSubscription, signed: Signed) -> None:
     """Mark the row as receiving correctly signed deliveries (at most every few seconds,
-    unless it was waiting or failing, which must turn green at once)."""
+    unless it was waiting or failing, which must turn green at once), and a rotation as
+    done once a delivery signed with the new secret arrives."""
     now = timezone.now()
+    if signed is Signed.CURRENT and subscription.rotation_pending:
+        confirm_new_secret(subscription, now)
     recent = now - timedelta(seconds=STAMP_EVERY_SECONDS)
     last = subscription.last_valid_delivery_at
     if last is not None and last >= recent and not subscription.is_failing:
@@ -238,11 +277,11 @@ def _store(
     headers: Mapping[str, str],
     *,
     ignored: bool,
-    same_secret: bool = False,
+    guard: Guard | None = None,
 ) -> int | None:
     """Insert the delivery and return its id; None when the same one is stored already (the
-    database says so), or, with `same_secret`, when the row no longer holds the secret it was
-    loaded with."""
+    database says so), or, with a `guard`, when the row no longer accepts the secret the
+    signature was checked with."""
     action_id = registry.delivery_id(payload)
     values = {
         "tenant_id": subscription.tenant_id,
@@ -256,8 +295,7 @@ def _store(
     if ignored:
         values["status"] = WebhookDelivery.Status.IGNORED
         values["outcome"] = f"Sent to the {subscription.event} URL: not processed."
-    secret = subscription.secret_encrypted if same_secret else None
-    return insert_delivery(values, only_if_secret=secret)
+    return insert_delivery(values, guard=guard)
 
 
 def find_subscription(token: str) -> WebhookSubscription | None:
@@ -268,12 +306,12 @@ def find_subscription(token: str) -> WebhookSubscription | None:
     )
 
 
-def insert_delivery(values: Mapping[str, Any], *, only_if_secret=None) -> int | None:
+def insert_delivery(values: Mapping[str, Any], *, guard: Guard | None = None) -> int | None:
     """Store a WebhookDelivery with `values` (by attribute name; other fields take their
     defaults) and return its id, or None when (tenant, action, dedupe_key) is stored already:
-    one INSERT ... ON CONFLICT DO NOTHING RETURNING id. With `only_if_secret` (the row's
-    encrypted secret as loaded), nothing is inserted either when the subscription row no
-    longer holds that secret, or is gone.
+    one INSERT ... ON CONFLICT DO NOTHING RETURNING id. With a `guard`, nothing is inserted
+    either when the subscription row no longer accepts the secret the signature was checked
+    with (rotated, revoked, re-encrypted), or is gone.
 
     Outside a transaction that one statement is its own transaction: a single round trip,
     durable when it returns (instead of BEGIN, INSERT, COMMIT). Two copies arriving at the same
@@ -282,9 +320,9 @@ def insert_delivery(values: Mapping[str, Any], *, only_if_secret=None) -> int | 
     db = connections[DEFAULT_DB_ALIAS]  # once: `connection` looks it up on every attribute
     columns = sql.one_row_columns(WebhookDelivery, values)
     params = list(columns.values())
-    if only_if_secret is not None:
-        params += [values["subscription_id"], only_if_secret.token]
-    text = _insert_sql(db.vendor, tuple(columns), only_if_secret is not None)
+    if guard is not None:
+        params += guard.params
+    text = _insert_sql(db.vendor, tuple(columns), guard.signed if guard else None)
     try:
         return _insert(text, params)
     except DatabaseError:
@@ -330,17 +368,14 @@ def _select_sql(vendor: str) -> str:
 
 
 @functools.cache
-def _insert_sql(vendor: str, columns: tuple[str, ...], guarded: bool) -> str:
+def _insert_sql(vendor: str, columns: tuple[str, ...], guarded: Signed | None) -> str:
     """Built once per shape. Guarded: the values are SELECTed from the subscription row, so
-    nothing is inserted when it no longer holds the secret the signature was checked with."""
-    meta, sub = WebhookDelivery._meta, WebhookSubscription._meta
-    secret = sub.get_field("secret_encrypted").column
+    nothing is inserted when it no longer accepts the secret the signature was checked with."""
+    meta = WebhookDelivery._meta
     return sql.insert_sql(
         meta.db_table,
         columns,
-        source=sql.values_if_sql(len(columns), sub.db_table, [sub.pk.column, secret])
-        if guarded
-        else None,
+        source=guard_sql(len(columns), guarded) if guarded else None,
         conflict=[meta.get_field(n).column for n in ("tenant", "action", "dedupe_key")],
         returning=[meta.pk.column],
     )

@@ -172,15 +172,34 @@ def _active_run(connection: AshbyConnection) -> SyncRun | None:
 
 
 def rotate_secret(subscription: WebhookSubscription, *, user) -> Result:
-    """A new secret for the row (webhooks.rotate_secret): Waiting until the tenant pastes it
-    into Ashby. The message never holds the secret."""
+    """A new secret for the row (webhook_rows.rotate_secret); the old one is accepted for the
+    grace period, so the row keeps receiving. The message never holds a secret."""
 
     def run() -> str:
         webhook_rows.rotate_secret(subscription)
-        return "new secret made; the row is Waiting until the tenant pastes it into Ashby."
+        if not webhook_rows.grace_period():
+            return "new secret made; deliveries signed with the old one are refused at once."
+        return (
+            "new secret made; the old one is accepted for "
+            f"{webhook_rows.grace_hours()} until the tenant pastes the new one into Ashby."
+        )
 
     return perform(
         Action.WEBHOOK_SECRET_ROTATED, subscription, tenant=subscription.tenant, user=user, run=run
+    )
+
+
+def revoke_previous_secret(subscription: WebhookSubscription, *, user) -> Result:
+    """End the grace period now (webhook_rows.revoke_previous_secret): deliveries signed with
+    the previous secret are refused from here on."""
+
+    def run() -> str:
+        if not webhook_rows.revoke_previous_secret(subscription):
+            raise Refused("no previous secret is accepted; nothing to revoke.")
+        return "previous secret revoked; deliveries signed with it are refused from now on."
+
+    return perform(
+        Action.PREVIOUS_SECRET_REVOKED, subscription, tenant=subscription.tenant, user=user, run=run
     )
 
 

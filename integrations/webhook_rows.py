@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.timesince import timesince
+from django.utils.timezone import localtime
 
+from guides.timefmt import zone_or_none
 from integrations import registry
 from integrations.models import WebhookSubscription, new_webhook_secret
 from tenants.models import Tenant
@@ -52,28 +54,84 @@ def receiver_url(subscription: WebhookSubscription) -> str:
     return f"{settings.PUBLIC_BASE_URL}{path}"
 
 
+def grace_period() -> timedelta:
+    """How long the previous secret is accepted after a rotation (settings)."""
+    return timedelta(hours=settings.GUIDE_WEBHOOK_SECRET_GRACE_HOURS)
+
+
+def grace_hours() -> str:
+    """The grace period in words: "24 hours", "1 hour", "30 minutes"."""
+    minutes = round(grace_period().total_seconds() / 60)
+    if minutes % 60:
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    hours = minutes // 60
+    return f"{hours} hour{'s' if hours != 1 else ''}"
+
+
+def rotation_consequence() -> str:
+    """What a rotation does to the deliveries, in plain words (confirmations, messages)."""
+    start = "Ashby keeps signing with the current secret until someone pastes the new one in Ashby"
+    if not grace_period():
+        return f"{start}; Guide refuses deliveries signed with the old secret at once."
+    return (
+        f"{start}; Guide accepts both for {grace_hours()}; after that, deliveries signed with "
+        "the old secret are refused."
+    )
+
+
+# What a rotation sets besides the secret itself.
+_ROTATION_FIELDS = [
+    "previous_secret_encrypted",
+    "previous_secret_expires_at",
+    "secret_confirmed_at",
+    "signature_failures",
+    "last_signature_failure_at",
+]
+
+
 @transaction.atomic
 def rotate_secret(subscription: WebhookSubscription) -> WebhookSubscription:
-    """Give the row a new secret. Ashby keeps signing with the old one until the admin pastes
-    the new one, so the row starts over as Waiting and its refused deliveries are forgotten."""
+    """Give the row a new secret. Ashby keeps signing with the current one until someone
+    pastes the new one, so the current one becomes the previous secret, accepted for the
+    grace period (a second rotation within it replaces the previous one: only the secret being
+    replaced is kept). The row keeps receiving; its refused deliveries are forgotten."""
+    now = timezone.now()
+    grace = grace_period()
+    # The secret as stored now (locked), not as this copy was loaded: two rotations at once
+    # must not keep a secret that is neither current nor previous.
+    current = (
+        WebhookSubscription.objects.select_for_update()
+        .values_list("secret_encrypted", flat=True)
+        .get(pk=subscription.pk)
+    )
+    kept = current if grace else None
+    subscription.previous_secret_encrypted = kept
+    subscription.previous_secret_expires_at = now + grace if kept is not None else None
     subscription.secret = new_webhook_secret()
-    subscription.secret_rotated_at = timezone.now()
-    subscription.last_valid_delivery_at = None
+    subscription.secret_rotated_at = now
+    subscription.secret_confirmed_at = None
     subscription.signature_failures = 0
     subscription.last_signature_failure_at = None
-    subscription.save(
-        update_fields=[
-            "secret_encrypted",
-            "secret_rotated_at",
-            "last_valid_delivery_at",
-            "signature_failures",
-            "last_signature_failure_at",
-        ]
-    )
+    subscription.save(update_fields=[*_ROTATION_FIELDS, "secret_encrypted", "secret_rotated_at"])
     logger.info(
         "Webhook secret rotated: tenant %s, event %s", subscription.tenant_id, subscription.event
     )
     return subscription
+
+
+def revoke_previous_secret(subscription: WebhookSubscription) -> bool:
+    """End the grace period now: deliveries signed with the previous secret are refused from
+    here on (the receiver's guarded INSERT sees it at once). False when none was accepted."""
+    accepted = subscription.accepts_previous_secret()
+    subscription.previous_secret_encrypted = None
+    subscription.previous_secret_expires_at = None
+    subscription.save(update_fields=["previous_secret_encrypted", "previous_secret_expires_at"])
+    logger.info(
+        "Previous webhook secret revoked: tenant %s, event %s",
+        subscription.tenant_id,
+        subscription.event,
+    )
+    return accepted
 
 
 # --- status ---------------------------------------------------------------------------------
@@ -143,14 +201,15 @@ def subscription_statuses(tenant: Tenant) -> list[SubscriptionStatus]:
         state = sub.state(
             quiet_after=event.quiet_after, others_last_valid=max(others, default=None)
         )
-        statuses.append(SubscriptionStatus(sub, event, state, _reason(sub, state)))
+        reason = _reason(sub, state, tenant.default_timezone)
+        statuses.append(SubscriptionStatus(sub, event, state, reason))
     return statuses
 
 
 def summarize(statuses: list[SubscriptionStatus]) -> WebhookSummary:
     """ "7 of 10 connected"; all on when every row is green (none failing, quiet or waiting)."""
     S = WebhookSubscription.State
-    connected = sum(1 for s in statuses if s.state in (S.CONNECTED, S.QUIET))
+    connected = sum(1 for s in statuses if s.state in (S.CONNECTED, S.QUIET, S.ROTATED))
     green = sum(1 for s in statuses if s.state == S.CONNECTED)
     return WebhookSummary(connected, len(statuses), bool(statuses) and green == len(statuses))
 
@@ -162,8 +221,17 @@ def any_connected(tenant: Tenant) -> bool:
     ).exists()
 
 
-def _reason(sub: WebhookSubscription, state: str) -> str:
+def _reason(sub: WebhookSubscription, state: str, zone: str) -> str:
     S = WebhookSubscription.State
+    if state == S.ROTATED:
+        until = dateformat.format(
+            localtime(sub.previous_secret_expires_at, zone_or_none(zone) or UTC), _WHEN
+        )
+        return (
+            "Secret rotated: paste the new secret in Ashby. "
+            f"Until {until} Guide also accepts the old one; after that, "
+            "deliveries signed with it are refused."
+        )
     if state == S.FAILING:
         refused = sub.signature_failures
         plural = "delivery" if refused == 1 else "deliveries"
@@ -180,6 +248,9 @@ def _reason(sub: WebhookSubscription, state: str) -> str:
             "check it is still enabled in Ashby."
         )
     return f"Last delivery {ago} ago."
+
+
+_WHEN = "j M Y, H:i T"
 
 
 def _iso(value: datetime | None) -> str | None:

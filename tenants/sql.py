@@ -107,10 +107,11 @@ def select_sql(
     return sql + " FOR UPDATE" if lock else sql
 
 
-def values_if_sql(count: int, table: str, equal: Sequence[str]) -> str:
-    """SELECT %s x `count` FROM `table` WHERE each of `equal` = %s: an INSERT's `source` that
-    gives its values only while a row of `table` matches (none otherwise)."""
-    conditions = " AND ".join(f"{qn(c)} = %s" for c in equal)
+def values_if_sql(count: int, table: str, equal: Sequence[str], later: Sequence[str] = ()) -> str:
+    """SELECT %s x `count` FROM `table` WHERE each of `equal` = %s [AND each of `later` > %s]:
+    an INSERT's `source` that gives its values only while a row of `table` matches (none
+    otherwise)."""
+    conditions = " AND ".join([f"{qn(c)} = %s" for c in equal] + [f"{qn(c)} > %s" for c in later])
     return f"SELECT {', '.join(['%s'] * count)} FROM {qn(table)} WHERE {conditions}"  # noqa: S608
 
 

@@ -23,6 +23,10 @@ class AuditEvent(models.Model):
         ASHBY_DISCONNECTED = "ashby_disconnected", "Disconnected Ashby"
         SYNCED_DATA_DELETED = "synced_data_deleted", "Deleted the synced data"
         WEBHOOK_SECRET_ROTATED = "webhook_secret_rotated", "Rotated a webhook secret"
+        PREVIOUS_SECRET_REVOKED = (
+            "previous_secret_revoked",
+            "Revoked a webhook's previous secret",
+        )
         # Support console actions.
         SYNC_REQUESTED = "sync_requested", "Sync now"
         FULL_RESYNC_REQUESTED = "full_resync_requested", "Full resync"

@@ -3,6 +3,8 @@
 A subscription is what the tenant admin copies into Ashby's "New Webhook" form: an unguessable
 URL (its `token`) and a secret (encrypted at rest). Its status is derived from three times:
 the last correctly signed delivery, the last wrongly signed one, and how long it has been quiet.
+After a rotation the previous secret is kept (encrypted) and accepted until
+`previous_secret_expires_at`, so Ashby's deliveries keep arriving until the new one is pasted.
 
 A delivery is the outbox of the real-time path: stored (raw body) before it is answered,
 processed later by a django-q2 task, kept with its status for the delivery log.
@@ -47,6 +49,7 @@ class WebhookSubscription(models.Model):
         CONNECTED = "connected", "Connected"
         QUIET = "quiet", "Quiet"
         FAILING = "failing", "Failing"
+        ROTATED = "rotated", "Secret rotated"
 
     tenant = models.ForeignKey(
         Tenant, on_delete=models.CASCADE, related_name="webhook_subscriptions"
@@ -55,6 +58,17 @@ class WebhookSubscription(models.Model):
     token = models.CharField(max_length=64, unique=True, default=new_webhook_token, editable=False)
     secret_encrypted = EncryptedTextField(help_text="The webhook secret, Fernet-encrypted.")
     secret_rotated_at = models.DateTimeField(null=True, blank=True)
+    previous_secret_encrypted = EncryptedTextField(
+        null=True, blank=True, help_text="The secret before the last rotation, Fernet-encrypted."
+    )
+    previous_secret_expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="Until then deliveries signed with it are accepted."
+    )
+    secret_confirmed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the first delivery signed with the current secret arrived.",
+    )
     last_delivery_at = models.DateTimeField(
         null=True, blank=True, help_text="Any request to this URL, signed or not."
     )
@@ -84,6 +98,23 @@ class WebhookSubscription(models.Model):
         self.secret_encrypted = value  # encrypted when saved
 
     @property
+    def previous_secret(self) -> str | None:
+        """The plaintext of the secret before the last rotation, while it is kept."""
+        return reveal(self.previous_secret_encrypted)
+
+    def accepts_previous_secret(self, now: datetime | None = None) -> bool:
+        """Whether a delivery signed with the previous secret is accepted (grace period)."""
+        expires = self.previous_secret_expires_at
+        if self.previous_secret_encrypted is None or expires is None:
+            return False
+        return (now or timezone.now()) < expires
+
+    @property
+    def rotation_pending(self) -> bool:
+        """Rotated, the old secret still accepted, and nothing signed with the new one yet."""
+        return self.secret_confirmed_at is None and self.accepts_previous_secret()
+
+    @property
     def is_failing(self) -> bool:
         """Wrongly signed deliveries arrived after the last correctly signed one."""
         failed = self.last_signature_failure_at
@@ -91,10 +122,13 @@ class WebhookSubscription(models.Model):
         return failed is not None and (valid is None or failed > valid)
 
     def state(self, *, quiet_after: timedelta, others_last_valid: datetime | None) -> str:
-        """Waiting, Connected, Failing, or Quiet: connected once, but nothing for
-        `quiet_after` while another of the tenant's webhooks received deliveries since."""
+        """Waiting, Connected, Failing, Secret rotated (the new secret not seen yet while the
+        old one is still accepted), or Quiet: connected once, but nothing for `quiet_after`
+        while another of the tenant's webhooks received deliveries since."""
         if self.is_failing:
             return self.State.FAILING
+        if self.rotation_pending:
+            return self.State.ROTATED
         if self.last_valid_delivery_at is None:
             return self.State.WAITING
         quiet_since = timezone.now() - quiet_after

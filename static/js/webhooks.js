@@ -3,7 +3,7 @@
 (function () {
   "use strict";
 
-  var BADGE = { connected: "ok", failing: "bad", quiet: "warn", waiting: "" };
+  var BADGE = { connected: "ok", failing: "bad", quiet: "warn", rotated: "warn", waiting: "" };
   var POLL_MS = 3000;
   var HIDDEN_POLL_MS = 15000;
 
@@ -47,6 +47,8 @@
     var reason = row.querySelector('[data-role="reason"]');
     reason.textContent = data.reason;
     reason.classList.toggle("error", data.state === "failing");
+    var fresh = row.querySelector('[data-role="new-secret"]');
+    if (fresh && data.state !== "rotated") { fresh.remove(); }  // Ashby signs with it now
   }
 
   function applyStatus(container, status) {

@@ -40,12 +40,15 @@ def test_with_the_row_remembered_an_event_is_stored_in_one_statement(
     )
 
 
-def test_a_rotated_secret_refuses_the_old_one_at_once(client, stage_sub, queued_deliveries):
+def test_a_secret_replaced_twice_is_refused_at_once(client, stage_sub, queued_deliveries):
+    """The grace period keeps only the secret being replaced: the one before it is refused
+    at once, although this process remembers the row with it."""
     _remembered(client, stage_sub)
-    old_secret = stage_sub.secret
+    oldest = stage_sub.secret
+    rotate_secret(WebhookSubscription.objects.get(pk=stage_sub.pk))
     rotated = rotate_secret(WebhookSubscription.objects.get(pk=stage_sub.pk))
 
-    refused = post_webhook(client, stage_sub, numbered_stage_change(1), secret=old_secret)
+    refused = post_webhook(client, stage_sub, numbered_stage_change(1), secret=oldest)
     accepted = post_webhook(client, stage_sub, numbered_stage_change(2), secret=rotated.secret)
 
     assert refused.status_code == 401
@@ -56,6 +59,17 @@ def test_a_rotated_secret_refuses_the_old_one_at_once(client, stage_sub, queued_
         numbered_stage_change(2)["webhookActionId"],
     }
     assert WebhookSubscription.objects.get(pk=stage_sub.pk).signature_failures == 1
+
+
+def test_a_rotated_secret_is_accepted_in_its_grace_period_while_remembered(
+    client, stage_sub, queued_deliveries
+):
+    _remembered(client, stage_sub)
+    old_secret = stage_sub.secret
+    rotate_secret(WebhookSubscription.objects.get(pk=stage_sub.pk))
+    response = post_webhook(client, stage_sub, numbered_stage_change(1), secret=old_secret)
+    assert response.json()["outcome"] == "stored"
+    assert WebhookDelivery.objects.count() == 2
 
 
 def test_a_re_encrypted_secret_still_accepts_deliveries(client, stage_sub, queued_deliveries):
@@ -100,8 +114,11 @@ def test_a_good_delivery_after_a_bad_one_turns_the_row_green_at_once(
 
 def test_a_ping_is_checked_against_the_row_as_it_is_now(client, stage_sub, queued_deliveries):
     _remembered(client, stage_sub)
-    old_secret = stage_sub.secret
+    oldest = stage_sub.secret
+    rotate_secret(WebhookSubscription.objects.get(pk=stage_sub.pk))
     rotate_secret(WebhookSubscription.objects.get(pk=stage_sub.pk))
     ping = {"action": "ping", "data": {"webhook": {"id": "w"}}}
-    assert post_webhook(client, stage_sub, ping, secret=old_secret).status_code == 401
-    assert WebhookSubscription.objects.get(pk=stage_sub.pk).last_valid_delivery_at is None
+    assert post_webhook(client, stage_sub, ping, secret=oldest).status_code == 401
+    row = WebhookSubscription.objects.get(pk=stage_sub.pk)
+    assert row.is_failing
+    assert row.signature_failures == 1

@@ -17,7 +17,14 @@ from integrations.ashby import webhook_setup
 from integrations.ashby.events import EVENTS
 from integrations.deliveries import ReplayRefused, replay_delivery
 from integrations.models import AuditEvent, WebhookDelivery, WebhookSubscription
-from integrations.webhook_rows import rotate_secret, subscription_statuses, summarize
+from integrations.webhook_rows import (
+    grace_hours,
+    grace_period,
+    rotate_secret,
+    rotation_consequence,
+    subscription_statuses,
+    summarize,
+)
 from tenants.tenancy import tenant_admin_required, tenant_required
 
 RECENT_DELIVERIES = 20
@@ -39,6 +46,7 @@ def webhooks_page(request: HttpRequest) -> HttpResponse:
         "can_create": request.membership.is_admin
         and webhook_setup.can_create_in_ashby(request.tenant),
         "manual_only": [e.label for e in EVENTS.values() if not e.api_creatable],
+        "grace": grace_hours() if grace_period() else "",
     }
     return render(request, "ashby/webhooks.html", context)
 
@@ -68,7 +76,7 @@ def rotate(request: HttpRequest, pk: int) -> HttpResponse:
     messages.warning(
         request,
         f"The {subscription.event} secret was rotated. Paste the new secret into this webhook "
-        "in Ashby now: until you do, Ashby's deliveries to it are refused.",
+        f"in Ashby now. {rotation_consequence()}",
     )
     return redirect(reverse("integrations:webhooks") + f"#webhook-{subscription.event}")
 
