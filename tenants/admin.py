@@ -16,7 +16,7 @@ from django.contrib.admin.options import InlineModelAdmin
 from django.db.models import Count, Model, QuerySet
 from django.http import HttpRequest
 
-from tenants.admin_kit import HTTPS_URL_FIELDS
+from tenants.admin_kit import HTTPS_URL_FIELDS, NoBulkDeleteAdmin
 from tenants.models import Membership, Tenant
 
 # What the other apps add to the tenant page, in the order their admin modules are loaded
@@ -53,7 +53,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Tenant)
-class TenantAdmin(admin.ModelAdmin):
+class TenantAdmin(NoBulkDeleteAdmin):
     """The tenant page support starts from: members, then the other apps' sections."""
 
     list_display = ["name", "slug", "member_count", "default_timezone", "created_at"]

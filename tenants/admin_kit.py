@@ -91,9 +91,19 @@ class BigTableAdmin(admin.ModelAdmin):
     list_per_page = 50
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Looked at, never hand-edited: no add, no change. Deleting stays a superuser's call
-    (the Support group has no delete permission)."""
+class NoBulkDeleteAdmin(admin.ModelAdmin):
+    """No "Delete selected" on the list, for anyone: a tenant or synced data is deleted, if
+    ever, one row at a time from its page, through Django's confirmation with the counts."""
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+
+class ReadOnlyAdmin(NoBulkDeleteAdmin):
+    """Looked at, never hand-edited: no add, no change, no bulk delete. Deleting one row stays
+    a superuser's call (the Support group has no delete permission)."""
 
     formfield_overrides = HTTPS_URL_FIELDS
 

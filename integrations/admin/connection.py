@@ -1,5 +1,6 @@
 """Ashby connections in the support console: status, permissions, key (last four only), last
-sync and error; actions Sync now, Full resync, Disable, Enable, Check the key."""
+sync and error; actions Sync now, Full resync, Disable, Enable, Check the key (Full resync
+and Disable are confirmed first)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from django.utils.html import format_html
 from django.utils.timezone import localtime
 
 from integrations import registry, support
-from integrations.admin.base import SupportActionsAdmin
+from integrations.admin.base import SupportActionsAdmin, confirm
 from integrations.models import AshbyConnection, SyncRun, SyncState
 from tenants.admin_kit import ReadOnlyAdmin, changelist_url, masked
 
@@ -166,10 +167,21 @@ class AshbyConnectionAdmin(ConnectionDisplays, SupportActionsAdmin, ReadOnlyAdmi
         self.report(request, [support.sync_now(c, user=request.user) for c in queryset])
 
     @admin.action(description="Full resync (drops the sync tokens)", permissions=["support"])
+    @confirm(
+        "Guide drops the sync tokens and fetches every record from Ashby again: it takes "
+        "longer than a regular sync and uses more of the tenant's Ashby rate limit, and records "
+        "Ashby no longer returns are deleted from Guide."
+    )
     def full_resync(self, request: HttpRequest, queryset: QuerySet) -> None:
         self.report(request, [support.full_resync(c, user=request.user) for c in queryset])
 
     @admin.action(description="Disable (stop syncing)", permissions=["support"])
+    @confirm(
+        "Guide stops syncing the tenant's Ashby data until support enables the connection "
+        "again: their guides fall behind, and the tenant's Integrations page says support "
+        "disabled it. Webhook deliveries are still stored and applied, without asking Ashby "
+        "for what they lack."
+    )
     def disable(self, request: HttpRequest, queryset: QuerySet) -> None:
         self.report(request, [support.set_disabled(c, user=request.user) for c in queryset])
 

@@ -1,7 +1,8 @@
 """Webhook subscriptions and deliveries in the support console.
 
 Subscriptions: state, last delivery, signature failures, the secret as its last four
-characters; actions Rotate secret and Replay the last delivery. Deliveries (a table that
+characters; actions Rotate secret, Revoke the previous secret now (both confirmed first) and
+Replay the last delivery. Deliveries (a table that
 grows to millions): the raw body pretty-printed, the headers received, status, attempts,
 error; actions Replay and Mark ignored. Secrets never reach a page.
 """
@@ -16,9 +17,10 @@ from django.contrib import admin
 from django.db.models import F, Max, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest
 from django.utils.html import format_html
+from django.utils.timezone import localtime
 
-from integrations import registry, support
-from integrations.admin.base import SupportActionsAdmin
+from integrations import registry, support, webhook_rows
+from integrations.admin.base import SupportActionsAdmin, confirm
 from integrations.crypto import DecryptionError
 from integrations.models import DeletedCandidate, WebhookDelivery, WebhookSubscription
 from tenants.admin_kit import (
@@ -128,6 +130,8 @@ class WebhookSubscriptionAdmin(SupportActionsAdmin, ReadOnlyAdmin):
         "state",
         "secret",
         "secret_rotated_at",
+        "previous_secret",
+        "secret_confirmed_at",
         "last_delivery_at",
         "last_valid_delivery_at",
         "signature_failures",
@@ -137,7 +141,7 @@ class WebhookSubscriptionAdmin(SupportActionsAdmin, ReadOnlyAdmin):
         "deliveries",
     ]
     readonly_fields = fields
-    actions = ["rotate_secret", "replay_last_delivery"]
+    actions = ["rotate_secret", "revoke_previous_secret", "replay_last_delivery"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return with_others_last_valid(super().get_queryset(request))
@@ -150,14 +154,35 @@ class WebhookSubscriptionAdmin(SupportActionsAdmin, ReadOnlyAdmin):
     def secret(self, subscription: WebhookSubscription) -> str:
         return secret_hint(subscription)
 
+    @admin.display(description="previous secret")
+    def previous_secret(self, subscription: WebhookSubscription) -> str:
+        """Whether the secret before the last rotation is still accepted, and until when
+        (never the secret)."""
+        if not subscription.accepts_previous_secret():
+            return "not accepted"
+        until = subscription.previous_secret_expires_at
+        return f"accepted until {localtime(until):%Y-%m-%d %H:%M %Z}"
+
     @admin.display(description="deliveries")
     def deliveries(self, subscription: WebhookSubscription) -> str:
         url = changelist_url(WebhookDelivery, subscription__id__exact=subscription.pk)
         return format_html('<a href="{}">Deliveries</a>', url)
 
     @admin.action(description="Rotate secret", permissions=["support"])
+    @confirm(webhook_rows.rotation_consequence)
     def rotate_secret(self, request: HttpRequest, queryset: QuerySet) -> None:
         self.report(request, [support.rotate_secret(s, user=request.user) for s in queryset])
+
+    @admin.action(description="Revoke the previous secret now", permissions=["support"])
+    @confirm(
+        "Guide refuses deliveries signed with the previous secret from now on, without waiting "
+        "for the end of the grace period. If the tenant has not pasted the new secret into "
+        "Ashby yet, their real-time updates stop until they do (scheduled syncs go on)."
+    )
+    def revoke_previous_secret(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self.report(
+            request, [support.revoke_previous_secret(s, user=request.user) for s in queryset]
+        )
 
     @admin.action(description="Replay the last delivery", permissions=["support"])
     def replay_last_delivery(self, request: HttpRequest, queryset: QuerySet) -> None:

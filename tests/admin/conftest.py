@@ -72,10 +72,17 @@ def queued_syncs(monkeypatch) -> list[tuple[int, dict]]:
     return calls
 
 
-def run_action(client, model_admin_url: str, action: str, *pks: int, follow: bool = True):
-    """Post an admin action on the list page, as ticking rows and pressing Go does."""
-    return client.post(
-        model_admin_url,
-        {"action": action, "_selected_action": [str(pk) for pk in pks], "index": "0"},
-        follow=follow,
-    )
+def run_action(
+    client,
+    model_admin_url: str,
+    action: str,
+    *pks: int,
+    follow: bool = True,
+    confirmed: bool = False,
+):
+    """Post an admin action on the list page, as ticking rows and pressing Go does; with
+    `confirmed`, as pressing Confirm on a disruptive action's confirmation page does."""
+    data = {"action": action, "_selected_action": [str(pk) for pk in pks], "index": "0"}
+    if confirmed:
+        data["confirmed"] = "yes"
+    return client.post(model_admin_url, data, follow=follow)

@@ -31,7 +31,7 @@ def test_sync_now_is_refused_for_a_disabled_connection(
 
 
 def test_disable_stops_the_connection_and_says_why(support_client, connection):
-    run_action(support_client, LIST, "disable", connection.pk)
+    run_action(support_client, LIST, "disable", connection.pk, confirmed=True)
     connection.refresh_from_db()
     assert connection.status == AshbyConnection.Status.DISABLED
     assert "Disabled by Guide support" in connection.status_reason
@@ -40,8 +40,8 @@ def test_disable_stops_the_connection_and_says_why(support_client, connection):
 
 
 def test_disable_twice_is_refused_the_second_time(support_client, connection):
-    run_action(support_client, LIST, "disable", connection.pk)
-    response = run_action(support_client, LIST, "disable", connection.pk)
+    run_action(support_client, LIST, "disable", connection.pk, confirmed=True)
+    response = run_action(support_client, LIST, "disable", connection.pk, confirmed=True)
     assert "already disabled." in response.content.decode()
     assert last_audit().outcome == "refused"
 

@@ -81,7 +81,7 @@ def test_support_cannot_edit_or_delete_a_connection(support_client, connection):
 
 
 def test_support_can_run_an_action(support_client, connection):
-    run_action(support_client, CONNECTIONS, "disable", connection.pk)
+    run_action(support_client, CONNECTIONS, "disable", connection.pk, confirmed=True)
     connection.refresh_from_db()
     assert connection.status == AshbyConnection.Status.DISABLED
 
@@ -94,7 +94,7 @@ def test_staff_outside_the_support_group_cannot_run_actions(client, django_user_
     client.force_login(viewer)
     page = client.get(CONNECTIONS).content.decode()
     assert 'value="disable"' not in page
-    run_action(client, CONNECTIONS, "disable", connection.pk)
+    run_action(client, CONNECTIONS, "disable", connection.pk, confirmed=True)
     connection.refresh_from_db()
     assert connection.status == AshbyConnection.Status.CONNECTED
     assert not AuditEvent.objects.filter(source="admin").exists()
@@ -146,7 +146,9 @@ def test_tenant_users_are_sent_to_the_admin_sign_in_on_every_page(
 @pytest.mark.parametrize("who", ["outsider_client", "member_client"])
 def test_tenant_users_cannot_run_an_action(request, who, connection):
     client = request.getfixturevalue(who)
-    response = run_action(client, CONNECTIONS, "disable", connection.pk, follow=False)
+    response = run_action(
+        client, CONNECTIONS, "disable", connection.pk, follow=False, confirmed=True
+    )
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
     connection.refresh_from_db()

@@ -64,7 +64,9 @@ def test_full_resync_drops_the_sync_tokens_and_queues_a_full_run(
     support_client, connection, states, enqueued, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = run_action(support_client, CONNECTIONS, "full_resync", connection.pk)
+        response = run_action(
+            support_client, CONNECTIONS, "full_resync", connection.pk, confirmed=True
+        )
     assert set(SyncState.objects.values_list("sync_token", flat=True)) == {""}
     run = SyncRun.objects.get(connection=connection)
     assert (run.status, run.full) == ("queued", True)
@@ -76,7 +78,7 @@ def test_full_resync_drops_the_sync_tokens_and_queues_a_full_run(
 
 def test_full_resync_upgrades_a_queued_run(support_client, connection, states, enqueued):
     queued = SyncRun.objects.create(connection=connection, status="queued")
-    run_action(support_client, CONNECTIONS, "full_resync", connection.pk)
+    run_action(support_client, CONNECTIONS, "full_resync", connection.pk, confirmed=True)
     queued.refresh_from_db()
     assert queued.full is True
     assert SyncRun.objects.count() == 1
@@ -86,7 +88,7 @@ def test_full_resync_is_refused_while_a_run_is_running(
     support_client, connection, states, enqueued
 ):
     SyncRun.objects.create(connection=connection, status="running", heartbeat_at=timezone.now())
-    response = run_action(support_client, CONNECTIONS, "full_resync", connection.pk)
+    response = run_action(support_client, CONNECTIONS, "full_resync", connection.pk, confirmed=True)
     assert "a sync is running" in response.content.decode()
     assert set(SyncState.objects.values_list("sync_token", flat=True)) != {""}
     assert AuditEvent.objects.order_by("-id").first().outcome == "refused"
@@ -96,7 +98,7 @@ def test_full_resync_is_refused_for_a_disabled_connection(
     support_client, connection, states, enqueued
 ):
     AshbyConnection.objects.filter(pk=connection.pk).update(status="disabled")
-    run_action(support_client, CONNECTIONS, "full_resync", connection.pk)
+    run_action(support_client, CONNECTIONS, "full_resync", connection.pk, confirmed=True)
     assert not SyncRun.objects.exists()
     assert "" not in set(SyncState.objects.values_list("sync_token", flat=True))
 

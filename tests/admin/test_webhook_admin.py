@@ -81,7 +81,9 @@ def test_rotate_secret_makes_a_new_secret_and_audits_it(support_client, support_
     WebhookSubscription.objects.filter(pk=subscription.pk).update(
         signature_failures=4, last_signature_failure_at=timezone.now()
     )
-    response = run_action(support_client, SUBSCRIPTIONS, "rotate_secret", subscription.pk)
+    response = run_action(
+        support_client, SUBSCRIPTIONS, "rotate_secret", subscription.pk, confirmed=True
+    )
     subscription.refresh_from_db()
     assert subscription.secret != SECRET and len(subscription.secret) == 64
     assert subscription.signature_failures == 0
