@@ -228,7 +228,7 @@ GUIDE_SYNC_PAGE_SIZE = env.int("GUIDE_SYNC_PAGE_SIZE", default=100)
 # --- Webhooks ---------------------------------------------------------------------------
 # After a webhook secret is rotated, deliveries signed with the previous secret are accepted
 # for this many hours (until someone pastes the new one into Ashby); 0: refused at once.
-GUIDE_WEBHOOK_SECRET_GRACE_HOURS = env.float("GUIDE_WEBHOOK_SECRET_GRACE_HOURS", default=24)
+GUIDE_WEBHOOK_SECRET_GRACE_HOURS = env.float("GUIDE_WEBHOOK_SECRET_GRACE_HOURS", default=24.0)
 if GUIDE_WEBHOOK_SECRET_GRACE_HOURS < 0:
     raise ImproperlyConfigured(
         "GUIDE_WEBHOOK_SECRET_GRACE_HOURS must be 0 or more hours "

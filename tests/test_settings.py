@@ -109,6 +109,23 @@ def test_prepared_statements_can_be_turned_off_for_a_pooler():
     assert "prepare_threshold" not in _settings(base)["DB_OPTIONS"]  # SQLite: no such thing
 
 
+GRACE = """
+import django
+from django.conf import settings
+django.setup()
+print(settings.GUIDE_WEBHOOK_SECRET_GRACE_HOURS)
+"""
+
+
+def test_the_webhook_secret_grace_period_is_read_and_checked():
+    base = {"DEBUG": "true", "GUIDE_ENCRYPTION_KEYS": KEY}
+    assert _run(base, GRACE).stdout.strip() == "24.0"
+    assert _run({**base, "GUIDE_WEBHOOK_SECRET_GRACE_HOURS": "0.5"}, GRACE).stdout.strip() == "0.5"
+    refused = _run({**base, "GUIDE_WEBHOOK_SECRET_GRACE_HOURS": "-1"}, GRACE)
+    assert refused.returncode != 0
+    assert "GUIDE_WEBHOOK_SECRET_GRACE_HOURS must be 0 or more hours (it is -1)" in refused.stderr
+
+
 def test_missing_encryption_keys_stop_start_up_with_instructions():
     result = _run({"DEBUG": "true"})
     assert result.returncode != 0
