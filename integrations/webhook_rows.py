@@ -6,6 +6,7 @@ integrations/receiving.py; processing a delivery in integrations/deliveries.py.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -68,15 +69,24 @@ def grace_hours() -> str:
     return f"{hours} hour{'s' if hours != 1 else ''}"
 
 
-def rotation_consequence() -> str:
-    """What a rotation does to the deliveries, in plain words (confirmations, messages)."""
+def rotation_consequence(subscriptions: Iterable[WebhookSubscription] = ()) -> str:
+    """What a rotation does to the deliveries, in plain words (confirmations, messages); and,
+    for `subscriptions` already in a grace period, that the secret before goes at once."""
     start = "Ashby keeps signing with the current secret until someone pastes the new one in Ashby"
     if not grace_period():
-        return f"{start}; Guide refuses deliveries signed with the old secret at once."
-    return (
-        f"{start}; Guide accepts both for {grace_hours()}; after that, deliveries signed with "
-        "the old secret are refused."
-    )
+        text = f"{start}; Guide refuses deliveries signed with the old secret at once."
+    else:
+        text = (
+            f"{start}; Guide accepts both for {grace_hours()}; after that, deliveries signed "
+            "with the old secret are refused."
+        )
+    pending = sum(1 for s in subscriptions if s.accepts_previous_secret())
+    if pending:
+        text += (
+            f" {pending} of these already accept a previous secret: it is refused at once, "
+            "and only the secret being replaced is kept for the grace period."
+        )
+    return text
 
 
 # What a rotation sets besides the secret itself.

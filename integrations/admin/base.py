@@ -22,10 +22,10 @@ SUPPORT_PERMISSION = "integrations.run_support_actions"
 CONFIRMED = "confirmed"
 
 
-def confirm(consequence: str | Callable[[], str]) -> Callable:
+def confirm(consequence: str | Callable[[list], str]) -> Callable:
     """Mark an admin action as disruptive: it runs only from its confirmation page, which
-    states `consequence` in plain words (a text, or a function returning it) and lists the
-    rows affected. A first POST (from the list or a row's button) shows that page."""
+    states `consequence` in plain words (a text, or a function of the rows returning it) and
+    lists the rows affected. A first POST (from the list or a row's button) shows that page."""
 
     def mark(func: Callable) -> Callable:
         func.confirm = consequence
@@ -66,8 +66,8 @@ class SupportActionsAdmin(admin.ModelAdmin):
         self, request: HttpRequest, queryset: QuerySet, func: Callable
     ) -> TemplateResponse:
         """What the action will do, to which rows, with Confirm and Cancel; nothing runs."""
-        consequence = func.confirm() if callable(func.confirm) else func.confirm
         rows = list(queryset)
+        consequence = func.confirm(rows) if callable(func.confirm) else func.confirm
         description = str(func.short_description)
         context = {
             **self.admin_site.each_context(request),

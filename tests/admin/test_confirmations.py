@@ -251,3 +251,12 @@ def test_tenant_users_are_sent_to_the_admin_sign_in(request, world, who, case):
         assert response.status_code == 302
         assert response.url.startswith(reverse("admin:login"))
     assert snapshot() == before
+
+
+def test_rotating_a_row_already_in_its_grace_period_warns_the_older_secret_goes(
+    support_client, rotated_subscription
+):
+    html = run_action(
+        support_client, SUBSCRIPTIONS, "rotate_secret", rotated_subscription.pk
+    ).content.decode()
+    assert "1 of these already accept a previous secret: it is refused at once" in html

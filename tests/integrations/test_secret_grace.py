@@ -329,3 +329,12 @@ def test_the_rotated_row_counts_as_connected_but_not_all_on(client, tenant_admin
     summary = tenant_admin_client.get(STATUS).json()["summary"]
     assert summary["connected"] == 1
     assert summary["all_on"] is False
+
+
+def test_the_rotate_form_of_a_rotated_row_warns_the_older_secret_goes(
+    client, tenant_admin_client, stage_sub
+):
+    _rotated(client, stage_sub)
+    html = tenant_admin_client.get(PAGE).content.decode()
+    assert "It was rotated already" in _row_html(html, "candidateStageChange")
+    assert "It was rotated already" not in _row_html(html, "candidateHire")
