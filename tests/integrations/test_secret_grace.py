@@ -218,13 +218,14 @@ def meanwhile(monkeypatch):
     return arrange
 
 
-def test_a_revoke_between_check_and_insert_refuses_the_old_secret(
-    client, stage_sub, queued_deliveries, meanwhile
+@pytest.mark.parametrize("change", [revoke_previous_secret, rotate_secret])
+def test_a_revoke_or_rotation_between_check_and_insert_refuses_the_old_secret(
+    client, stage_sub, queued_deliveries, meanwhile, change
 ):
     """This process remembers the row inside the window: the INSERT is guarded by it."""
     old, _new = _rotated(client, stage_sub)
     assert post_webhook(client, stage_sub, numbered_stage_change(1), secret=old).status_code == 200
-    meanwhile(lambda: revoke_previous_secret(_row(stage_sub)))
+    meanwhile(lambda: change(_row(stage_sub)))
     response = post_webhook(client, stage_sub, numbered_stage_change(2), secret=old)
     assert response.status_code == 401
     assert _key(2) not in _stored_keys()
@@ -243,17 +244,6 @@ def test_a_revoke_between_a_fresh_check_and_insert_refuses_the_old_secret(
     assert response.status_code == 401
     assert _key(1) not in _stored_keys()
     assert _row(stage_sub).signature_failures == 1
-
-
-def test_a_rotation_between_check_and_insert_refuses_the_replaced_previous_secret(
-    client, stage_sub, queued_deliveries, meanwhile
-):
-    old, _new = _rotated(client, stage_sub)
-    assert post_webhook(client, stage_sub, numbered_stage_change(1), secret=old).status_code == 200
-    meanwhile(lambda: rotate_secret(_row(stage_sub)))
-    response = post_webhook(client, stage_sub, numbered_stage_change(2), secret=old)
-    assert response.status_code == 401
-    assert _key(2) not in _stored_keys()
 
 
 def test_a_rotation_between_check_and_insert_keeps_the_current_secret_for_the_window(
