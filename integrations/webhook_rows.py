@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from integrations import registry
+from integrations import delivery_history, registry
 from integrations.models import WebhookSubscription, new_webhook_secret
 from tenants.models import Tenant
 
@@ -85,6 +85,9 @@ class SubscriptionStatus:
     event: registry.WebhookEvent
     state: str
     reason: str
+    # Deliveries not applied lately (delivery_history.failing_counts): a row whose events
+    # arrive but fail processing is Failing with that reason, not Connected.
+    failing_deliveries: int = 0
 
     @property
     def url(self) -> str:
@@ -104,6 +107,7 @@ class SubscriptionStatus:
             "reason": self.reason,
             "last_valid_delivery_at": _iso(sub.last_valid_delivery_at),
             "signature_failures": sub.signature_failures,
+            "failing_deliveries": self.failing_deliveries,
             "created_in_ashby": bool(sub.ashby_webhook_id),
         }
 
@@ -132,6 +136,7 @@ class WebhookSummary:
 def subscription_statuses(tenant: Tenant) -> list[SubscriptionStatus]:
     """Each of the tenant's rows with its state and the reason shown beside it."""
     subscriptions = ensure_subscriptions(tenant)
+    failing = delivery_history.failing_counts(subscriptions)  # one query for all the rows
     statuses = []
     for sub in subscriptions:
         event = registry.EVENTS[sub.event]
@@ -143,14 +148,27 @@ def subscription_statuses(tenant: Tenant) -> list[SubscriptionStatus]:
         state = sub.state(
             quiet_after=event.quiet_after, others_last_valid=max(others, default=None)
         )
-        statuses.append(SubscriptionStatus(sub, event, state, _reason(sub, state)))
+        statuses.append(_status(sub, event, state, failing.get(sub.pk, 0)))
     return statuses
+
+
+def _status(
+    sub: WebhookSubscription, event: registry.WebhookEvent, state: str, failing: int
+) -> SubscriptionStatus:
+    shown = delivery_history.row_state(state, failing)
+    if shown != state:  # its events arrive, but are not applied
+        return SubscriptionStatus(
+            sub, event, shown, delivery_history.failing_note(failing), failing
+        )
+    return SubscriptionStatus(sub, event, state, _reason(sub, state))
 
 
 def summarize(statuses: list[SubscriptionStatus]) -> WebhookSummary:
     """ "7 of 10 connected"; all on when every row is green (none failing, quiet or waiting)."""
     S = WebhookSubscription.State
-    connected = sum(1 for s in statuses if s.state in (S.CONNECTED, S.QUIET))
+    connected = sum(
+        1 for s in statuses if s.state in (S.CONNECTED, S.QUIET) or s.failing_deliveries
+    )
     green = sum(1 for s in statuses if s.state == S.CONNECTED)
     return WebhookSummary(connected, len(statuses), bool(statuses) and green == len(statuses))
 

@@ -1,9 +1,10 @@
 """Webhook subscriptions and deliveries in the support console.
 
-Subscriptions: state, last delivery, signature failures, the secret as its last four
-characters; actions Rotate secret and Replay the last delivery. Deliveries (a table that
-grows to millions): the raw body pretty-printed, the headers received, status, attempts,
-error; actions Replay and Mark ignored. Secrets never reach a page.
+Subscriptions: state, last delivery, signature failures, deliveries failing lately, the
+secret as its last four characters; actions Rotate secret and Replay the last delivery.
+Deliveries (a table that grows to millions): the raw body pretty-printed, the headers
+received, status, error, and every processing attempt; actions Replay and Mark ignored.
+Secrets never reach a page.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from django.db.models import F, Max, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest
 from django.utils.html import format_html
 
-from integrations import registry, support
+from integrations import delivery_history, registry, support
 from integrations.admin.base import SupportActionsAdmin
+from integrations.admin.delivery_history import AttemptInline
 from integrations.crypto import DecryptionError
 from integrations.models import DeletedCandidate, WebhookDelivery, WebhookSubscription
 from tenants.admin_kit import (
@@ -45,17 +47,20 @@ def secret_hint(subscription: WebhookSubscription) -> str:
 
 
 def state_of(subscription: WebhookSubscription, others_last_valid: Any) -> str:
-    """The row's state as the Configure Webhooks page computes it (the model's rule)."""
+    """The row's state as the Configure Webhooks page computes it (the model's rule, and
+    Failing when its deliveries are not applied: `_failing`, from with_others_last_valid)."""
+    failing = getattr(subscription, "_failing", 0)
     event = registry.EVENTS.get(subscription.event)
     if event is None:
         return "Unknown event"
     state = subscription.state(quiet_after=event.quiet_after, others_last_valid=others_last_valid)
-    return WebhookSubscription.State(state).label
+    return WebhookSubscription.State(delivery_history.row_state(state, failing)).label
 
 
 def with_others_last_valid(queryset: QuerySet) -> QuerySet:
-    """Each row with its tenant's other rows' latest valid delivery (one subquery, not one
-    query per row), which the Quiet state needs."""
+    """Each row with what its state needs, as subqueries (not one query per row): its
+    tenant's other rows' latest valid delivery (for Quiet) and its deliveries failing lately
+    (`_failing`, for Failing)."""
     others = (
         WebhookSubscription.objects.filter(tenant=OuterRef("tenant"))
         .exclude(pk=OuterRef("pk"))
@@ -63,7 +68,10 @@ def with_others_last_valid(queryset: QuerySet) -> QuerySet:
         .annotate(latest=Max("last_valid_delivery_at"))
         .values("latest")
     )
-    return queryset.annotate(_others_last_valid=Subquery(others[:1]))
+    return queryset.annotate(
+        _others_last_valid=Subquery(others[:1]),
+        _failing=delivery_history.failing_count_subquery(),
+    )
 
 
 class FailingFilter(admin.SimpleListFilter):
@@ -116,6 +124,7 @@ class WebhookSubscriptionAdmin(SupportActionsAdmin, ReadOnlyAdmin):
         "last_delivery_at",
         "last_valid_delivery_at",
         "signature_failures",
+        "failing_deliveries",
         "deliveries",
     ]
     list_filter = [EventFilter, FailingFilter, "tenant"]
@@ -134,6 +143,7 @@ class WebhookSubscriptionAdmin(SupportActionsAdmin, ReadOnlyAdmin):
         "last_signature_failure_at",
         "ashby_webhook_id",
         "created_at",
+        "failing_deliveries",
         "deliveries",
     ]
     readonly_fields = fields
@@ -145,6 +155,18 @@ class WebhookSubscriptionAdmin(SupportActionsAdmin, ReadOnlyAdmin):
     @admin.display(description="state")
     def state(self, subscription: WebhookSubscription) -> str:
         return state_of(subscription, getattr(subscription, "_others_last_valid", None))
+
+    @admin.display(description="not applied (24 h)")
+    def failing_deliveries(self, subscription: WebhookSubscription) -> str:
+        """Deliveries that could not be applied lately (as the customer's page counts them),
+        linking to the row's deliveries with an error."""
+        failing = getattr(subscription, "_failing", 0)
+        if not failing:
+            return "0"
+        url = changelist_url(
+            WebhookDelivery, subscription__id__exact=subscription.pk, has_error="yes"
+        )
+        return format_html('<a href="{}">{}</a>', url, failing)
 
     @admin.display(description="secret")
     def secret(self, subscription: WebhookSubscription) -> str:
@@ -172,7 +194,7 @@ class WebhookDeliveryAdmin(SupportActionsAdmin, BigTableAdmin, ReadOnlyAdmin):
         "tenant",
         "action",
         "status",
-        "attempts",
+        "attempt_count",
         "outcome",
         "short_error",
     ]
@@ -195,6 +217,8 @@ class WebhookDeliveryAdmin(SupportActionsAdmin, BigTableAdmin, ReadOnlyAdmin):
         "dedupe_key",
         "status",
         "attempts",
+        "attempts_total",
+        "replay_requested_by",
         "received_at",
         "started_at",
         "next_attempt_at",
@@ -205,6 +229,7 @@ class WebhookDeliveryAdmin(SupportActionsAdmin, BigTableAdmin, ReadOnlyAdmin):
         "pretty_body",
     ]
     readonly_fields = fields
+    inlines = [AttemptInline]
     actions = ["replay", "mark_ignored"]
 
     def get_search_results(
@@ -238,6 +263,11 @@ class WebhookDeliveryAdmin(SupportActionsAdmin, BigTableAdmin, ReadOnlyAdmin):
     @admin.display(description="subscription")
     def subscription_link(self, delivery: WebhookDelivery) -> str:
         return change_link(delivery.subscription)
+
+    @admin.display(description="attempts")
+    def attempt_count(self, delivery: WebhookDelivery) -> int:
+        """Every processing attempt, replays included (its page lists them)."""
+        return delivery.attempts_total
 
     @admin.display(description="error")
     def short_error(self, delivery: WebhookDelivery) -> str:
