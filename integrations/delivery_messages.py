@@ -21,7 +21,7 @@ from integrations import registry
 from integrations.errors import CannotApply
 
 NO_ACTION = "No action needed."
-NEXT_SYNC = "The next sync brings what it carried from Ashby; no action needed."
+NEXT_SYNC = "The next sync brings the same change from Ashby"
 INTERNAL = "Guide could not apply this delivery because of an internal error."
 DATABASE = "Guide's database was busy or briefly unavailable, so the change could not be saved."
 WORKER_STOPPED = (
@@ -72,16 +72,18 @@ def explain_failure(
 
 def what_guide_did(*, permanent: bool, attempts: int, max_attempts: int, retry_at) -> str:
     if permanent:
-        return f"Nothing was changed, and it is not retried: it can never apply. {NEXT_SYNC}"
+        return (
+            "Nothing was changed, and Guide does not retry it: the same payload would fail "
+            f"again. {NEXT_SYNC}; no action needed."
+        )
     if retry_at is not None:
         return (
             f"Nothing was changed; Guide retries automatically (attempt {attempts + 1} of "
             f"{max_attempts} at {clock(retry_at)}). {NO_ACTION}"
         )
     return (
-        f"Nothing was changed; Guide gave up after {attempts} attempts. The next sync brings "
-        "what it carried from Ashby; if this keeps happening, pass the details to Guide's "
-        "engineers."
+        f"Nothing was changed; Guide gave up after {attempts} attempts. {NEXT_SYNC}; if this "
+        "keeps happening, pass the details to Guide's engineers."
     )
 
 

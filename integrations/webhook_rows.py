@@ -117,12 +117,16 @@ class WebhookSummary:
     connected: int
     total: int
     all_on: bool
+    not_applied: int = 0  # connected rows whose deliveries are not applied lately
 
     @property
     def text(self) -> str:
         if self.all_on:
             return "Real-time updates are on"
-        return f"{self.connected} of {self.total} connected"
+        text = f"{self.connected} of {self.total} connected"
+        if self.not_applied:
+            text += f"; {self.not_applied} with deliveries not applied"
+        return text
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -170,7 +174,9 @@ def summarize(statuses: list[SubscriptionStatus]) -> WebhookSummary:
         1 for s in statuses if s.state in (S.CONNECTED, S.QUIET) or s.failing_deliveries
     )
     green = sum(1 for s in statuses if s.state == S.CONNECTED)
-    return WebhookSummary(connected, len(statuses), bool(statuses) and green == len(statuses))
+    not_applied = sum(1 for s in statuses if s.failing_deliveries)
+    all_on = bool(statuses) and green == len(statuses)
+    return WebhookSummary(connected, len(statuses), all_on, not_applied)
 
 
 def any_connected(tenant: Tenant) -> bool:

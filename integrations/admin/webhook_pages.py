@@ -95,6 +95,19 @@ class FailingFilter(admin.SimpleListFilter):
         return None
 
 
+class NotAppliedFilter(admin.SimpleListFilter):
+    """Rows whose deliveries were not applied lately (`_failing`, from with_others_last_valid)."""
+
+    title = "deliveries"
+    parameter_name = "not_applied"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Not applied in the last 24 hours")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet | None:
+        return queryset.filter(_failing__gt=0) if self.value() == "yes" else None
+
+
 class EventFilter(admin.SimpleListFilter):
     """The webhook events Guide subscribes to, from the handler table (no DISTINCT query over
     a million rows)."""
@@ -120,14 +133,14 @@ class WebhookSubscriptionAdmin(SupportActionsAdmin, ReadOnlyAdmin):
         "event",
         "tenant",
         "state",
+        "failing_deliveries",
         "secret",
         "last_delivery_at",
         "last_valid_delivery_at",
         "signature_failures",
-        "failing_deliveries",
         "deliveries",
     ]
-    list_filter = [EventFilter, FailingFilter, "tenant"]
+    list_filter = [EventFilter, FailingFilter, NotAppliedFilter, "tenant"]
     search_fields = ["tenant__name", "event", "=ashby_webhook_id"]
     list_select_related = ["tenant"]
     raw_id_fields = ["tenant"]

@@ -225,6 +225,8 @@ def test_a_row_whose_deliveries_fail_is_failing_in_the_console(request, who, row
     assert '<td class="field-failing_deliveries">0</td>' in other.group(0)
     page = client.get(reverse("admin:integrations_webhooksubscription_change", args=[row.pk]))
     assert re.search(r">3</a>", page.content.decode())
+    cl = client.get(SUBSCRIPTIONS, {"not_applied": "yes"}).context["cl"]
+    assert [s.pk for s in cl.result_list] == [row.pk]
 
 
 def test_a_successful_replay_clears_the_rows_failing_state(

@@ -152,8 +152,8 @@ def test_a_payload_that_cannot_apply_reads_as_sentences_and_keeps_the_exception_
     assert delivery.status == Status.FAILED
     assert attempt.message == delivery.error
     assert attempt.message.startswith("Ashby sent an application without a usable id.")
-    assert "it is not retried" in attempt.message
-    assert "The next sync brings what it carried from Ashby; no action needed." in attempt.message
+    assert "Guide does not retry it: the same payload would fail again." in attempt.message
+    assert "The next sync brings the same change from Ashby; no action needed." in attempt.message
     assert "a application" not in attempt.message
     assert CLASS_NAME.search(attempt.message) is None, attempt.message
     assert attempt.details == "MappingError: Ashby sent an application without a usable id."

@@ -84,6 +84,7 @@ def test_a_row_with_deliveries_not_applied_is_failing_with_the_reason(request, w
     }
     summary = client.get(STATUS).json()["summary"]
     assert (summary["connected"], summary["all_on"]) == (10, False)
+    assert summary["text"] == "10 of 10 connected; 1 with deliveries not applied"
     assert 'data-state="connected"' in row_html(client, "jobUpdate")
 
 
