@@ -33,7 +33,24 @@ def took(seconds: float) -> str:
     return f"{seconds / 60:.0f} min"
 
 
-class AttemptInline(admin.TabularInline):
+class AttemptColumns:
+    """The columns the attempts table and the attempts list share."""
+
+    @admin.display(description="kind")
+    def why(self, attempt: DeliveryAttempt) -> str:
+        kind = attempt.get_kind_display()
+        return f"{kind} (by {attempt.requested_by})" if attempt.requested_by else kind
+
+    @admin.display(description="started")
+    def started(self, attempt: DeliveryAttempt) -> str:
+        return when(attempt.started_at)
+
+    @admin.display(description="took")
+    def duration(self, attempt: DeliveryAttempt) -> str:
+        return took(attempt.duration_seconds)
+
+
+class AttemptInline(AttemptColumns, admin.TabularInline):
     """The attempts of one delivery: looked at, never added, changed or deleted."""
 
     model = DeliveryAttempt
@@ -52,19 +69,6 @@ class AttemptInline(admin.TabularInline):
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    @admin.display(description="kind")
-    def why(self, attempt: DeliveryAttempt) -> str:
-        kind = attempt.get_kind_display()
-        return f"{kind} (by {attempt.requested_by})" if attempt.requested_by else kind
-
-    @admin.display(description="started")
-    def started(self, attempt: DeliveryAttempt) -> str:
-        return when(attempt.started_at)
-
-    @admin.display(description="took")
-    def duration(self, attempt: DeliveryAttempt) -> str:
-        return took(attempt.duration_seconds)
-
     @admin.display(description="details (for engineers)")
     def engineering_details(self, attempt: DeliveryAttempt) -> str:
         if not attempt.details:
@@ -76,7 +80,7 @@ class AttemptInline(admin.TabularInline):
 
 
 @admin.register(DeliveryAttempt)
-class DeliveryAttemptAdmin(BigTableAdmin, ReadOnlyAdmin):
+class DeliveryAttemptAdmin(AttemptColumns, BigTableAdmin, ReadOnlyAdmin):
     """Every processing attempt of every delivery, newest first: "what failed today, and
     why" across tenants. Each row links to its delivery, whose page has the whole history."""
 
@@ -85,9 +89,9 @@ class DeliveryAttemptAdmin(BigTableAdmin, ReadOnlyAdmin):
         "tenant",
         "delivery_link",
         "number",
-        "kind",
+        "why",
         "result",
-        "took_",
+        "duration",
         "short_message",
     ]
     list_filter = ["result", "kind", ("finished_at", admin.DateFieldListFilter), "tenant"]
@@ -96,11 +100,10 @@ class DeliveryAttemptAdmin(BigTableAdmin, ReadOnlyAdmin):
         "delivery_link",
         "tenant",
         "number",
-        "kind",
-        "requested_by",
+        "why",
         "started",
         "finished",
-        "took_",
+        "duration",
         "result",
         "message",
         "details",
@@ -119,17 +122,9 @@ class DeliveryAttemptAdmin(BigTableAdmin, ReadOnlyAdmin):
     def delivery_link(self, attempt: DeliveryAttempt) -> str:
         return change_link(attempt.delivery)
 
-    @admin.display(description="started")
-    def started(self, attempt: DeliveryAttempt) -> str:
-        return when(attempt.started_at)
-
     @admin.display(description="finished", ordering="finished_at")
     def finished(self, attempt: DeliveryAttempt) -> str:
         return when(attempt.finished_at)
-
-    @admin.display(description="took")
-    def took_(self, attempt: DeliveryAttempt) -> str:
-        return took(attempt.duration_seconds)
 
     @admin.display(description="message")
     def short_message(self, attempt: DeliveryAttempt) -> str:

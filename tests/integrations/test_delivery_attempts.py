@@ -44,6 +44,19 @@ def history(delivery: WebhookDelivery) -> list[tuple]:
     return list(delivery.history.order_by("number").values_list("number", "kind", "result"))
 
 
+@pytest.fixture
+def jobs_fail_with(monkeypatch):
+    """Make the jobCreate handler raise `exc`."""
+
+    def use(exc: Exception) -> None:
+        def broken(tenant, data):
+            raise exc
+
+        monkeypatch.setitem(events.HANDLERS, "jobCreate", broken)
+
+    return use
+
+
 def due_again(delivery: WebhookDelivery) -> None:
     WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=None)
 
@@ -79,11 +92,8 @@ def test_an_automatic_retry_then_success_keeps_both_attempts(deliver, monkeypatc
     assert second.message == "Job stored."
 
 
-def test_a_delivery_that_fails_every_retry_keeps_every_attempt(deliver, monkeypatch):
-    def broken(tenant, data):
-        raise RuntimeError("still broken")
-
-    monkeypatch.setitem(events.HANDLERS, "jobCreate", broken)
+def test_a_delivery_that_fails_every_retry_keeps_every_attempt(deliver, jobs_fail_with):
+    jobs_fail_with(RuntimeError("still broken"))
     delivery = deliver(webhook_fixture("jobCreate"))
     for _ in range(MAX_ATTEMPTS - 1):
         due_again(delivery)
@@ -120,14 +130,10 @@ def test_a_replay_adds_an_attempt_and_the_first_outcome_stays_readable(
 
 
 def test_a_replay_never_overwrites_an_attempt_and_a_retry_after_it_is_a_retry(
-    deliver, tenant_a, monkeypatch, django_capture_on_commit_callbacks
+    deliver, tenant_a, jobs_fail_with, django_capture_on_commit_callbacks
 ):
     delivery = deliver(webhook_fixture("jobCreate"))
-
-    def broken(tenant, data):
-        raise RuntimeError("boom")
-
-    monkeypatch.setitem(events.HANDLERS, "jobCreate", broken)
+    jobs_fail_with(RuntimeError("boom"))
     for _ in range(2):
         with django_capture_on_commit_callbacks(execute=True):
             replay_delivery(tenant_a, delivery.pk, requested_by="ada")
@@ -159,11 +165,8 @@ def test_a_payload_that_cannot_apply_reads_as_sentences_and_keeps_the_exception_
     assert attempt.details == "MappingError: Ashby sent an application without a usable id."
 
 
-def test_an_unknown_error_is_an_internal_error_that_names_the_next_attempt(deliver, monkeypatch):
-    def broken(tenant, data):
-        raise KeyError("application")
-
-    monkeypatch.setitem(events.HANDLERS, "jobCreate", broken)
+def test_an_unknown_error_is_an_internal_error_that_names_the_next_attempt(deliver, jobs_fail_with):
+    jobs_fail_with(KeyError("application"))
     delivery = deliver(webhook_fixture("jobCreate"))
     retry_at = delivery.next_attempt_at.astimezone(UTC)
     assert delivery.error == (
