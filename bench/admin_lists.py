@@ -94,19 +94,20 @@ def seed_deliveries(c, deliveries: int) -> None:
         "WITH subs AS (SELECT row_number() OVER (ORDER BY id) - 1 AS n, id, tenant_id, event"
         "   FROM integrations_webhooksubscription), total AS (SELECT count(*) AS k FROM subs)"
         " INSERT INTO integrations_webhookdelivery (tenant_id, subscription_id, action,"
-        " webhook_action_id, dedupe_key, body, headers, received_at, status, attempts, error,"
+        " webhook_action_id, dedupe_key, body, headers, received_at, started_at, status,"
+        " attempts, attempts_total, replay_requested_by, error,"
         " outcome) SELECT s.tenant_id, s.id, s.event, md5('d' || i)::uuid::text,"
         " md5('d' || i)::uuid::text,"
         ' \'{"action": "\' || s.event || \'", "data": {"candidate": {"id": "\''
         "   || md5('c' || i)::uuid::text || '\"}}}',"
         ' \'{"Content-Type": "application/json"}\','
-        " now() - (%s - i) * interval '2 seconds',"
+        " now() - (%s - i) * interval '2 seconds', now() - (%s - i) * interval '2 seconds',"
         " CASE WHEN i %% 1000 = 0 THEN 'failed' WHEN i %% 97 = 0 THEN 'ignored'"
-        "   ELSE 'processed' END, 1,"
+        "   ELSE 'processed' END, 1, 1, '',"
         " CASE WHEN i %% 1000 = 0 THEN 'KeyError: candidate' ELSE '' END, 'ok'"
         " FROM generate_series(1, %s) i, total"
         " JOIN subs s ON true WHERE s.n = i %% total.k",
-        [deliveries, deliveries],
+        [deliveries, deliveries, deliveries],
     )
 
 

@@ -19,7 +19,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from integrations import registry
+from integrations import delivery_history, delivery_messages, registry
 from integrations.errors import CannotApply
 from integrations.models import WebhookDelivery
 from tenants.models import Tenant
@@ -77,7 +77,12 @@ def apply_delivery(delivery_id: int) -> str:
     claimed = (
         WebhookDelivery.objects.filter(pk=delivery_id, status__in=WebhookDelivery.PENDING)
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .update(status=Status.PROCESSING, attempts=F("attempts") + 1, started_at=now)
+        .update(
+            status=Status.PROCESSING,
+            attempts=F("attempts") + 1,
+            attempts_total=F("attempts_total") + 1,
+            started_at=now,
+        )
     )
     if not claimed:
         return "not pending"
@@ -85,15 +90,16 @@ def apply_delivery(delivery_id: int) -> str:
     try:
         handler = registry.handler_for(delivery.action)
         if handler is None:
-            return _finish(
-                delivery, Status.IGNORED, f"Guide does not use {delivery.action} events."
-            )
+            with transaction.atomic():
+                return _finish(
+                    delivery, Status.IGNORED, f"Guide does not use {delivery.action} events."
+                )
         data = _data(delivery)
         fetch = registry.fetcher_for(delivery.action)
         # Ashby is asked (when the delivery lacks what its guide needs) before the transaction
         # opens: no HTTP call ever holds the delivery's locks.
         fetched = fetch(delivery.tenant, data) if fetch is not None else None
-        with transaction.atomic():  # the changes and "processed" commit together
+        with transaction.atomic():  # the changes, "processed" and the attempt commit together
             if fetched is None:
                 outcome = handler(delivery.tenant, data)
             else:
@@ -112,23 +118,22 @@ def _data(delivery: WebhookDelivery) -> dict:
 
 
 def _finish(delivery: WebhookDelivery, status: str, outcome: str) -> str:
+    """Save the run's result and its attempt (inside the caller's transaction)."""
     delivery.status = status
     delivery.outcome = (outcome or "")[:2000]
     delivery.error = ""
     delivery.processed_at = timezone.now()
     delivery.next_attempt_at = None
     delivery.save(update_fields=["status", "outcome", "error", "processed_at", "next_attempt_at"])
+    delivery_history.record(delivery, status, delivery.outcome)
     return status
 
 
 def _fail(delivery: WebhookDelivery, exc: Exception) -> str:
     """Retry later, or give up: at once for a payload that can never apply (ValueError:
-    a mapping or shape problem), after MAX_ATTEMPTS for anything else."""
+    a mapping or shape problem), after MAX_ATTEMPTS for anything else. The handler's
+    transaction has rolled back; the failure and its attempt are saved together."""
     permanent = isinstance(exc, ValueError)
-    # A payload that can never apply says why in a sentence (CannotApply); anything else
-    # keeps its type, which is what an engineer needs to look for.
-    message = str(exc) if isinstance(exc, CannotApply) else f"{type(exc).__name__}: {exc}"
-    delivery.error = message[:2000]
     if permanent or delivery.attempts >= MAX_ATTEMPTS:
         delivery.status = Status.FAILED
         delivery.next_attempt_at = None
@@ -136,7 +141,19 @@ def _fail(delivery: WebhookDelivery, exc: Exception) -> str:
     else:
         delivery.status = Status.RETRYING
         delivery.next_attempt_at = timezone.now() + retry_delay(delivery.attempts)
-    delivery.save(update_fields=["status", "error", "next_attempt_at", "processed_at"])
+    failure = delivery_messages.explain_failure(
+        exc,
+        permanent=permanent,
+        attempts=delivery.attempts,
+        max_attempts=MAX_ATTEMPTS,
+        retry_at=delivery.next_attempt_at,
+    )
+    # The delivery's error is the sentence support and the tenant read; the exception's
+    # type and text are in its attempt's details.
+    delivery.error = failure.message[:2000]
+    with transaction.atomic():
+        delivery.save(update_fields=["status", "error", "next_attempt_at", "processed_at"])
+        delivery_history.record(delivery, delivery.status, failure.message, failure.details)
     logger.warning(
         "Webhook delivery %s (%s) attempt %s failed: %s; now %s",
         delivery.pk,
@@ -160,12 +177,8 @@ def requeue_waiting_deliveries(now: datetime | None = None) -> int:
     now = now or timezone.now()
     stuck_before = now - timedelta(seconds=settings.Q_CLUSTER.get("timeout", 600) + 60)
     stuck = WebhookDelivery.objects.filter(status=Status.PROCESSING, started_at__lt=stuck_before)
-    stuck.filter(attempts__gte=MAX_ATTEMPTS).update(
-        status=Status.FAILED, error="The worker stopped while processing it.", processed_at=now
-    )
-    stuck.update(
-        status=Status.RETRYING, next_attempt_at=now, error="The worker stopped while processing it."
-    )
+    for delivery in stuck.defer("body", "headers"):
+        _release_stopped_run(delivery, now)
     not_swept_lately = (
         Q(swept_at__isnull=True)
         | Q(swept_at__lt=now - RESWEEP_AFTER)
@@ -189,9 +202,41 @@ def requeue_waiting_deliveries(now: datetime | None = None) -> int:
     return len(ids)
 
 
+def _release_stopped_run(delivery: WebhookDelivery, now: datetime) -> None:
+    """A run whose worker died: its attempt is recorded as failed, and the delivery retried
+    now, or failed once out of attempts. Conditional, so a run that did end is left alone."""
+    gave_up = delivery.attempts >= MAX_ATTEMPTS
+    retry_at = None if gave_up else now
+    status = Status.FAILED if gave_up else Status.RETRYING
+    message = delivery_messages.worker_stopped(
+        attempts=delivery.attempts, max_attempts=MAX_ATTEMPTS, retry_at=retry_at
+    )
+    with transaction.atomic():
+        released = WebhookDelivery.objects.filter(
+            pk=delivery.pk, status=Status.PROCESSING, started_at=delivery.started_at
+        ).update(
+            status=status,
+            error=message,
+            next_attempt_at=retry_at,
+            processed_at=now if gave_up else None,
+        )
+        if released:
+            details = (
+                f"No result {(now - delivery.started_at).total_seconds():.0f} s after it started."
+            )
+            attempt = delivery_history.attempt_of(
+                delivery, status, message, details, finished_at=now
+            )
+            attempt.save(force_insert=True)
+
+
 @transaction.atomic
-def replay_delivery(tenant: Tenant, delivery_id: int) -> WebhookDelivery:
-    """Process a stored delivery again from its raw body (after a fix, or to re-apply it).
+def replay_delivery(
+    tenant: Tenant, delivery_id: int, *, requested_by: str = "", queue: bool = True
+) -> WebhookDelivery:
+    """Process a stored delivery again from its raw body (after a fix, or to re-apply it):
+    a new attempt, of kind replay, is added to its history. `requested_by` names who asked;
+    `queue=False` when the caller processes it itself (apply_delivery) once this commits.
 
     Raises WebhookDelivery.DoesNotExist for another tenant's delivery and ReplayRefused while
     it is being processed.
@@ -201,14 +246,24 @@ def replay_delivery(tenant: Tenant, delivery_id: int) -> WebhookDelivery:
         raise ReplayRefused("This delivery is being processed right now; try again in a moment.")
     delivery.status = Status.RECEIVED
     delivery.attempts = 0
+    delivery.replay_requested_by = (requested_by or "system")[:150]
     delivery.error = ""
     delivery.outcome = ""
     delivery.next_attempt_at = None
     delivery.processed_at = None
     delivery.save(
-        update_fields=["status", "attempts", "error", "outcome", "next_attempt_at", "processed_at"]
+        update_fields=[
+            "status",
+            "attempts",
+            "replay_requested_by",
+            "error",
+            "outcome",
+            "next_attempt_at",
+            "processed_at",
+        ]
     )
-    transaction.on_commit(partial(enqueue, delivery.pk))
+    if queue:
+        transaction.on_commit(partial(enqueue, delivery.pk))
     logger.info("Webhook delivery %s replayed (tenant %s)", delivery.pk, tenant.pk)
     return delivery
 

@@ -49,6 +49,7 @@ PROVIDED: dict[str, str] = {
     "SIGNATURE_HEADER": _A + "signature.SIGNATURE_HEADER",  # where a delivery is signed
     "signature_matches": _A + "signature.signature_matches",  # (secret, body, header) -> bool
     "delivery_id": _A + "signature.delivery_id",  # (payload) -> the ATS's id of a delivery
+    "describe_failure": _A + "delivery_errors.describe",  # (exc) -> what was wrong, or None
 }
 
 # The integration's own pages (Connect, Disconnect, Check, Configure Webhooks), included by

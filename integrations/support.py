@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from contextlib import nullcontext
+from dataclasses import dataclass, replace
 
 from django.db import transaction
 from django.db.models import Model
 
-from integrations import deliveries, registry, webhook_rows
+from integrations import deliveries, delivery_history, registry, webhook_rows
+from integrations import delivery_messages as says
 from integrations.models import (
     AshbyConnection,
     AuditEvent,
+    DeliveryAttempt,
     SyncRun,
     SyncState,
     WebhookDelivery,
@@ -44,12 +47,23 @@ class Result:
     message: str
 
 
-def perform(action: str, obj: Model, *, tenant: Tenant, user, run: Callable[[], str]) -> Result:
+def perform(
+    action: str,
+    obj: Model,
+    *,
+    tenant: Tenant,
+    user,
+    run: Callable[[], str],
+    atomic: bool = True,
+    sentences: bool = False,
+) -> Result:
     """Run one support action on `obj` and audit it. `run` returns the message for support
-    or raises Refused / ConnectError, which become a refused / failed outcome."""
+    or raises Refused / ConnectError, which become a refused / failed outcome. `atomic=False`
+    for an action that manages its own transactions (it calls the ATS); `sentences` when its
+    messages name the row themselves (else they follow the row's name)."""
     target = f"{type(obj).__name__} {obj.pk}"
     try:
-        with transaction.atomic():
+        with transaction.atomic() if atomic else nullcontext():
             message = run()
         outcome = Outcome.DONE
     except Refused as exc:
@@ -68,7 +82,8 @@ def perform(action: str, obj: Model, *, tenant: Tenant, user, run: Callable[[], 
         outcome=outcome,
         message=message,
     )
-    return Result(ok=outcome == Outcome.DONE, message=f"{obj}: {message}")
+    named = sentences and outcome != Outcome.FAILED
+    return Result(ok=outcome == Outcome.DONE, message=message if named else f"{obj}: {message}")
 
 
 # --- Connections --------------------------------------------------------------------------
@@ -204,36 +219,66 @@ def revoke_previous_secret(subscription: WebhookSubscription, *, user) -> Result
 
 
 def replay_last_delivery(subscription: WebhookSubscription, *, user) -> Result:
-    """Process the row's latest delivery again (deliveries.replay_delivery)."""
+    """Process the row's latest delivery again, now (see `replay`)."""
+    seen: list[DeliveryAttempt | None] = []
 
     def run() -> str:
-        latest = subscription.deliveries.order_by("-received_at", "-id").first()
-        if latest is None:
-            raise Refused("no delivery received yet.")
-        return _replay(latest)
+        latest = subscription.deliveries.select_related("tenant").order_by("-received_at", "-id")
+        if not latest:
+            event = says.event_name(subscription.event)
+            raise Refused(
+                f"Nothing to replay for the {event} webhook of {subscription.tenant}: "
+                "no delivery received yet."
+            )
+        return _replay(latest[0], user, seen)
 
-    return perform(
-        Action.DELIVERY_REPLAYED, subscription, tenant=subscription.tenant, user=user, run=run
+    result = perform(
+        Action.DELIVERY_REPLAYED,
+        subscription,
+        tenant=subscription.tenant,
+        user=user,
+        run=run,
+        atomic=False,
+        sentences=True,
     )
+    return _applied(result, seen)
 
 
 def replay(delivery: WebhookDelivery, *, user) -> Result:
-    """Process a stored delivery again from its raw body (deliveries.replay_delivery)."""
-    return perform(
+    """Process a stored delivery again from its raw body, now, so the message says how it
+    went: a new attempt in its history (deliveries.replay_delivery, then apply_delivery,
+    which may ask the ATS, so no transaction is held around it)."""
+    seen: list[DeliveryAttempt | None] = []
+    result = perform(
         Action.DELIVERY_REPLAYED,
         delivery,
         tenant=delivery.tenant,
         user=user,
-        run=lambda: _replay(delivery),
+        run=lambda: _replay(delivery, user, seen),
+        atomic=False,
+        sentences=True,
     )
+    return _applied(result, seen)
 
 
-def _replay(delivery: WebhookDelivery) -> str:
+def _replay(delivery: WebhookDelivery, user, seen: list) -> str:
     try:
-        deliveries.replay_delivery(delivery.tenant, delivery.pk)
+        deliveries.replay_delivery(
+            delivery.tenant, delivery.pk, requested_by=_name(user), queue=False
+        )
     except deliveries.ReplayRefused as exc:
-        raise Refused(str(exc)) from None
-    return f"delivery {delivery.pk} queued for processing again."
+        raise Refused(says.not_replayed(delivery, _lower(str(exc)))) from None
+    # Not queued: processed here. Were this request to die first, the sweep picks it up.
+    status = deliveries.apply_delivery(delivery.pk)
+    attempt = None if status == "not pending" else delivery_history.latest(delivery.pk)
+    seen.append(attempt)
+    return says.replayed(delivery, attempt)
+
+
+def _applied(result: Result, seen: list[DeliveryAttempt | None]) -> Result:
+    """A replay that ran but did not apply is reported as a warning, not a success."""
+    failed = any(a is not None and a.result in DeliveryAttempt.FAILURES for a in seen)
+    return replace(result, ok=result.ok and not failed)
 
 
 def mark_ignored(delivery: WebhookDelivery, *, user) -> Result:
@@ -242,16 +287,28 @@ def mark_ignored(delivery: WebhookDelivery, *, user) -> Result:
     def run() -> str:
         locked = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
         if locked.status == WebhookDelivery.Status.PROCESSING:
-            raise Refused("being processed right now; try again in a moment.")
+            why = "it is being processed right now; try again in a moment."
+            raise Refused(says.not_marked_ignored(delivery, why))
         if locked.status == WebhookDelivery.Status.IGNORED:
-            raise Refused("already ignored.")
+            raise Refused(says.not_marked_ignored(delivery, "it is already ignored."))
         locked.status = WebhookDelivery.Status.IGNORED
         locked.next_attempt_at = None
         locked.outcome = f"Marked ignored by support ({_name(user)})."[:255]
         locked.save(update_fields=["status", "next_attempt_at", "outcome"])
-        return "marked ignored; it will not be retried."
+        return says.marked_ignored(delivery)
 
-    return perform(Action.DELIVERY_IGNORED, delivery, tenant=delivery.tenant, user=user, run=run)
+    return perform(
+        Action.DELIVERY_IGNORED,
+        delivery,
+        tenant=delivery.tenant,
+        user=user,
+        run=run,
+        sentences=True,
+    )
+
+
+def _lower(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
 def _name(user) -> str:

@@ -19,7 +19,7 @@ from django.utils.timesince import timesince
 from django.utils.timezone import localtime
 
 from guides.timefmt import zone_or_none
-from integrations import registry
+from integrations import delivery_history, registry
 from integrations.models import WebhookSubscription, new_webhook_secret
 from tenants.models import Tenant
 
@@ -153,6 +153,9 @@ class SubscriptionStatus:
     event: registry.WebhookEvent
     state: str
     reason: str
+    # Deliveries not applied lately (delivery_history.failing_counts): a row whose events
+    # arrive but fail processing is Failing with that reason, not Connected.
+    failing_deliveries: int = 0
 
     @property
     def url(self) -> str:
@@ -172,6 +175,7 @@ class SubscriptionStatus:
             "reason": self.reason,
             "last_valid_delivery_at": _iso(sub.last_valid_delivery_at),
             "signature_failures": sub.signature_failures,
+            "failing_deliveries": self.failing_deliveries,
             "created_in_ashby": bool(sub.ashby_webhook_id),
         }
 
@@ -181,12 +185,16 @@ class WebhookSummary:
     connected: int
     total: int
     all_on: bool
+    not_applied: int = 0  # connected rows whose deliveries are not applied lately
 
     @property
     def text(self) -> str:
         if self.all_on:
             return "Real-time updates are on"
-        return f"{self.connected} of {self.total} connected"
+        text = f"{self.connected} of {self.total} connected"
+        if self.not_applied:
+            text += f"; {self.not_applied} with deliveries not applied"
+        return text
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -200,6 +208,7 @@ class WebhookSummary:
 def subscription_statuses(tenant: Tenant) -> list[SubscriptionStatus]:
     """Each of the tenant's rows with its state and the reason shown beside it."""
     subscriptions = ensure_subscriptions(tenant)
+    failing = delivery_history.failing_counts(subscriptions)  # one query for all the rows
     statuses = []
     for sub in subscriptions:
         event = registry.EVENTS[sub.event]
@@ -211,17 +220,31 @@ def subscription_statuses(tenant: Tenant) -> list[SubscriptionStatus]:
         state = sub.state(
             quiet_after=event.quiet_after, others_last_valid=max(others, default=None)
         )
-        reason = _reason(sub, state, tenant.default_timezone)
-        statuses.append(SubscriptionStatus(sub, event, state, reason))
+        failing_now = failing.get(sub.pk, 0)
+        statuses.append(_status(sub, event, state, failing_now, tenant.default_timezone))
     return statuses
+
+
+def _status(
+    sub: WebhookSubscription, event: registry.WebhookEvent, state: str, failing: int, zone: str
+) -> SubscriptionStatus:
+    shown = delivery_history.row_state(state, failing)
+    if shown != state:  # its events arrive, but are not applied
+        return SubscriptionStatus(
+            sub, event, shown, delivery_history.failing_note(failing), failing
+        )
+    return SubscriptionStatus(sub, event, state, _reason(sub, state, zone))
 
 
 def summarize(statuses: list[SubscriptionStatus]) -> WebhookSummary:
     """ "7 of 10 connected"; all on when every row is green (none failing, quiet or waiting)."""
     S = WebhookSubscription.State
-    connected = sum(1 for s in statuses if s.state in (S.CONNECTED, S.QUIET, S.ROTATED))
+    receiving = (S.CONNECTED, S.QUIET, S.ROTATED)
+    connected = sum(1 for s in statuses if s.state in receiving or s.failing_deliveries)
     green = sum(1 for s in statuses if s.state == S.CONNECTED)
-    return WebhookSummary(connected, len(statuses), bool(statuses) and green == len(statuses))
+    not_applied = sum(1 for s in statuses if s.failing_deliveries)
+    all_on = bool(statuses) and green == len(statuses)
+    return WebhookSummary(connected, len(statuses), all_on, not_applied)
 
 
 def any_connected(tenant: Tenant) -> bool:

@@ -1,10 +1,10 @@
 """Webhook subscriptions and deliveries in the support console.
 
-Subscriptions: state, last delivery, signature failures, the secret as its last four
-characters; actions Rotate secret, Revoke the previous secret now (both confirmed first) and
-Replay the last delivery. Deliveries (a table that
-grows to millions): the raw body pretty-printed, the headers received, status, attempts,
-error; actions Replay and Mark ignored. Secrets never reach a page.
+Subscriptions: state, last delivery, signature failures, deliveries failing lately, the
+secret as its last four characters; actions Rotate secret, Revoke the previous secret now
+(both confirmed first) and Replay the last delivery. Deliveries (a table that grows to
+millions): the raw body pretty-printed, the headers received, status, error, and every
+processing attempt; actions Replay and Mark ignored. Secrets never reach a page.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.timezone import localtime
 
-from integrations import registry, support, webhook_rows
+from integrations import delivery_history, registry, support, webhook_rows
 from integrations.admin.base import SupportActionsAdmin, confirm
+from integrations.admin.delivery_history import AttemptInline
 from integrations.crypto import DecryptionError
 from integrations.models import DeletedCandidate, WebhookDelivery, WebhookSubscription
 from tenants.admin_kit import (
@@ -47,17 +48,20 @@ def secret_hint(subscription: WebhookSubscription) -> str:
 
 
 def state_of(subscription: WebhookSubscription, others_last_valid: Any) -> str:
-    """The row's state as the Configure Webhooks page computes it (the model's rule)."""
+    """The row's state as the Configure Webhooks page computes it (the model's rule, and
+    Failing when its deliveries are not applied: `_failing`, from with_others_last_valid)."""
+    failing = getattr(subscription, "_failing", 0)
     event = registry.EVENTS.get(subscription.event)
     if event is None:
         return "Unknown event"
     state = subscription.state(quiet_after=event.quiet_after, others_last_valid=others_last_valid)
-    return WebhookSubscription.State(state).label
+    return WebhookSubscription.State(delivery_history.row_state(state, failing)).label
 
 
 def with_others_last_valid(queryset: QuerySet) -> QuerySet:
-    """Each row with its tenant's other rows' latest valid delivery (one subquery, not one
-    query per row), which the Quiet state needs."""
+    """Each row with what its state needs, as subqueries (not one query per row): its
+    tenant's other rows' latest valid delivery (for Quiet) and its deliveries failing lately
+    (`_failing`, for Failing)."""
     others = (
         WebhookSubscription.objects.filter(tenant=OuterRef("tenant"))
         .exclude(pk=OuterRef("pk"))
@@ -65,7 +69,10 @@ def with_others_last_valid(queryset: QuerySet) -> QuerySet:
         .annotate(latest=Max("last_valid_delivery_at"))
         .values("latest")
     )
-    return queryset.annotate(_others_last_valid=Subquery(others[:1]))
+    return queryset.annotate(
+        _others_last_valid=Subquery(others[:1]),
+        _failing=delivery_history.failing_count_subquery(),
+    )
 
 
 class FailingFilter(admin.SimpleListFilter):
@@ -87,6 +94,19 @@ class FailingFilter(admin.SimpleListFilter):
         if self.value() == "never":
             return queryset.filter(last_valid_delivery_at__isnull=True)
         return None
+
+
+class NotAppliedFilter(admin.SimpleListFilter):
+    """Rows whose deliveries were not applied lately (`_failing`, from with_others_last_valid)."""
+
+    title = "deliveries"
+    parameter_name = "not_applied"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Not applied in the last 24 hours")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet | None:
+        return queryset.filter(_failing__gt=0) if self.value() == "yes" else None
 
 
 class EventFilter(admin.SimpleListFilter):
@@ -114,13 +134,14 @@ class WebhookSubscriptionAdmin(SupportActionsAdmin, ReadOnlyAdmin):
         "event",
         "tenant",
         "state",
+        "failing_deliveries",
         "secret",
         "last_delivery_at",
         "last_valid_delivery_at",
         "signature_failures",
         "deliveries",
     ]
-    list_filter = [EventFilter, FailingFilter, "tenant"]
+    list_filter = [EventFilter, FailingFilter, NotAppliedFilter, "tenant"]
     search_fields = ["tenant__name", "event", "=ashby_webhook_id"]
     list_select_related = ["tenant"]
     raw_id_fields = ["tenant"]
@@ -138,6 +159,7 @@ class WebhookSubscriptionAdmin(SupportActionsAdmin, ReadOnlyAdmin):
         "last_signature_failure_at",
         "ashby_webhook_id",
         "created_at",
+        "failing_deliveries",
         "deliveries",
     ]
     readonly_fields = fields
@@ -149,6 +171,18 @@ class WebhookSubscriptionAdmin(SupportActionsAdmin, ReadOnlyAdmin):
     @admin.display(description="state")
     def state(self, subscription: WebhookSubscription) -> str:
         return state_of(subscription, getattr(subscription, "_others_last_valid", None))
+
+    @admin.display(description="not applied (24 h)")
+    def failing_deliveries(self, subscription: WebhookSubscription) -> str:
+        """Deliveries that could not be applied lately (as the customer's page counts them),
+        linking to the row's deliveries with an error."""
+        failing = getattr(subscription, "_failing", 0)
+        if not failing:
+            return "0"
+        url = changelist_url(
+            WebhookDelivery, subscription__id__exact=subscription.pk, has_error="yes"
+        )
+        return format_html('<a href="{}">{}</a>', url, failing)
 
     @admin.display(description="secret")
     def secret(self, subscription: WebhookSubscription) -> str:
@@ -197,7 +231,7 @@ class WebhookDeliveryAdmin(SupportActionsAdmin, BigTableAdmin, ReadOnlyAdmin):
         "tenant",
         "action",
         "status",
-        "attempts",
+        "attempt_count",
         "outcome",
         "short_error",
     ]
@@ -220,6 +254,8 @@ class WebhookDeliveryAdmin(SupportActionsAdmin, BigTableAdmin, ReadOnlyAdmin):
         "dedupe_key",
         "status",
         "attempts",
+        "attempts_total",
+        "replay_requested_by",
         "received_at",
         "started_at",
         "next_attempt_at",
@@ -230,6 +266,7 @@ class WebhookDeliveryAdmin(SupportActionsAdmin, BigTableAdmin, ReadOnlyAdmin):
         "pretty_body",
     ]
     readonly_fields = fields
+    inlines = [AttemptInline]
     actions = ["replay", "mark_ignored"]
 
     def get_search_results(
@@ -263,6 +300,11 @@ class WebhookDeliveryAdmin(SupportActionsAdmin, BigTableAdmin, ReadOnlyAdmin):
     @admin.display(description="subscription")
     def subscription_link(self, delivery: WebhookDelivery) -> str:
         return change_link(delivery.subscription)
+
+    @admin.display(description="attempts")
+    def attempt_count(self, delivery: WebhookDelivery) -> int:
+        """Every processing attempt, replays included (its page lists them)."""
+        return delivery.attempts_total
 
     @admin.display(description="error")
     def short_error(self, delivery: WebhookDelivery) -> str:

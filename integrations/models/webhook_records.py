@@ -174,7 +174,15 @@ class WebhookDelivery(models.Model):
     )
     received_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.RECEIVED)
-    attempts = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(
+        default=0, help_text="Processing attempts since it was received or last replayed."
+    )
+    attempts_total = models.PositiveIntegerField(
+        default=0, help_text="Every processing attempt, replays included (its history's length)."
+    )
+    replay_requested_by = models.CharField(
+        max_length=150, blank=True, help_text="Who asked for its latest replay (a username)."
+    )
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     swept_at = models.DateTimeField(
         null=True, blank=True, help_text="When the sweep last enqueued it again."
@@ -207,6 +215,12 @@ class WebhookDelivery(models.Model):
             models.Index(fields=["action", "-id"], name="delivery_action_id"),
             models.Index(fields=["-id"], condition=~Q(error=""), name="delivery_with_error"),
             models.Index(fields=["webhook_action_id"], name="delivery_webhook_action_id"),
+            # Deliveries failing processing lately, per webhook row (integrations/failing.py).
+            models.Index(
+                fields=["subscription", "started_at"],
+                condition=Q(status__in=["failed", "retrying"]),
+                name="delivery_failing",
+            ),
         ]
 
     def __str__(self) -> str:

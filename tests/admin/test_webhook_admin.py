@@ -98,17 +98,26 @@ def test_rotate_secret_makes_a_new_secret_and_audits_it(support_client, support_
     assert subscription.secret not in event.message
 
 
-def test_replay_the_last_delivery_requeues_the_newest_one(
+def test_replay_the_last_delivery_processes_the_newest_one_now(
     support_client, subscription, enqueued, django_capture_on_commit_callbacks
 ):
     older, newest = delivery(subscription, 1), delivery(subscription, 2)
     with django_capture_on_commit_callbacks(execute=True):
-        run_action(support_client, SUBSCRIPTIONS, "replay_last_delivery", subscription.pk)
+        response = run_action(
+            support_client, SUBSCRIPTIONS, "replay_last_delivery", subscription.pk
+        )
     newest.refresh_from_db()
     older.refresh_from_db()
-    assert (newest.status, newest.attempts, newest.error) == ("received", 0, "")
-    assert older.status == "failed"
-    assert enqueued == [newest.pk]
+    # Processed in the request (its payload has no application: it fails with a sentence).
+    assert (newest.status, newest.attempts) == ("failed", 1)
+    assert newest.error.startswith("The payload has no application object.")
+    attempt = newest.history.get()
+    assert (attempt.kind, attempt.requested_by) == ("replay", "sam_support")
+    assert older.status == "failed" and not older.history.exists()
+    assert enqueued == []  # not queued: the worker has nothing left to do
+    assert "Replayed Candidate Hire for Acme: failed. The payload has no application" in (
+        response.content.decode()
+    )
     assert (last_audit().action, last_audit().outcome) == ("delivery_replayed", "done")
 
 
@@ -118,14 +127,16 @@ def test_replay_the_last_delivery_without_any_is_refused(support_client, subscri
     assert last_audit().outcome == "refused"
 
 
-def test_replay_requeues_the_selected_deliveries(
+def test_replay_processes_the_selected_deliveries_now(
     support_client, subscription, enqueued, django_capture_on_commit_callbacks
 ):
     first, second = delivery(subscription, 1), delivery(subscription, 2)
     with django_capture_on_commit_callbacks(execute=True):
         run_action(support_client, DELIVERIES, "replay", first.pk, second.pk)
-    assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"received"}
-    assert sorted(enqueued) == sorted([first.pk, second.pk])
+    assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"failed"}
+    for replayed in (first, second):
+        assert list(replayed.history.values_list("kind", flat=True)) == ["replay"]
+    assert enqueued == []
     assert AuditEvent.objects.filter(action="delivery_replayed", outcome="done").count() == 2
 
 

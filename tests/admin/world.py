@@ -7,10 +7,12 @@ import itertools
 from django.contrib import admin
 from django.db.models import Model
 from django.urls import reverse
+from django.utils import timezone
 
 from integrations.models import (
     AshbyConnection,
     AuditEvent,
+    DeliveryAttempt,
     SyncRun,
     SyncSeen,
     SyncState,
@@ -47,7 +49,7 @@ def populate(tenant: Tenant, *, name: str = "Ada Lovelace") -> dict[str, Model]:
     SyncSeen.objects.create(run=run, resource="candidates", external_id=f"c-{next(_numbers)}")
     subscription = _subscription(tenant)
     key = f"wa-{next(_numbers)}"
-    WebhookDelivery.objects.create(
+    failed = WebhookDelivery.objects.create(
         tenant=tenant,
         subscription=subscription,
         action=subscription.event,
@@ -56,6 +58,20 @@ def populate(tenant: Tenant, *, name: str = "Ada Lovelace") -> dict[str, Model]:
         body='{"action": "candidateHire", "data": {}}',
         status="failed",
         error="boom",
+        attempts=1,
+        attempts_total=1,
+        started_at=timezone.now(),
+    )
+    DeliveryAttempt.objects.create(
+        delivery=failed,
+        tenant=tenant,
+        number=1,
+        kind="first",
+        started_at=failed.started_at,
+        finished_at=timezone.now(),
+        result="failed",
+        message="The payload has no application object.",
+        details="MappingError: The payload has no application object.",
     )
     return {"guide": guide, "application": app, "schedule": sched, "event": event, "run": run}
 

@@ -104,7 +104,13 @@ def test_a_transient_failure_is_retried_with_backoff(sub, monkeypatch):
     assert apply_delivery(delivery.pk) == Status.RETRYING
     delivery.refresh_from_db()
     assert delivery.attempts == 1
-    assert delivery.error == "OperationalError: deadlock detected"
+    # The error is the sentence support reads; the exception is in the attempt's details.
+    attempt = delivery.history.get()
+    assert attempt.details == "OperationalError: deadlock detected"
+    assert delivery.error == attempt.message
+    assert delivery.error.startswith("Guide's database was busy or briefly unavailable")
+    assert "retries automatically (attempt 2 of 5 at " in delivery.error
+    assert "OperationalError" not in delivery.error
     assert delivery.next_attempt_at >= before + timedelta(seconds=30)
     # Not due yet: a second task does nothing.
     assert apply_delivery(delivery.pk) == "not pending"
@@ -127,7 +133,11 @@ def test_after_the_last_attempt_the_delivery_is_failed_with_the_error(sub, monke
     delivery.refresh_from_db()
     assert delivery.status == Status.FAILED
     assert delivery.attempts == MAX_ATTEMPTS
-    assert delivery.error == "OperationalError: still down"
+    last = delivery.history.order_by("number").last()
+    assert (last.number, last.result) == (MAX_ATTEMPTS, Status.FAILED)
+    assert last.details == "OperationalError: still down"
+    assert delivery.error == last.message
+    assert f"Guide gave up after {MAX_ATTEMPTS} attempts" in delivery.error
 
 
 def test_a_payload_that_can_never_apply_fails_at_once(sub, calls):
@@ -215,7 +225,12 @@ def test_the_sweep_retries_a_delivery_whose_worker_died(sub, queued):
     out_of_attempts.refresh_from_db()
     assert stuck.status == Status.RETRYING
     assert out_of_attempts.status == Status.FAILED
-    assert out_of_attempts.error == "The worker stopped while processing it."
+    assert out_of_attempts.error.startswith(
+        "The worker processing this delivery stopped before it finished"
+    )
+    assert "gave up after 5 attempts" in out_of_attempts.error
+    assert stuck.history.get().result == Status.RETRYING
+    assert out_of_attempts.history.get().message == out_of_attempts.error
 
 
 def test_a_delivery_whose_enqueue_was_lost_is_processed_by_the_sweep(sub, calls):

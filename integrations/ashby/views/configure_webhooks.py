@@ -86,7 +86,7 @@ def rotate(request: HttpRequest, pk: int) -> HttpResponse:
 def replay(request: HttpRequest, pk: int) -> HttpResponse:
     get_object_or_404(WebhookDelivery, tenant=request.tenant, pk=pk)
     try:
-        delivery = replay_delivery(request.tenant, pk)
+        delivery = replay_delivery(request.tenant, pk, requested_by=request.user.get_username())
     except ReplayRefused as exc:
         messages.error(request, str(exc))
     else:
