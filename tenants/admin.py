@@ -16,7 +16,9 @@ from django.contrib.admin.options import InlineModelAdmin
 from django.db.models import Count, Model, QuerySet
 from django.http import HttpRequest
 
+from tenants import admin_profile  # noqa: F401 (registers the staff profile pages)
 from tenants.admin_kit import HTTPS_URL_FIELDS
+from tenants.admin_times import ConsoleTimesModelAdmin
 from tenants.models import Membership, Tenant
 
 # What the other apps add to the tenant page, in the order their admin modules are loaded
@@ -53,7 +55,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Tenant)
-class TenantAdmin(admin.ModelAdmin):
+class TenantAdmin(ConsoleTimesModelAdmin):
     """The tenant page support starts from: members, then the other apps' sections."""
 
     list_display = ["name", "slug", "member_count", "default_timezone", "created_at"]
@@ -68,7 +70,7 @@ class TenantAdmin(admin.ModelAdmin):
         return [*self.inlines, *_inlines]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Tenant | None = None) -> list:
-        return [*self.readonly_fields, *_sections]
+        return [*super().get_readonly_fields(request, obj), *_sections]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).annotate(_members=Count("memberships"))
@@ -93,7 +95,7 @@ class TenantAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ConsoleTimesModelAdmin):
     list_display = ["user", "tenant", "role", "created_at"]
     list_filter = ["role", "tenant"]
     search_fields = ["user__username", "user__email", "tenant__name"]

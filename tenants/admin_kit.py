@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 
+from tenants.admin_times import ConsoleTimesAdmin, ConsoleTimesModelAdmin, swap_times
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -91,9 +92,9 @@ class BigTableAdmin(admin.ModelAdmin):
     list_per_page = 50
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ConsoleTimesModelAdmin):
     """Looked at, never hand-edited: no add, no change. Deleting stays a superuser's call
-    (the Support group has no delete permission)."""
+    (the Support group has no delete permission). Times are shown in a named zone."""
 
     formfield_overrides = HTTPS_URL_FIELDS
 
@@ -104,7 +105,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ShowOnlyInline(admin.options.InlineModelAdmin):
+class ShowOnlyInline(ConsoleTimesAdmin, admin.options.InlineModelAdmin):
     """An inline that only lists rows, each linking to its own page (where any actions are):
     every one of its `fields` is read-only, and no row is added or deleted here."""
 
@@ -113,7 +114,10 @@ class ShowOnlyInline(admin.options.InlineModelAdmin):
     show_change_link = True
 
     def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None):
-        return self.fields
+        return swap_times(self.model, self.fields)
+
+    def _read_only_times(self, request: HttpRequest, obj: Model | None) -> set[str]:
+        return set(self.fields)
 
     def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
