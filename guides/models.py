@@ -266,7 +266,7 @@ class InterviewEvent(SyncedRecord):
         ordering = ["start_time"]
 
     def __str__(self) -> str:
-        return f"Event {self.external_id} at {self.start_time:%Y-%m-%d %H:%M}"
+        return f"Event {self.external_id} at {self.start_time:%Y-%m-%d %H:%M} UTC"
 
 
 class Guide(models.Model):

@@ -18,11 +18,10 @@ from django.contrib.admin.options import InlineModelAdmin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Model, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils.html import format_html_join
-from django.views.decorators.http import require_POST
 
 from tenants import admin_profile  # noqa: F401 (registers the staff profile pages)
 from tenants.admin_kit import HTTPS_URL_FIELDS
@@ -146,8 +145,9 @@ class TenantAdmin(ConsoleTimesModelAdmin):
         return summary, counts, perms_needed, []
 
 
-@require_POST
 def _run_action(model_admin: TenantAdmin, request: HttpRequest, object_id: str, name: str):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     action = _actions.get(name)
     if action is None:
         raise Http404("No such action.")

@@ -41,7 +41,7 @@ RECENT_DELIVERIES = 20
 AUDIT_ROWS = 20
 
 # LEAD: the support home's charts for one tenant. Set this to `tenant_charts` (tenant ->
-# HTML) when merging the support home; the panel shows it under the connection.
+# safe HTML) when merging the support home; the panel shows it under the connection.
 tenant_charts: Callable[[Tenant], str] | None = None
 
 
