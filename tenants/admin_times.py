@@ -16,6 +16,7 @@ from django.contrib import admin
 from django.db import models
 from django.db.models import Model
 from django.http import HttpRequest
+from django.utils.html import format_html
 
 from tenants.console_format import console_time, current_request
 from tenants.models import Tenant
@@ -52,7 +53,14 @@ def time_column(model: type[Model], name: str) -> Callable[[Model], str]:
         field = model._meta.get_field(name)
 
         def show(obj: Model) -> str:
-            return page_time(getattr(obj, name))
+            value = getattr(obj, name)
+            if value is None:
+                return "—"
+            return format_html(
+                '<time datetime="{}" style="white-space: nowrap">{}</time>',
+                value.isoformat(),
+                page_time(value),
+            )
 
         show.__name__ = name
         show.short_description = field.verbose_name  # type: ignore[attr-defined]
