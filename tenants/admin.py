@@ -59,8 +59,8 @@ def extend_tenant_page(
     deletion_notes: Iterable[str] = (),
 ) -> None:
     """Add an app's part to the tenant page: panels (HTML, shown above the form, outside it,
-    so they may hold their own buttons), actions their buttons post to
-    (`tenant_action_url`), inlines, read-only sections (callables decorated with
+    so they may hold their own buttons), actions their buttons post to (the URL
+    `admin:tenants_tenant_act` with the tenant's id and the action's name), inlines, read-only sections (callables decorated with
     `admin.display`, shown after the tenant's fields), models whose rows a deletion counts
     (each with a `tenant` foreign key), and lines for the delete confirmation."""
     _panels.extend(panels)
@@ -82,7 +82,8 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Tenant)
 class TenantAdmin(ConsoleTimesModelAdmin):
-    """The tenant page support starts from: members, then the other apps' sections."""
+    """The tenant page support starts from: the other apps' panels (and their buttons),
+    then the tenant's fields, members and the other apps' sections."""
 
     change_form_template = "admin/tenants/tenant/change_form.html"
     list_display = ["name", "slug", "member_count", "default_timezone", "created_at"]
