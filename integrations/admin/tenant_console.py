@@ -72,14 +72,25 @@ def _permissions(connection: AshbyConnection) -> tuple[list[str], list[str]]:
     return granted, [registry.describe_permission(p) for p in missing]
 
 
+DELIVERY_COLUMNS = (
+    "action",
+    "status",
+    "attempts",
+    "received_at",
+    "processed_at",
+    "error",
+    "outcome",
+)
+
+
 def _deliveries(tenant: Tenant) -> list[WebhookDelivery]:
-    return list(
-        WebhookDelivery.objects.filter(tenant=tenant)
-        .order_by("-received_at")
-        .only("action", "status", "attempts", "received_at", "processed_at", "error", "outcome")[
-            :RECENT_DELIVERIES
-        ]
-    )
+    """The newest deliveries, each with its lag (received to processed) in words."""
+    newest = WebhookDelivery.objects.filter(tenant=tenant).order_by("-received_at")
+    deliveries = list(newest.only(*DELIVERY_COLUMNS)[:RECENT_DELIVERIES])
+    for delivery in deliveries:
+        done = delivery.processed_at
+        delivery.lag = human_duration(done - delivery.received_at) if done else ""
+    return deliveries
 
 
 def _webhook_lines(tenant: Tenant, connection: AshbyConnection | None) -> list[dict[str, Any]]:

@@ -193,3 +193,18 @@ def test_the_charts_have_their_place_on_the_page(monkeypatch, support_client, te
     charts = lambda t: format_html("<svg>{}</svg>", t.slug)  # noqa: E731 (as the home's helper)
     monkeypatch.setattr(tenant_console, "tenant_charts", charts)
     assert "<svg>acme</svg>" in support_client.get(page_url(tenant_a)).content.decode()
+
+
+def test_a_delivery_says_how_long_it_took_to_process(support_client, tenant_a, connection):
+    populate(tenant_a)
+    received = timezone.now() - dt.timedelta(minutes=4)
+    WebhookDelivery.objects.filter(tenant=tenant_a).update(
+        status="processed",
+        error="",
+        received_at=received,
+        processed_at=received + dt.timedelta(seconds=1.44),
+    )
+    html = support_client.get(page_url(tenant_a)).content.decode()
+    deliveries = html[html.index('id="tenant-deliveries"') : html.index('id="tenant-audit"')]
+    assert "processed in 1.4 s" in deliveries
+    assert "4 minutes ago" in deliveries
