@@ -39,6 +39,7 @@ from tenants.admin_kit import (
     changelist_url,
     masked,
 )
+from tenants.admin_times import page_time
 from tenants.models import Tenant
 
 
@@ -163,9 +164,9 @@ class CandidateAdmin(SyncedRecordAdmin):
     readonly_fields = ["guide_link"]
 
     @admin.display(description="guide updated", ordering="guide__updated_at")
-    def guide_updated(self, candidate: Candidate) -> object:
+    def guide_updated(self, candidate: Candidate) -> str:
         guide = getattr(candidate, "guide", None)
-        return guide.updated_at if guide else "no guide"
+        return page_time(guide.updated_at) if guide else "no guide"
 
     @admin.display(description="guide")
     def guide_link(self, candidate: Candidate) -> str:

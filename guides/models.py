@@ -24,9 +24,9 @@ class SyncedRecord(models.Model):
     """Common columns of a record copied from the ATS."""
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
-    external_id = models.CharField(max_length=64)
-    external_updated_at = models.DateTimeField(null=True, blank=True)
-    synced_at = models.DateTimeField(auto_now=True)
+    external_id = models.CharField("ATS id", max_length=64)
+    external_updated_at = models.DateTimeField("updated in the ATS", null=True, blank=True)
+    synced_at = models.DateTimeField("last synced", auto_now=True)
 
     class Meta:
         abstract = True
@@ -40,8 +40,8 @@ class SyncedRecord(models.Model):
 
 class Department(SyncedRecord):
     name = models.CharField(max_length=255)
-    is_archived = models.BooleanField(default=False)
-    parent_external_id = models.CharField(max_length=64, blank=True)
+    is_archived = models.BooleanField("archived", default=False)
+    parent_external_id = models.CharField("parent's ATS id", max_length=64, blank=True)
 
     class Meta:
         constraints = [SyncedRecord._unique("department")]
@@ -52,7 +52,7 @@ class Department(SyncedRecord):
 
 class Location(SyncedRecord):
     name = models.CharField(max_length=255)
-    is_archived = models.BooleanField(default=False)
+    is_archived = models.BooleanField("archived", default=False)
     workplace_type = models.CharField(max_length=20, blank=True)  # OnSite | Hybrid | Remote
 
     class Meta:
@@ -74,15 +74,15 @@ class Interviewer(SyncedRecord):
     first_name = models.CharField(max_length=150)
     last_name = models.CharField(max_length=150, blank=True)
     email = models.EmailField(blank=True)
-    is_enabled = models.BooleanField(default=True)
+    is_enabled = models.BooleanField("enabled", default=True)
     # Edited in Guide only.
     display_name = models.CharField(max_length=200, blank=True, help_text="Overrides the ATS name.")
     title = models.CharField(max_length=200, blank=True)
-    photo_url = models.URLField(blank=True)
+    photo_url = models.URLField("photo URL", blank=True)
     pronouns = models.CharField(max_length=40, blank=True)
     bio = models.TextField(blank=True, max_length=2000)
-    linkedin_url = models.URLField(blank=True)
-    profile_updated_at = models.DateTimeField(null=True, blank=True)
+    linkedin_url = models.URLField("LinkedIn URL", blank=True)
+    profile_updated_at = models.DateTimeField("profile updated", null=True, blank=True)
 
     class Meta:
         constraints = [SyncedRecord._unique("interviewer")]
@@ -98,10 +98,10 @@ class Interviewer(SyncedRecord):
 
 class InterviewPlan(SyncedRecord):
     title = models.CharField(max_length=255, blank=True)
-    is_archived = models.BooleanField(default=False)
+    is_archived = models.BooleanField("archived", default=False)
     # Set when the ATS answered that this plan does not exist (a placeholder made from a
     # webhook): its stages are not asked for again until the ATS lists the plan.
-    not_found_at = models.DateTimeField(null=True, blank=True)
+    not_found_at = models.DateTimeField("missing from the ATS since", null=True, blank=True)
 
     class Meta:
         constraints = [SyncedRecord._unique("interviewplan")]
@@ -165,7 +165,7 @@ class Interview(SyncedRecord):
     title = models.CharField(max_length=255)
     external_title = models.CharField(max_length=255, blank=True)  # the candidate-facing title
     instructions = models.TextField(blank=True)
-    is_archived = models.BooleanField(default=False)
+    is_archived = models.BooleanField("archived", default=False)
 
     class Meta:
         constraints = [SyncedRecord._unique("interview")]
@@ -181,7 +181,9 @@ class Interview(SyncedRecord):
 class Candidate(SyncedRecord):
     name = models.CharField(max_length=255)
     email = models.EmailField(blank=True)
-    timezone = models.CharField(max_length=64, blank=True)  # IANA name from the ATS, if known
+    timezone = models.CharField(
+        "time zone", max_length=64, blank=True
+    )  # IANA name from the ATS, if known
     location_summary = models.CharField(max_length=255, blank=True)
 
     class Meta:
@@ -218,7 +220,7 @@ class Application(SyncedRecord):
         Interviewer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     archive_reason = models.CharField(max_length=255, blank=True)
-    external_created_at = models.DateTimeField(null=True, blank=True)
+    external_created_at = models.DateTimeField("created in the ATS", null=True, blank=True)
 
     class Meta:
         constraints = [SyncedRecord._unique("application")]
@@ -249,8 +251,12 @@ class InterviewEvent(SyncedRecord):
     interview = models.ForeignKey(
         Interview, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    start_time = models.DateTimeField()
-    end_time = models.DateTimeField()
+    start_time = models.DateTimeField(
+        "starts",
+    )
+    end_time = models.DateTimeField(
+        "ends",
+    )
     location = models.CharField(max_length=500, blank=True)
     meeting_link = models.URLField(max_length=1000, blank=True)
     interviewers = models.ManyToManyField(Interviewer, blank=True, related_name="events")
@@ -260,7 +266,7 @@ class InterviewEvent(SyncedRecord):
         ordering = ["start_time"]
 
     def __str__(self) -> str:
-        return f"Event {self.external_id} at {self.start_time:%Y-%m-%d %H:%M}"
+        return f"Event {self.external_id} at {self.start_time:%Y-%m-%d %H:%M} UTC"
 
 
 class Guide(models.Model):
@@ -269,9 +275,9 @@ class Guide(models.Model):
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="guides")
     candidate = models.OneToOneField(Candidate, on_delete=models.CASCADE, related_name="guide")
     token = models.CharField(max_length=64, unique=True, default=new_guide_token, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField("created", auto_now_add=True)
     updated_at = models.DateTimeField(
-        auto_now=True, help_text="When anything the guide shows last changed."
+        "last updated", auto_now=True, help_text="When anything the guide shows last changed."
     )
 
     class Meta:

@@ -69,10 +69,12 @@ def perform(
     except Refused as exc:
         outcome, message = Outcome.REFUSED, str(exc)
     except registry.ConnectError as exc:
-        outcome, message = Outcome.FAILED, exc.message
+        outcome, message = Outcome.FAILED, f"{tenant}: {exc.message}" if sentences else exc.message
     except Exception:  # one bad row must not hide the others' results
         logger.exception("Support action %s failed on %s", action, target)
         outcome, message = Outcome.FAILED, "Unexpected error; the details are in the server log."
+        if sentences:
+            message = f"{Action(action).label} failed for {tenant}: unexpected error; the details are in the server log."
     AuditEvent.record(
         tenant,
         user,
@@ -87,12 +89,17 @@ def perform(
 
 
 # --- Connections --------------------------------------------------------------------------
+# Messages are sentences that name the tenant: "Queued a sync for Acme (run 12)."
+
+
+def _connection_action(action: str, connection: AshbyConnection, user, run) -> Result:
+    return perform(action, connection, tenant=connection.tenant, user=user, run=run, sentences=True)
 
 
 def _require_usable(connection: AshbyConnection) -> None:
     if not connection.is_usable:
         raise Refused(
-            f"the connection is {connection.get_status_display().lower()}; "
+            f"{connection.tenant}'s connection is {connection.get_status_display().lower()}: "
             "enable it or check the key first."
         )
 
@@ -102,15 +109,13 @@ def set_disabled(connection: AshbyConnection, *, user) -> Result:
 
     def run() -> str:
         if connection.status == AshbyConnection.Status.DISABLED:
-            raise Refused("already disabled.")
+            raise Refused(f"{connection.tenant}'s connection is already disabled.")
         connection.status = AshbyConnection.Status.DISABLED
         connection.status_reason = "Disabled by Guide support. Contact support to resume syncing."
         connection.save(update_fields=["status", "status_reason", "updated_at"])
-        return "disabled; syncs stop until it is enabled."
+        return f"Disabled {connection.tenant}'s connection: syncs stop until it is enabled."
 
-    return perform(
-        Action.CONNECTION_DISABLED, connection, tenant=connection.tenant, user=user, run=run
-    )
+    return _connection_action(Action.CONNECTION_DISABLED, connection, user, run)
 
 
 def enable(connection: AshbyConnection, *, user) -> Result:
@@ -119,13 +124,16 @@ def enable(connection: AshbyConnection, *, user) -> Result:
 
     def run() -> str:
         if connection.status != AshbyConnection.Status.DISABLED:
-            raise Refused("not disabled.")
+            raise Refused(f"{connection.tenant}'s connection is not disabled: nothing to enable.")
         checked = registry.check_connection(connection)
-        return f"key checked; now {checked.get_status_display().lower()}."
+        if checked.status == AshbyConnection.Status.NEEDS_ATTENTION:
+            return (
+                f"{connection.tenant}'s key checked: Ashby refused it, so the connection "
+                f"needs attention. {checked.status_reason}"
+            )
+        return f"Enabled {connection.tenant}'s connection: Ashby accepts the key; a sync is queued."
 
-    return perform(
-        Action.CONNECTION_ENABLED, connection, tenant=connection.tenant, user=user, run=run
-    )
+    return _connection_action(Action.CONNECTION_ENABLED, connection, user, run)
 
 
 def check_key(connection: AshbyConnection, *, user) -> Result:
@@ -133,13 +141,16 @@ def check_key(connection: AshbyConnection, *, user) -> Result:
 
     def run() -> str:
         if connection.status == AshbyConnection.Status.DISABLED:
-            raise Refused("disabled; use Enable, which checks the key too.")
+            raise Refused(
+                f"{connection.tenant}'s connection is disabled: use Enable, which checks the "
+                "key too."
+            )
         checked = registry.check_connection(connection)
         if checked.status == AshbyConnection.Status.NEEDS_ATTENTION:
-            return f"Ashby refused the key: {checked.status_reason}"
-        return "Ashby accepts the key; permissions refreshed."
+            return f"{connection.tenant}'s key checked: Ashby refused it. {checked.status_reason}"
+        return f"{connection.tenant}'s key checked: Ashby accepts it; permissions refreshed."
 
-    return perform(Action.KEY_CHECKED, connection, tenant=connection.tenant, user=user, run=run)
+    return _connection_action(Action.KEY_CHECKED, connection, user, run)
 
 
 def sync_now(connection: AshbyConnection, *, user) -> Result:
@@ -150,10 +161,13 @@ def sync_now(connection: AshbyConnection, *, user) -> Result:
         active = _active_run(connection)
         run = request_sync(connection.pk, reason="support: sync now")
         if active is not None and active.pk == run.pk:
-            return f"sync run {run.pk} is already {run.get_status_display().lower()}; nothing more to do."
-        return f"sync run {run.pk} queued."
+            return (
+                f"{connection.tenant}'s sync run {run.pk} is already "
+                f"{run.get_status_display().lower()}; nothing more to do."
+            )
+        return f"Queued a sync for {connection.tenant} (run {run.pk})."
 
-    return perform(Action.SYNC_REQUESTED, connection, tenant=connection.tenant, user=user, run=run)
+    return _connection_action(Action.SYNC_REQUESTED, connection, user, run)
 
 
 def full_resync(connection: AshbyConnection, *, user) -> Result:
@@ -165,18 +179,20 @@ def full_resync(connection: AshbyConnection, *, user) -> Result:
         _require_usable(connection)
         reap_stale_runs(connection_id=connection.pk)
         if SyncRun.objects.filter(connection=connection, status=SyncRun.Status.RUNNING).exists():
-            raise Refused("a sync is running; run Full resync again when it has finished.")
+            raise Refused(
+                f"{connection.tenant} has a sync running: run Full resync again when it has "
+                "finished."
+            )
         dropped = (
             SyncState.objects.filter(connection=connection)
             .exclude(sync_token="")
             .update(sync_token="")
         )
         run = request_sync(connection.pk, full=True, reason="support: full resync")
-        return f"{dropped} sync tokens dropped; full sync run {run.pk} queued."
+        tokens = "1 sync token" if dropped == 1 else f"{dropped} sync tokens"
+        return f"Queued a full sync for {connection.tenant} (run {run.pk}); {tokens} dropped."
 
-    return perform(
-        Action.FULL_RESYNC_REQUESTED, connection, tenant=connection.tenant, user=user, run=run
-    )
+    return _connection_action(Action.FULL_RESYNC_REQUESTED, connection, user, run)
 
 
 def _active_run(connection: AshbyConnection) -> SyncRun | None:

@@ -15,12 +15,12 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import dateformat, timezone
-from django.utils.timesince import timesince
 from django.utils.timezone import localtime
 
 from guides.timefmt import zone_or_none
 from integrations import delivery_history, registry
 from integrations.models import WebhookSubscription, new_webhook_secret
+from tenants.console_format import human_age, relative_time
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -270,17 +270,17 @@ def _reason(sub: WebhookSubscription, state: str, zone: str) -> str:
         plural = "delivery" if refused == 1 else "deliveries"
         return (
             f"The secret in Ashby does not match: paste it again. "
-            f"{refused} {plural} refused, the last {timesince(sub.last_signature_failure_at)} ago."
+            f"{refused} {plural} refused, the last {relative_time(sub.last_signature_failure_at)}."
         )
     if state == S.WAITING:
         return "Waiting for Ashby's first ping or event."
-    ago = timesince(sub.last_valid_delivery_at)
     if state == S.QUIET:
+        silence = human_age(timezone.now() - sub.last_valid_delivery_at)
         return (
-            f"No delivery for {ago} while the other webhooks receive theirs: "
+            f"No delivery for {silence} while the other webhooks receive theirs: "
             "check it is still enabled in Ashby."
         )
-    return f"Last delivery {ago} ago."
+    return f"Last delivery {relative_time(sub.last_valid_delivery_at)}."
 
 
 _WHEN = "j M Y, H:i T"

@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 
+from tenants.admin_times import ConsoleTimesAdmin, ConsoleTimesModelAdmin, swap_times
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -91,7 +92,7 @@ class BigTableAdmin(admin.ModelAdmin):
     list_per_page = 50
 
 
-class NoBulkDeleteAdmin(admin.ModelAdmin):
+class NoBulkDeleteAdmin(ConsoleTimesModelAdmin):
     """No "Delete selected" on the list, for anyone: a tenant or synced data is deleted, if
     ever, one row at a time from its page, through Django's confirmation with the counts."""
 
@@ -103,7 +104,7 @@ class NoBulkDeleteAdmin(admin.ModelAdmin):
 
 class ReadOnlyAdmin(NoBulkDeleteAdmin):
     """Looked at, never hand-edited: no add, no change, no bulk delete. Deleting one row stays
-    a superuser's call (the Support group has no delete permission)."""
+    a superuser's call (the Support group has no delete permission). Times are shown in a named zone."""
 
     formfield_overrides = HTTPS_URL_FIELDS
 
@@ -114,7 +115,7 @@ class ReadOnlyAdmin(NoBulkDeleteAdmin):
         return False
 
 
-class ShowOnlyInline(admin.options.InlineModelAdmin):
+class ShowOnlyInline(ConsoleTimesAdmin, admin.options.InlineModelAdmin):
     """An inline that only lists rows, each linking to its own page (where any actions are):
     every one of its `fields` is read-only, and no row is added or deleted here."""
 
@@ -123,7 +124,10 @@ class ShowOnlyInline(admin.options.InlineModelAdmin):
     show_change_link = True
 
     def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None):
-        return self.fields
+        return swap_times(self.model, self.fields)
+
+    def _read_only_times(self, request: HttpRequest, obj: Model | None) -> set[str]:
+        return set(self.fields)
 
     def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False

@@ -30,14 +30,15 @@ class Tenant(models.Model):
         validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a hex colour such as #4f46e5.")],
         help_text="Accent colour of the candidate guides, as #rrggbb.",
     )
-    logo_url = models.URLField(blank=True)
+    logo_url = models.URLField("logo URL", blank=True)
     default_timezone = models.CharField(
+        "default time zone",
         max_length=64,
         default="UTC",
         validators=[validate_timezone],
         help_text="Shown to candidates whose own time zone Ashby does not know.",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField("created", auto_now_add=True)
 
     class Meta:
         # The table keeps the name it had when the model lived in guides (moved in place).
@@ -60,7 +61,7 @@ class Membership(models.Model):
     )
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField("created", auto_now_add=True)
 
     class Meta:
         db_table = "guides_membership"
@@ -75,3 +76,28 @@ class Membership(models.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == self.Role.ADMIN
+
+
+class StaffProfile(models.Model):
+    """A staff user's console settings: the zone every time in the console is shown in."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
+    )
+    time_zone = models.CharField(
+        "time zone",
+        max_length=64,
+        blank=True,
+        validators=[validate_timezone],
+        help_text=(
+            "An IANA name such as America/New_York or Europe/Paris. Blank: a tenant's pages "
+            "use the tenant's zone, every other page UTC."
+        ),
+    )
+
+    class Meta:
+        verbose_name = "staff profile"
+        verbose_name_plural = "staff profiles"
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.time_zone or 'no time zone set'})"

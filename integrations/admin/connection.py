@@ -11,14 +11,13 @@ from django.contrib import admin
 from django.db.models import Model, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html
-from django.utils.timezone import localtime
 
 from integrations import registry, support
 from integrations.admin.base import SupportActionsAdmin, confirm
 from integrations.models import AshbyConnection, SyncRun, SyncState
 from tenants.admin_kit import ReadOnlyAdmin, changelist_url, masked
+from tenants.admin_times import page_time
 
 
 def with_last_sync(queryset: QuerySet) -> QuerySet:
@@ -102,12 +101,12 @@ class ConnectionDisplays:
         status = getattr(connection, "_last_run_status", None)
         if status is None:
             return "never"
-        when = date_format(localtime(connection._last_run_at), "DATETIME_FORMAT")
-        return f"{SyncRun.Status(status).label}, {when}"
+        return f"{SyncRun.Status(status).label}, {page_time(connection._last_run_at)}"
 
     @admin.display(description="last successful sync", ordering="_last_success_at")
-    def last_success(self, connection: AshbyConnection) -> object:
-        return getattr(connection, "_last_success_at", None) or "never"
+    def last_success(self, connection: AshbyConnection) -> str:
+        when = getattr(connection, "_last_success_at", None)
+        return page_time(when) if when else "never"
 
     @admin.display(description="last error")
     def last_error(self, connection: AshbyConnection) -> str:

@@ -17,6 +17,7 @@ from django_q.models import Task
 from integrations.models import SyncRun, SyncSeen, SyncState
 from integrations.sync_runs import stale_after
 from tenants.admin_kit import BigTableAdmin, HasErrorFilter, ReadOnlyAdmin, change_link
+from tenants.console_format import human_duration
 
 COUNT_COLUMNS = ("fetched", "created", "updated", "deleted", "skipped", "pages")
 
@@ -60,7 +61,7 @@ class SyncRunAdmin(BigTableAdmin, ReadOnlyAdmin):
         "full",
         "reason",
         "requested_at",
-        "duration",
+        "took",
         "totals",
         "short_error",
         "task",
@@ -85,6 +86,7 @@ class SyncRunAdmin(BigTableAdmin, ReadOnlyAdmin):
         "started_at",
         "heartbeat_at",
         "finished_at",
+        "took",
         "current_resource",
         "progress_table",
         "error",
@@ -99,6 +101,10 @@ class SyncRunAdmin(BigTableAdmin, ReadOnlyAdmin):
     @admin.display(description="tenant", ordering="connection__tenant__name")
     def tenant(self, run: SyncRun) -> str:
         return change_link(run.connection.tenant)
+
+    @admin.display(description="duration")
+    def took(self, run: SyncRun) -> str:
+        return human_duration(run.duration)
 
     @admin.display(description="fetched / created / updated / deleted")
     def totals(self, run: SyncRun) -> str:

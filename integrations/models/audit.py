@@ -49,7 +49,9 @@ class AuditEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    actor_name = models.CharField(max_length=150, blank=True, help_text="Kept if the user goes.")
+    actor_name = models.CharField(
+        "actor's name", max_length=150, blank=True, help_text="Kept if the user goes."
+    )
     action = models.CharField(max_length=40, choices=Action.choices)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.APP)
     target = models.CharField(
@@ -58,7 +60,7 @@ class AuditEvent(models.Model):
     outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.DONE)
     message = models.TextField(blank=True, help_text="What happened, as support was told.")
     detail = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField("when", auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -24,7 +24,7 @@ class AshbyConnection(models.Model):
     tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="ashby_connection")
     api_key_encrypted = EncryptedTextField(help_text="The Ashby API key, Fernet-encrypted.")
     key_title = models.CharField(max_length=255, blank=True, help_text="The key's name in Ashby.")
-    key_last4 = models.CharField(max_length=4)
+    key_last4 = models.CharField("key's last four characters", max_length=4)
     scopes = models.JSONField(
         default=list,
         blank=True,
@@ -34,13 +34,17 @@ class AshbyConnection(models.Model):
         default=list, blank=True, help_text='Permissions the probes confirmed, e.g. "jobsRead".'
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.CONNECTED)
-    status_reason = models.TextField(blank=True)
+    status_reason = models.TextField("reason", blank=True)
     connected_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    connected_at = models.DateTimeField(default=timezone.now)
-    last_checked_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    connected_at = models.DateTimeField("connected", default=timezone.now)
+    last_checked_at = models.DateTimeField("key last checked", null=True, blank=True)
+    updated_at = models.DateTimeField("updated", auto_now=True)
+
+    class Meta:
+        verbose_name = "Ashby connection"
+        verbose_name_plural = "Ashby connections"
 
     def __str__(self) -> str:
         return f"Ashby for {self.tenant} ({self.get_status_display()})"

@@ -33,17 +33,19 @@ class SyncRun(models.Model):
         "integrations.AshbyConnection", on_delete=models.CASCADE, related_name="sync_runs"
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    full = models.BooleanField(default=False, help_text="A full pass of every resource.")
+    full = models.BooleanField(
+        "full sync", default=False, help_text="A full pass of every resource."
+    )
     reason = models.CharField(max_length=200, blank=True)
-    requested_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    requested_at = models.DateTimeField("requested", default=timezone.now)
+    started_at = models.DateTimeField("started", null=True, blank=True)
+    finished_at = models.DateTimeField("finished", null=True, blank=True)
+    heartbeat_at = models.DateTimeField("last heartbeat", null=True, blank=True)
     current_resource = models.CharField(max_length=40, blank=True)
     # {resource: {"fetched", "created", "updated", "deleted", "skipped", "pages", "error"}}
     progress = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
-    task_id = models.CharField(max_length=64, blank=True)
+    task_id = models.CharField("task id", max_length=64, blank=True)
 
     class Meta:
         ordering = ["-requested_at", "-id"]
@@ -90,8 +92,8 @@ class SyncState(models.Model):
     )
     resource = models.CharField(max_length=40)
     sync_token = models.TextField(blank=True)
-    last_full_sync_at = models.DateTimeField(null=True, blank=True)
-    last_synced_at = models.DateTimeField(null=True, blank=True)
+    last_full_sync_at = models.DateTimeField("last full sync", null=True, blank=True)
+    last_synced_at = models.DateTimeField("last sync", null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -116,9 +118,11 @@ class SyncSeen(models.Model):
 
     run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="+")
     resource = models.CharField(max_length=40)
-    external_id = models.CharField(max_length=64)
+    external_id = models.CharField("ATS id", max_length=64)
 
     class Meta:
+        verbose_name = "id seen by a full sync"
+        verbose_name_plural = "ids seen by full syncs"
         indexes = [models.Index(fields=["run", "resource", "external_id"])]
 
     def __str__(self) -> str:

@@ -57,7 +57,7 @@ class WebhookSubscription(models.Model):
     event = models.CharField(max_length=40, help_text="Ashby's webhook type, e.g. candidateHire.")
     token = models.CharField(max_length=64, unique=True, default=new_webhook_token, editable=False)
     secret_encrypted = EncryptedTextField(help_text="The webhook secret, Fernet-encrypted.")
-    secret_rotated_at = models.DateTimeField(null=True, blank=True)
+    secret_rotated_at = models.DateTimeField("secret rotated", null=True, blank=True)
     previous_secret_encrypted = EncryptedTextField(
         null=True, blank=True, help_text="The secret before the last rotation, Fernet-encrypted."
     )
@@ -70,15 +70,20 @@ class WebhookSubscription(models.Model):
         help_text="When the first delivery signed with the current secret arrived.",
     )
     last_delivery_at = models.DateTimeField(
-        null=True, blank=True, help_text="Any request to this URL, signed or not."
+        "last delivery", null=True, blank=True, help_text="Any request to this URL, signed or not."
     )
-    last_valid_delivery_at = models.DateTimeField(null=True, blank=True)
+    last_valid_delivery_at = models.DateTimeField("last valid delivery", null=True, blank=True)
     signature_failures = models.PositiveIntegerField(default=0)
-    last_signature_failure_at = models.DateTimeField(null=True, blank=True)
-    ashby_webhook_id = models.CharField(
-        max_length=64, blank=True, help_text="Set when Guide created the webhook through the API."
+    last_signature_failure_at = models.DateTimeField(
+        "last signature failure", null=True, blank=True
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    ashby_webhook_id = models.CharField(
+        "Ashby webhook id",
+        max_length=64,
+        blank=True,
+        help_text="Set when Guide created the webhook through the API.",
+    )
+    created_at = models.DateTimeField("created", auto_now_add=True)
 
     class Meta:
         constraints = [
@@ -166,13 +171,13 @@ class WebhookDelivery(models.Model):
         WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries"
     )
     action = models.CharField(max_length=60)
-    webhook_action_id = models.CharField(max_length=100, blank=True)
+    webhook_action_id = models.CharField("webhook action id", max_length=100, blank=True)
     dedupe_key = models.CharField(max_length=100)
     body = models.TextField(help_text="The raw body as received (signed bytes, UTF-8).")
     headers = models.JSONField(
         default=dict, blank=True, help_text="Request headers, minus secrets."
     )
-    received_at = models.DateTimeField(default=timezone.now)
+    received_at = models.DateTimeField("received", default=timezone.now)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.RECEIVED)
     attempts = models.PositiveIntegerField(
         default=0, help_text="Processing attempts since it was received or last replayed."
@@ -183,12 +188,12 @@ class WebhookDelivery(models.Model):
     replay_requested_by = models.CharField(
         max_length=150, blank=True, help_text="Who asked for its latest replay (a username)."
     )
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField("next attempt", null=True, blank=True)
     swept_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the sweep last enqueued it again."
+        "last swept", null=True, blank=True, help_text="When the sweep last enqueued it again."
     )
-    started_at = models.DateTimeField(null=True, blank=True)
-    processed_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField("processing started", null=True, blank=True)
+    processed_at = models.DateTimeField("processed", null=True, blank=True)
     error = models.TextField(blank=True)
     outcome = models.CharField(
         max_length=2000,
@@ -197,6 +202,8 @@ class WebhookDelivery(models.Model):
     )
 
     class Meta:
+        verbose_name = "webhook delivery"
+        verbose_name_plural = "webhook deliveries"
         ordering = ["-received_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -236,8 +243,8 @@ class DeletedCandidate(models.Model):
     """
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
-    external_id = models.CharField(max_length=64)
-    deleted_at = models.DateTimeField(default=timezone.now)
+    external_id = models.CharField("ATS id", max_length=64)
+    deleted_at = models.DateTimeField("deleted", default=timezone.now)
 
     class Meta:
         constraints = [

@@ -24,7 +24,7 @@ def test_sync_now_is_refused_for_a_disabled_connection(
     with django_capture_on_commit_callbacks(execute=True):
         response = run_action(support_client, LIST, "sync_now", connection.pk)
     assert queued_syncs == []
-    assert "the connection is disabled; enable it or check the key first." in (
+    assert "Acme&#x27;s connection is disabled: enable it or check the key first." in (
         response.content.decode()
     )
     assert (last_audit().action, last_audit().outcome) == ("sync_requested", "refused")
@@ -42,7 +42,7 @@ def test_disable_stops_the_connection_and_says_why(support_client, connection):
 def test_disable_twice_is_refused_the_second_time(support_client, connection):
     run_action(support_client, LIST, "disable", connection.pk, confirmed=True)
     response = run_action(support_client, LIST, "disable", connection.pk, confirmed=True)
-    assert "already disabled." in response.content.decode()
+    assert "Acme&#x27;s connection is already disabled." in response.content.decode()
     assert last_audit().outcome == "refused"
 
 
@@ -63,7 +63,10 @@ def test_enable_checks_the_key_with_ashby_then_connects_and_syncs(
     assert connection.status_reason == ""
     assert "apiKey.info" in fake_ashby.endpoints_called()
     assert queued_syncs == [(connection.pk, {"reason": "key checked"})]
-    assert "key checked; now connected." in response.content.decode()
+    assert (
+        "Enabled Acme&#x27;s connection: Ashby accepts the key; a sync is queued."
+        in response.content.decode()
+    )
     assert (last_audit().action, last_audit().outcome) == ("connection_enabled", "done")
 
 
@@ -82,7 +85,9 @@ def test_enable_is_refused_for_a_connection_that_is_not_disabled(
     support_client, connection, fake_ashby
 ):
     response = run_action(support_client, LIST, "enable", connection.pk)
-    assert "not disabled." in response.content.decode()
+    assert "Acme&#x27;s connection is not disabled: nothing to enable." in (
+        response.content.decode()
+    )
     assert fake_ashby.endpoints_called() == []
 
 
@@ -94,7 +99,10 @@ def test_check_key_asks_ashby_and_refreshes_permissions(support_client, connecti
     assert {"apiKey.info", "candidate.list", "job.list", "webhook.update"} <= set(called)
     assert "apiKeysWrite" in connection.permissions
     assert connection.last_checked_at is not None
-    assert "Ashby accepts the key; permissions refreshed." in response.content.decode()
+    assert (
+        "Acme&#x27;s key checked: Ashby accepts it; permissions refreshed."
+        in response.content.decode()
+    )
     assert (last_audit().action, last_audit().outcome) == ("key_checked", "done")
 
 
@@ -103,7 +111,7 @@ def test_check_key_reports_a_rejected_key(support_client, connection, fake_ashby
     response = run_action(support_client, LIST, "check_key", connection.pk)
     connection.refresh_from_db()
     assert connection.status == AshbyConnection.Status.NEEDS_ATTENTION
-    assert "Ashby refused the key" in response.content.decode()
+    assert "Acme&#x27;s key checked: Ashby refused it." in response.content.decode()
 
 
 def test_check_key_when_ashby_is_down_changes_nothing_and_audits_a_failure(

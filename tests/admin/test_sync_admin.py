@@ -48,7 +48,7 @@ def test_sync_now_queues_a_run(
     run = SyncRun.objects.get(connection=connection)
     assert (run.status, run.full, run.reason) == ("queued", False, "support: sync now")
     assert enqueued == [run.pk]
-    assert f"sync run {run.pk} queued." in response.content.decode()
+    assert f"Queued a sync for Acme (run {run.pk})." in response.content.decode()
 
 
 def test_sync_now_while_a_run_is_under_way_says_so(support_client, connection, enqueued):
@@ -57,7 +57,7 @@ def test_sync_now_while_a_run_is_under_way_says_so(support_client, connection, e
     )
     response = run_action(support_client, CONNECTIONS, "sync_now", connection.pk)
     assert SyncRun.objects.count() == 1
-    assert f"sync run {running.pk} is already running" in response.content.decode()
+    assert f"Acme&#x27;s sync run {running.pk} is already running" in response.content.decode()
 
 
 def test_full_resync_drops_the_sync_tokens_and_queues_a_full_run(
@@ -71,7 +71,9 @@ def test_full_resync_drops_the_sync_tokens_and_queues_a_full_run(
     run = SyncRun.objects.get(connection=connection)
     assert (run.status, run.full) == ("queued", True)
     assert enqueued == [run.pk]
-    assert "3 sync tokens dropped" in response.content.decode()
+    assert f"Queued a full sync for Acme (run {run.pk}); 3 sync tokens dropped." in (
+        response.content.decode()
+    )
     event = AuditEvent.objects.order_by("-id").first()
     assert (event.action, event.outcome) == ("full_resync_requested", "done")
 
@@ -89,7 +91,7 @@ def test_full_resync_is_refused_while_a_run_is_running(
 ):
     SyncRun.objects.create(connection=connection, status="running", heartbeat_at=timezone.now())
     response = run_action(support_client, CONNECTIONS, "full_resync", connection.pk, confirmed=True)
-    assert "a sync is running" in response.content.decode()
+    assert "Acme has a sync running: run Full resync again" in response.content.decode()
     assert set(SyncState.objects.values_list("sync_token", flat=True)) != {""}
     assert AuditEvent.objects.order_by("-id").first().outcome == "refused"
 
