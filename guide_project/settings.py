@@ -238,6 +238,13 @@ GUIDE_SYNC_KEEP_RUNS_DAYS = env.int("GUIDE_SYNC_KEEP_RUNS_DAYS", default=30)
 # Records asked of Ashby per page (Ashby's maximum and default is 100).
 GUIDE_SYNC_PAGE_SIZE = env.int("GUIDE_SYNC_PAGE_SIZE", default=100)
 
+# --- Ashby's request budget, shared by every Guide process (integrations/budget.py) -------
+# In Redis when REDIS_URL is set, in the database otherwise. At most GUIDE_ASHBY_MAX_RPS
+# requests a second from all of Guide together (0: no cap), and at most
+# GUIDE_ASHBY_TENANT_CONCURRENCY requests in flight per tenant (0: no cap).
+GUIDE_ASHBY_MAX_RPS = env.float("GUIDE_ASHBY_MAX_RPS", default=10)
+GUIDE_ASHBY_TENANT_CONCURRENCY = env.int("GUIDE_ASHBY_TENANT_CONCURRENCY", default=2)
+
 # --- Production hardening (DEBUG off) ----------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if not DEBUG:

@@ -113,7 +113,9 @@ def run_queued_sync(
     run = _claim(connection_id, full=full, reason=reason)
     if run is None:
         return None
-    client = client or registry.make_client(run.connection.api_key)
+    client = client or registry.make_client(
+        run.connection.api_key, tenant_id=run.connection.tenant_id
+    )
     try:
         _execute(run, client)
     finally:

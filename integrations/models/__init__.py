@@ -4,9 +4,11 @@
 - audit.py: who connected, replaced or disconnected a key
 - sync.py: sync runs and per-resource sync state
 - webhooks.py: webhook subscriptions (one row per event) and deliveries
+- rate_limits.py: the shared request budget to the ATS (when not in Redis)
 """
 
 from integrations.models.audit import *  # noqa: F403
 from integrations.models.connection import *  # noqa: F403
+from integrations.models.rate_limits import *  # noqa: F403
 from integrations.models.sync_records import *  # noqa: F403
 from integrations.models.webhook_records import *  # noqa: F403

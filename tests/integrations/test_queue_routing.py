@@ -18,9 +18,10 @@ from integrations import deliveries, sync_runs
 from integrations.models import AshbyConnection
 from integrations.schedule import SCHEDULE_NAME, ensure_sync_schedule
 from tenants import queue
+from tests.integrations.conftest import TEST_REDIS_URL, empty_redis_or_skip
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = os.environ.get("TEST_QUEUE_REDIS_URL", "redis://127.0.0.1:6379/5")
+REDIS_URL = TEST_REDIS_URL
 
 pytestmark = pytest.mark.django_db
 
@@ -35,12 +36,7 @@ def queued(monkeypatch):
 @pytest.fixture
 def on_redis(queued, monkeypatch) -> redis.Redis:
     """The Redis broker (database 5), emptied first; skipped when no Redis answers."""
-    store = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        store.ping()
-    except redis.RedisError:
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}: the Redis broker is not tested")
-    store.flushdb()
+    store = empty_redis_or_skip("the Redis broker")
     monkeypatch.setattr(Conf, "ORM", None)
     monkeypatch.setattr(Conf, "REDIS", REDIS_URL)
     yield store
