@@ -45,6 +45,9 @@ def guide_env(database_url: str, **extra: str) -> dict[str, str]:
         "ASHBY_SANDBOX": "false",
         "LOG_LEVEL": "WARNING",
         "CONN_MAX_AGE": "60",
+        # The figures before the shared budget were taken uncapped; a benchmark of the budget
+        # sets its own cap.
+        "GUIDE_ASHBY_MAX_RPS": "0",
     }
     env.update(extra)
     return env
@@ -139,11 +142,12 @@ def gunicorn(env: dict[str, str], port: int, *, workers: int = 4, threads: int =
     return process
 
 
-def qcluster(env: dict[str, str], tag: str) -> subprocess.Popen:
-    """`manage.py qcluster`, through bench/tagged_qcluster.py, which counts the tasks its
-    workers run in Redis (bench:tasks:<tag>) so a benchmark can see how work was spread."""
+def qcluster(env: dict[str, str], tag: str, queue: str) -> subprocess.Popen:
+    """`manage.py qcluster` serving `queue` ("realtime": deliveries, "bulk": syncs), through
+    bench/tagged_qcluster.py, which counts the tasks its workers run in Redis
+    (bench:tasks:<tag>) so a benchmark can see how work was spread."""
     script = str(ROOT / "bench" / "tagged_qcluster.py")
-    return start(f"qcluster-{tag}", [PYTHON, script, tag], env)
+    return start(f"qcluster-{tag}", [PYTHON, script, tag, queue], env)
 
 
 def wait_http(url: str, process: subprocess.Popen | None = None, timeout: float = 60) -> None:

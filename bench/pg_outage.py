@@ -6,7 +6,7 @@
 Guide's database is a private, throwaway PostgreSQL cluster (initdb in a temporary folder,
 started with pg_ctl on 127.0.0.1:--pg-port as the postgres user), so stopping it touches no
 one else's tests; the shared server on 5432 is never stopped. Guide: gunicorn on
-127.0.0.1:--port and one `qcluster` on the Redis broker. Ashby: the sandbox as its own
+127.0.0.1:--port and two `qcluster`s (realtime, bulk) on the Redis broker. Ashby: the sandbox as its own
 gunicorn server (its own SQLite file) plus its webhook sender (`sandbox_deliver --loop`),
 with Ashby's retry schedule sped up (SANDBOX_WEBHOOK_TIME_SCALE).
 
@@ -107,7 +107,8 @@ def run(args, pg) -> int:
     sandbox = start_sandbox(args, guide_url)
     h.setup_django(env)
     h.gunicorn(env, args.port, workers=2, threads=4)
-    h.qcluster(env, "worker")
+    h.qcluster(env, "realtime", "realtime")
+    h.qcluster(env, "bulk", "bulk")
 
     from sync_faults import sync_until_done
 

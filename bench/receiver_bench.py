@@ -129,7 +129,7 @@ def start(env: dict[str, str], args) -> list[subprocess.Popen]:
     queue = h.start(
         "webhooks-qcluster",
         ["nice", "-n", str(args.q_nice), PYTHON, "manage.py", "qcluster"],
-        {**env, "LOG_LEVEL": "INFO"},
+        {**env, "LOG_LEVEL": "INFO", "Q_CLUSTER_NAME": "realtime"},  # deliveries only
     )
     h.wait_http(f"http://{HOST}:{args.port}/healthz", web)
     return [web, queue]

@@ -5,7 +5,7 @@
 
 The Ashby sandbox runs as its own gunicorn server (127.0.0.1:--port, its own SQLite file,
 seeded once per --candidates). Guide runs on PostgreSQL (a fresh database on the shared
-server, dropped at the end) with one `qcluster` on the Redis broker (redis db --redis-db).
+server, dropped at the end) with one bulk `qcluster` on the Redis broker (redis db --redis-db).
 Three tenants sync the same sandbox organisation, each with its own key:
 
 - clean: no faults; its data is the reference;
@@ -158,7 +158,7 @@ def kill_mid_sync(args, env, worker, connection) -> tuple:
     h.stop(worker, sig=signal.SIGKILL)
     run = latest_run(connection)
     print(f"  killed the worker with {stored} candidates stored (run {run.pk}: {run.status})")
-    worker = h.qcluster(env, "restarted")
+    worker = h.qcluster(env, "restarted", "bulk")
     runs, seconds = sync_until_done(connection, args.timeout)
     return worker, runs, seconds
 
@@ -187,7 +187,7 @@ def main() -> int:
     )
     h.manage(env, "migrate", "--noinput")
     h.setup_django(env)
-    worker = h.qcluster(env, "worker")
+    worker = h.qcluster(env, "worker", "bulk")
     try:
         return run(args, env, sandbox_environment, worker)
     finally:

@@ -1,7 +1,9 @@
 """`manage.py qcluster`, plus a count of the tasks its workers run, per function, in Redis
 (hash bench:tasks:<tag>), so a benchmark can tell how the work was spread over clusters.
 
-    python bench/tagged_qcluster.py <tag>
+    python bench/tagged_qcluster.py <tag> [realtime|bulk]
+
+With a queue name it serves that queue (Q_CLUSTER_NAME, read by django-q2 at import).
 
 The count is taken in django-q2's `pre_execute` signal, connected before the cluster forks
 its workers, so every worker of this cluster counts under the same tag.
@@ -16,7 +18,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-def main(tag: str) -> None:
+def main(tag: str, queue: str = "") -> None:
+    if queue:
+        os.environ["Q_CLUSTER_NAME"] = queue
     import django
 
     django.setup()
@@ -36,4 +40,4 @@ def main(tag: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:3])

@@ -4,8 +4,8 @@
     .venv/bin/python bench/webhook_burst.py --deliveries 200 --concurrency 20   # the suite's
 
 gunicorn (4 workers x 4 threads) serves Guide on 127.0.0.1:--port with PostgreSQL (a fresh
-database on the shared server, dropped at the end) and two `qcluster` processes (2 workers
-each) on the Redis broker (REDIS_URL=redis://127.0.0.1:6379/--redis-db), as production
+database on the shared server, dropped at the end) and two realtime `qcluster` processes (2
+workers each) on the Redis broker (REDIS_URL=redis://127.0.0.1:6379/--redis-db), as production
 scales out. The burst, shuffled so events arrive out of order:
 
 - distinct valid events (70%): jobUpdate and applicationUpdate, several versions of each
@@ -208,7 +208,7 @@ def main() -> int:
 
     env, urls, secrets, db_name = prepare(args)
     processes = [h.gunicorn(env, args.port)]
-    processes += [h.qcluster(env, "one"), h.qcluster(env, "two")]
+    processes += [h.qcluster(env, "one", "realtime"), h.qcluster(env, "two", "realtime")]
     try:
         return run(args, env, urls, secrets, processes)
     finally:

@@ -1,5 +1,6 @@
-"""Run the web server and one qcluster worker together; one Ctrl-C stops both, and so does
-a SIGTERM or SIGHUP sent to this process alone (a supervisor, `kill`).
+"""Run the web server and the two django-q2 clusters (realtime: webhook deliveries; bulk: the
+syncs) together; one Ctrl-C stops all three, and so does a SIGTERM or SIGHUP sent to this
+process alone (a supervisor, `kill`).
 
 Used by `make run`. Plain subprocesses, so nothing beyond Django and django-q2 is needed.
 """
@@ -7,16 +8,25 @@ Used by `make run`. Plain subprocesses, so nothing beyond Django and django-q2 i
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import subprocess
 import sys
 import time
 
 PYTHON = sys.executable
+QUEUES = ("realtime", "bulk")  # tenants/queue.py: REALTIME, BULK
 
 
 def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
+
+
+def _cluster(name: str) -> subprocess.Popen:
+    """One django-q2 cluster serving the queue `name` (Q_CLUSTER_NAME, as in production)."""
+    return subprocess.Popen(
+        [PYTHON, "manage.py", "qcluster"], env={**os.environ, "Q_CLUSTER_NAME": name}
+    )
 
 
 def main() -> int:
@@ -30,11 +40,9 @@ def main() -> int:
     address = f"127.0.0.1:{args.port}"
     print(f"\nGuide is starting on http://{address}/  (sign in as admin / admin; local demo only)")
     print(f"The Ashby sandbox (API keys, webhooks, activity): http://{address}/sandbox/ashby/")
-    print("Press Ctrl-C once to stop the web server and the worker.\n", flush=True)
-    procs = [
-        subprocess.Popen([PYTHON, "manage.py", "runserver", address, "--noreload"]),
-        subprocess.Popen([PYTHON, "manage.py", "qcluster"]),
-    ]
+    print("Press Ctrl-C once to stop the web server and the workers.\n", flush=True)
+    procs = [subprocess.Popen([PYTHON, "manage.py", "runserver", address, "--noreload"])]
+    procs += [_cluster(name) for name in QUEUES]
     try:
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)

@@ -191,10 +191,23 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 # ORM broker by default (nothing else to run locally); Redis when REDIS_URL is set, as in
 # production. `timeout` must stay below `retry`, or a slow task is handed to a second worker
 # while the first still runs it.
+#
+# Two queues, each served by its own workers (django-q2's named clusters: a cluster's name is
+# its queue's name): "realtime" applies webhook deliveries (and sweeps them), "bulk" runs the
+# syncs, so a delivery never waits behind a tenant's full sync. Run one of each:
+# `Q_CLUSTER_NAME=realtime python manage.py qcluster` and `Q_CLUSTER_NAME=bulk ...`
+# (tenants/queue.py names them; README "Production" sizes them). A `qcluster` without a name
+# serves only "guide", the one queue of releases before the split. "name" stays "guide": it
+# salts the signature of every queued task, so all clusters must share it.
 REDIS_URL = env.str("REDIS_URL", default="")
+Q_WORKERS = env.int("Q_WORKERS", default=2)
 Q_CLUSTER = {
     "name": "guide",
-    "workers": env.int("Q_WORKERS", default=2),
+    "workers": Q_WORKERS,
+    "ALT_CLUSTERS": {
+        "realtime": {"workers": env.int("Q_REALTIME_WORKERS", default=Q_WORKERS)},
+        "bulk": {"workers": env.int("Q_BULK_WORKERS", default=Q_WORKERS)},
+    },
     "timeout": env.int("Q_TIMEOUT", default=600),
     "retry": env.int("Q_RETRY", default=720),
     "max_attempts": env.int("Q_MAX_ATTEMPTS", default=3),
@@ -235,6 +248,13 @@ if GUIDE_WEBHOOK_SECRET_GRACE_HOURS < 0:
         "GUIDE_WEBHOOK_SECRET_GRACE_HOURS must be 0 or more hours "
         f"(it is {GUIDE_WEBHOOK_SECRET_GRACE_HOURS:g})."
     )
+
+# --- Ashby's request budget, shared by every Guide process (integrations/budget.py) -------
+# In Redis when REDIS_URL is set, in the database otherwise. At most GUIDE_ASHBY_MAX_RPS
+# requests a second from all of Guide together (0: no cap), and at most
+# GUIDE_ASHBY_TENANT_CONCURRENCY requests in flight per tenant (0: no cap).
+GUIDE_ASHBY_MAX_RPS = env.float("GUIDE_ASHBY_MAX_RPS", default=10)
+GUIDE_ASHBY_TENANT_CONCURRENCY = env.int("GUIDE_ASHBY_TENANT_CONCURRENCY", default=2)
 
 # --- Production hardening (DEBUG off) ----------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

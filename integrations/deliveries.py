@@ -23,7 +23,7 @@ from integrations import delivery_history, delivery_messages, registry
 from integrations.errors import CannotApply
 from integrations.models import WebhookDelivery
 from tenants.models import Tenant
-from tenants.queue import broker
+from tenants.queue import REALTIME, broker
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +51,14 @@ def enqueue(delivery_id: int) -> None:
 
     try:
         # save=False: the delivery row is the record; django-q's result rows would be noise.
-        async_task(PROCESS_TASK, delivery_id, group="webhooks", save=False, broker=broker())
+        async_task(
+            PROCESS_TASK,
+            delivery_id,
+            group="webhooks",
+            save=False,
+            cluster=REALTIME,
+            broker=broker(REALTIME),
+        )
     except Exception as exc:  # the broker is down: the sweep is the safety net
         logger.warning("Could not enqueue webhook delivery %s: %s", delivery_id, type(exc).__name__)
 
@@ -279,6 +286,7 @@ def ensure_sweep_schedule(using: str = DEFAULT_DB_ALIAS, **_kwargs) -> None:
         name=SWEEP_SCHEDULE_NAME,
         defaults={
             "func": "integrations.tasks.sweep_deliveries",
+            "cluster": REALTIME,  # run by the realtime cluster's scheduler, on its queue
             "schedule_type": Schedule.MINUTES,
             "minutes": 1,
             "repeats": -1,

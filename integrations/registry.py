@@ -33,7 +33,7 @@ PROVIDED: dict[str, str] = {
     "describe_permission": _A + "permissions.describe",  # (name) -> "Candidates read"
     "missing_permissions": _A + "permissions.missing_from",  # (granted) -> names not granted
     # A sync.
-    "make_client": _A + "client.AshbyClient",  # (api_key) -> the client a sync uses
+    "make_client": _A + "client.AshbyClient",  # (api_key, *, tenant_id) -> a sync's client
     "sync_engine": _A + "sync_engine.Engine",  # (run, client) -> engine with .sync_all()
     "RESOURCE_NAMES": _A + "resources.RESOURCE_NAMES",  # in the order a sync fetches them
     "ProviderError": _A + "errors.AshbyError",  # any refusal of the ATS's API

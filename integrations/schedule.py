@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 
+from tenants.queue import BULK
+
 logger = logging.getLogger(__name__)
 
 SCHEDULE_NAME = "Sync every connected tenant from Ashby"
@@ -30,16 +32,19 @@ def ensure_sync_schedule(using: str = DEFAULT_DB_ALIAS):
             minutes=minutes,
             repeats=-1,
             next_run=timezone.now() + timedelta(minutes=minutes),
+            cluster=BULK,  # run by the bulk cluster's scheduler, on its queue
         )
         logger.info("Created the sync schedule (every %d minutes)", minutes)
-    elif (schedule.minutes, schedule.func, schedule.schedule_type, schedule.repeats) != (
-        minutes,
-        SCHEDULE_FUNC,
-        Schedule.MINUTES,
-        -1,
-    ):
+    elif (
+        schedule.minutes,
+        schedule.func,
+        schedule.schedule_type,
+        schedule.repeats,
+        schedule.cluster,
+    ) != (minutes, SCHEDULE_FUNC, Schedule.MINUTES, -1, BULK):
         schedule.minutes, schedule.func = minutes, SCHEDULE_FUNC
         schedule.schedule_type, schedule.repeats = Schedule.MINUTES, -1
+        schedule.cluster = BULK
         schedule.next_run = min(schedule.next_run, timezone.now() + timedelta(minutes=minutes))
         schedule.save()
         logger.info("Sync schedule now runs every %d minutes", minutes)

@@ -29,6 +29,7 @@ from django.utils import timezone
 from integrations import registry
 from integrations.errors import RunAbandoned
 from integrations.models import AshbyConnection, SyncRun, SyncSeen
+from tenants import queue
 
 logger = logging.getLogger(__name__)
 
@@ -70,9 +71,8 @@ def request_sync(connection_id: int, *, full: bool = False, reason: str = "") ->
 
 
 def _enqueue(run_pk: int, connection_pk: int) -> None:
-    from django_q.tasks import async_task
-
-    task_id = async_task(
+    task_id = queue.enqueue(
+        queue.BULK,
         RUN_SYNC_TASK,
         connection_pk,
         task_name=f"sync-{connection_pk}-{run_pk}",
@@ -113,7 +113,9 @@ def run_queued_sync(
     run = _claim(connection_id, full=full, reason=reason)
     if run is None:
         return None
-    client = client or registry.make_client(run.connection.api_key)
+    client = client or registry.make_client(
+        run.connection.api_key, tenant_id=run.connection.tenant_id
+    )
     try:
         _execute(run, client)
     finally:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from integrations import registry
+from integrations import budget, registry
 from integrations.models import AshbyConnection, SyncRun
 from integrations.schedule import next_scheduled_sync
 from tenants.models import Tenant
@@ -35,12 +35,27 @@ def sync_status(tenant: Tenant) -> dict[str, Any]:
         return {"connected": False, "active": False, "run": None, "next_run": None}
     run = connection.sync_runs.order_by("-requested_at", "-id").first()
     next_run = next_scheduled_sync() if connection.is_usable else None
+    active = bool(run and run.is_active)
     return {
         "connected": True,
         "usable": connection.is_usable,
-        "active": bool(run and run.is_active),
+        "active": active,
         "run": _run(run) if run else None,
         "next_run": next_run,
+        "budget_wait": _budget_wait(tenant) if active else None,
+    }
+
+
+def _budget_wait(tenant: Tenant) -> dict[str, Any] | None:
+    """What the running sync waits for in Guide's shared request budget, if anything."""
+    wait = budget.waiting_for(tenant.pk)
+    if wait is None:
+        return None
+    return {
+        "reason": wait.reason,
+        "text": wait.reason_text,
+        "since": wait.since,
+        "until": wait.until,
     }
 
 

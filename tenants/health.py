@@ -7,7 +7,7 @@ import logging
 from django.conf import settings
 from django.db import DatabaseError, connection
 
-from tenants.queue import broker
+from tenants.queue import QUEUES, REALTIME, broker
 
 logger = logging.getLogger(__name__)
 
@@ -25,14 +25,14 @@ def database_ok() -> bool:
 
 
 def queue_status() -> dict:
-    """The django-q2 broker in use, whether it answers, and how many tasks wait in it."""
+    """The django-q2 broker in use, whether it answers, and how many tasks wait in it: in
+    all, and per queue (realtime, bulk)."""
     cluster = settings.Q_CLUSTER
     kind = "redis" if cluster.get("redis") else "orm"
     try:
-        queue = broker()
-        ok = bool(queue.ping())
-        queued = queue.queue_size()
+        ok = bool(broker(REALTIME).ping())
+        queues = {name: broker(name).queue_size() for name in QUEUES}
     except Exception as exc:  # any broker failure is reported, never raised
         logger.warning("healthz: queue unreachable: %s", type(exc).__name__)
         return {"broker": kind, "ok": False}
-    return {"broker": kind, "ok": ok, "queued": queued}
+    return {"broker": kind, "ok": ok, "queued": sum(queues.values()), "queues": queues}

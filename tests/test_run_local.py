@@ -1,4 +1,5 @@
-"""bin/run_local.py (`make run`): stopping it stops the web server and the worker it started."""
+"""bin/run_local.py (`make run`): stopping it stops the web server and the two clusters it
+started (realtime and bulk)."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads child processes from /proc")
-def test_a_sigterm_to_the_runner_alone_stops_the_server_and_the_worker(tmp_path):
+def test_a_sigterm_to_the_runner_alone_stops_the_server_and_both_clusters(tmp_path):
     """(SIGHUP takes the same handler.) About 10 s: the qcluster stops gracefully."""
     env = {
         **os.environ,
@@ -60,11 +61,11 @@ def test_a_sigterm_to_the_runner_alone_stops_the_server_and_the_worker(tmp_path)
     )
     try:
         deadline = time.monotonic() + 20
-        while len(_children(runner.pid)) < 2 and time.monotonic() < deadline:
+        while len(_children(runner.pid)) < 3 and time.monotonic() < deadline:
             time.sleep(0.1)
         children = _children(runner.pid)
-        assert len(children) == 2
-        time.sleep(1)  # let both start their own signal handling
+        assert len(children) == 3
+        time.sleep(1)  # let all three start their own signal handling
 
         runner.send_signal(signal.SIGTERM)
 

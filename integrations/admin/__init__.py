@@ -3,6 +3,7 @@ tenant page's integration inlines. One module per flow, like integrations/models
 
 from integrations.admin import (  # noqa: F401
     audit,
+    budget,
     connection,
     delivery_history,
     sync_run_pages,

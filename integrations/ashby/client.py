@@ -6,9 +6,16 @@ with the API key as username and an empty password. Every answer is an envelope
 `success: false`, so the envelope is checked on every response, never just the status.
 
 Transient failures (5xx, timeouts, connection errors) and 429s are retried with exponential
-backoff and full jitter, honouring Retry-After and pausing longer when Ashby throttles all of
-Guide's traffic (`X-RateLimit-Scope: integration-partner`); attempts and total time are both
-bounded, and `sleep` is injectable so tests never wait.
+backoff and full jitter, honouring Retry-After; attempts and total time are both bounded, and
+`sleep` is injectable so tests never wait.
+
+Every attempt takes a turn of Guide's shared request budget first (integrations/budget.py:
+one budget for every process on every machine). A 429 shares what Ashby said with every
+process (docs/ashby.md §9): with `X-RateLimit-Scope: integration-partner` Ashby throttles all
+of Guide's traffic, so every account pauses for the Retry-After (RetryPolicy.partner_pause when
+Ashby gives no wait); without the header only this key is limited, and only this key pauses (for
+the Retry-After, when given). No call is made during a pause: a turn further off than the
+retry policy's `max_total` raises RateLimited (code "budget_wait") without calling.
 
 The key lives only in the per-request auth object: it is never logged, never put in an
 exception message (the client also redacts it from Ashby's messages) and not in the repr.
@@ -16,6 +23,7 @@ exception message (the client also redacts it from Ashby's messages) and not in 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import random
@@ -34,6 +42,7 @@ from requests.adapters import HTTPAdapter
 
 from integrations.ashby import errors
 from integrations.ashby.permissions import ENDPOINT_PERMISSIONS
+from integrations.budget import Budget, BudgetExhausted
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +77,7 @@ class RetryPolicy:
     base_delay: float = 1.0
     max_delay: float = 30.0
     max_total: float = 120.0
-    partner_pause: float = 60.0  # minimum wait when Ashby throttles all of Guide's traffic
+    partner_pause: float = 60.0  # the pause when Ashby throttles all of Guide but gives no wait
 
 
 # For a person waiting on a page (the Connect dialog): one quick retry, then tell them.
@@ -107,6 +116,8 @@ class AshbyClient:
 
     `call` returns an endpoint's `results`, `call_raw` the whole envelope, `paginate` walks a
     list endpoint page by page. Every failure raises a subclass of `errors.AshbyError`.
+    `tenant_id` says whose key it is (the budget notes which tenant waits); `budget` replaces
+    the shared budget of this key (tests).
     """
 
     def __init__(
@@ -120,6 +131,8 @@ class AshbyClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         jitter: Callable[[], float] = random.random,
+        tenant_id: int | None = None,
+        budget: Budget | None = None,
     ) -> None:
         self._auth = requests.auth.HTTPBasicAuth(api_key, "")
         self._key = api_key
@@ -128,6 +141,12 @@ class AshbyClient:
         self.timeouts = timeouts or Timeouts()
         self.retry = retry or RetryPolicy()
         self._sleep, self._clock, self._jitter = sleep, clock, jitter
+        self.budget = budget or Budget(
+            key_account(api_key),
+            tenant_id=tenant_id,
+            max_wait=self.retry.max_total,
+            lease_seconds=self.timeouts.connect + self.timeouts.read + 5,
+        )
 
     def __repr__(self) -> str:
         return f"<AshbyClient {self.base_url}>"
@@ -147,12 +166,27 @@ class AshbyClient:
 
     def call_raw(self, endpoint: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         """POST `body` to `endpoint` with retries; return the whole success envelope."""
+        try:
+            return self._call_with_retries(endpoint, body or {})
+        except BudgetExhausted as exc:
+            raise errors.RateLimited(
+                f"Not calling Ashby now: {exc} Guide tries again later.",
+                code="budget_wait",
+                endpoint=endpoint,
+                retry_after=exc.wait,
+                scope=PARTNER_SCOPE if exc.reason == "partner" else "",
+            ) from None
+
+    def _call_with_retries(self, endpoint: str, body: dict[str, Any]) -> dict[str, Any]:
         started = self._clock()
         attempt = 1
         while True:
             try:
-                return self._attempt(endpoint, body or {})
+                with self.budget.turn():
+                    return self._attempt(endpoint, body)
             except (errors.TransientError, errors.RateLimited) as exc:
+                if isinstance(exc, errors.RateLimited):
+                    self._share_pause(exc)
                 delay = self._retry_delay(endpoint, exc, attempt, started)
                 if delay is None:
                     raise
@@ -270,13 +304,25 @@ class AshbyClient:
         cap = min(self.retry.max_delay, self.retry.base_delay * 2 ** (attempt - 1))
         delay = self._jitter() * cap  # "full jitter"
         if isinstance(exc, errors.RateLimited):
-            if exc.retry_after is not None:
-                delay = max(delay, exc.retry_after)
-            if exc.scope == PARTNER_SCOPE:
-                delay = max(delay, self.retry.partner_pause)
+            delay = max(delay, self._asked_wait(exc) or 0.0)
         if self._clock() - started + delay > self.retry.max_total:
             return None
         return delay
+
+    def _asked_wait(self, exc: errors.RateLimited) -> float | None:
+        """The wait Ashby asked for (Retry-After, or "Try again in N seconds"); for a
+        partner-wide throttle without one, the policy's partner_pause."""
+        if exc.retry_after is not None:
+            return exc.retry_after
+        return self.retry.partner_pause if exc.scope == PARTNER_SCOPE else None
+
+    def _share_pause(self, exc: errors.RateLimited) -> None:
+        """Tell every process: all of Guide pauses (partner scope), or this key does."""
+        wait = self._asked_wait(exc)
+        if exc.scope == PARTNER_SCOPE:
+            self.budget.pause_partner(wait or 0.0)
+        elif wait:
+            self.budget.pause_account(wait)
 
     # --- helpers ----------------------------------------------------------------------
 
@@ -289,6 +335,11 @@ class AshbyClient:
             exc.message = exc.message.replace(self._key, "[redacted]")
             exc.args = (exc.message,)
         return exc
+
+
+def key_account(api_key: str) -> str:
+    """The budget's account of an API key: a digest, so the key itself is never stored."""
+    return "key:" + hashlib.sha256(api_key.encode()).hexdigest()[:24]
 
 
 def _may_repeat(endpoint: str, exc: errors.TransientError) -> bool:

@@ -84,7 +84,7 @@ def _client(tenant: g.Tenant) -> AshbyClient | None:
     connection = AshbyConnection.objects.filter(tenant=tenant).first()
     if connection is None or not connection.is_usable:
         return None
-    return AshbyClient(connection.api_key, retry=INTERACTIVE_RETRY)
+    return AshbyClient(connection.api_key, retry=INTERACTIVE_RETRY, tenant_id=tenant.pk)
 
 
 def _ask(client: AshbyClient | None, endpoint: str, body: dict, what: str, fetched: Fetched):

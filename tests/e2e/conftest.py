@@ -1,6 +1,6 @@
 """Fixtures for the browser end-to-end tests: Debian's Chromium driven by Playwright, a live
 Guide (with the Ashby sandbox mounted) served by pytest-django's threaded live server, and a
-real `qcluster` worker in a subprocess on the ORM broker.
+real `qcluster` per queue (realtime, bulk) in subprocesses on the ORM broker.
 
 Why PostgreSQL only: the worker is a second process, so it must see the test database. On
 SQLite the test database lives in memory inside pytest (and the live server shares one
@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 from django.db import connection, connections
+
+from tenants.queue import QUEUES
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
@@ -150,27 +152,35 @@ def worker_env(live_server) -> dict[str, str]:
 
 
 @pytest.fixture
-def qcluster(worker_env) -> Iterator[subprocess.Popen]:
-    """A real django-q2 worker (`manage.py qcluster`) on the ORM broker and the test database."""
+def qcluster(worker_env) -> Iterator[list[subprocess.Popen]]:
+    """Real django-q2 workers (`manage.py qcluster`), one per queue (realtime: deliveries,
+    bulk: syncs), on the ORM broker and the test database."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log_path = ARTIFACTS / "qcluster.log"
+    started = [_start_cluster(worker_env, name) for name in QUEUES]
+    for process, log_path, _log in started:
+        _wait_for_cluster(process, log_path)
+    yield [process for process, _path, _log in started]
+    for process, _path, log in started:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+        log.close()
+
+
+def _start_cluster(worker_env: dict[str, str], name: str):
+    log_path = ARTIFACTS / f"qcluster-{name}.log"
     log = log_path.open("w")
     process = subprocess.Popen(
         [sys.executable, "manage.py", "qcluster"],
         cwd=ROOT,
-        env=worker_env,
+        env={**worker_env, "Q_CLUSTER_NAME": name},
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    _wait_for_cluster(process, log_path)
-    yield process
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=5)
-    log.close()
+    return process, log_path, log
 
 
 def _wait_for_cluster(process: subprocess.Popen, log_path: Path, timeout: float = 60) -> None:

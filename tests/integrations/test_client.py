@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import logging
 from datetime import UTC, datetime, timedelta
@@ -54,10 +55,25 @@ def fake_time() -> FakeTime:
     return FakeTime()
 
 
+class NoBudget:
+    """The client alone: no shared budget (tests/integrations/test_budget.py tests it)."""
+
+    @contextlib.contextmanager
+    def turn(self):
+        yield
+
+    def pause_partner(self, seconds: float) -> None:
+        pass
+
+    def pause_account(self, seconds: float) -> None:
+        pass
+
+
 @pytest.fixture
 def make_client(fake_time):
     def make(**kwargs) -> AshbyClient:
         kwargs.setdefault("retry", RetryPolicy(max_attempts=4, base_delay=1, max_delay=8))
+        kwargs.setdefault("budget", NoBudget())
         return AshbyClient(
             KEY,
             base_url=BASE,
@@ -104,7 +120,7 @@ def test_it_posts_json_with_basic_auth_user_agent_and_explicit_timeouts(make_cli
 
 
 @responses.activate
-def test_it_reads_the_base_url_from_settings(settings):
+def test_it_reads_the_base_url_from_settings(settings, db):  # db: the shared budget's store
     settings.ASHBY_API_URL = "https://elsewhere.test/v"
     responses.post(
         "https://elsewhere.test/v/apiKey.info", json={"success": True, "results": {"title": "k"}}
@@ -315,6 +331,7 @@ def test_full_jitter_picks_a_delay_between_zero_and_the_backoff(make_client, fak
         sleep=fake_time.sleep,
         clock=fake_time.clock,
         jitter=lambda: 0.25,
+        budget=NoBudget(),
     )
     add("job.list", status=500, body="boom")
     add("job.list", status=502, body="boom")
@@ -359,13 +376,32 @@ def test_retry_after_as_an_http_date_is_understood(client, fake_time):
 
 
 @responses.activate
-def test_integration_partner_throttling_pauses_longer(make_client, fake_time):
+def test_integration_partner_throttling_waits_what_ashby_asked(make_client, fake_time):
     client = make_client(retry=RetryPolicy(max_attempts=3, partner_pause=45, max_total=100))
     add(
         "candidate.list",
         spec_error("rate_limit_exceeded", "Integration partner throttled"),
         429,
         {"Retry-After": "2", "X-RateLimit-Scope": "integration-partner"},
+    )
+    add("candidate.list", {"success": True, "results": [], "moreDataAvailable": False})
+
+    client.call("candidate.list")
+
+    # Every process now shares the pause (test_budget.py), so Retry-After is enough.
+    assert fake_time.sleeps == [2]
+
+
+@responses.activate
+def test_integration_partner_throttling_without_a_wait_pauses_the_policys_pause(
+    make_client, fake_time
+):
+    client = make_client(retry=RetryPolicy(max_attempts=3, partner_pause=45, max_total=100))
+    add(
+        "candidate.list",
+        {"success": False, "errorInfo": {"code": "rate_limit_exceeded", "message": "Throttled"}},
+        429,
+        {"X-RateLimit-Scope": "integration-partner"},
     )
     add("candidate.list", {"success": True, "results": [], "moreDataAvailable": False})
 
