@@ -8,6 +8,7 @@ from integrations.ashby import connect
 from integrations.models import WebhookSubscription
 from integrations.webhook_rows import ensure_subscriptions
 from tests.integrations.fake_ashby import fake_ashby  # noqa: F401 (a fixture)
+from tests.integrations.fake_webhooks import acme_connection, ashby_webhooks  # noqa: F401
 
 
 @pytest.fixture
