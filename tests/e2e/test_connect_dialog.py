@@ -41,8 +41,7 @@ def test_only_the_latest_attempts_error_is_shown(page, live_server, admin_user, 
     # A new attempt: the first error goes at once, while Ashby is asked (the submission is
     # held here, after the page's own handler ran, to look at the dialog meanwhile).
     page.evaluate(
-        "document.querySelector('dialog form').addEventListener('submit', "
-        "e => e.preventDefault())"
+        "document.querySelector('dialog form').addEventListener('submit', e => e.preventDefault())"
     )
     dialog.get_by_label("Ashby API Key").fill("short")
     dialog.get_by_role("button", name="Connect").click()
