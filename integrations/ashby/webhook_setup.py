@@ -210,9 +210,9 @@ def found_detail(event: str) -> str:
     """What to do when Ashby has this webhook already, without any advice to delete it."""
     return (
         f'Ashby answered "Duplicate webhook": it already has a {EVENTS[event].label} webhook '
-        "with this row's URL, made outside Guide, and its API cannot show that webhook to "
-        "Guide. Guide left it alone. If this row does not turn green, open that webhook in "
-        "Ashby and paste this row's URL and secret into it by hand."
+        "with this row's URL, and its API cannot show that webhook to Guide, so Guide left it "
+        "alone. If this row does not turn green, open that webhook in Ashby (Admin > "
+        "Integrations > Webhooks) and paste this row's URL and secret into it by hand."
     )
 
 

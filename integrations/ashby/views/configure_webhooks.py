@@ -110,7 +110,9 @@ def create_in_ashby(request: HttpRequest) -> HttpResponse:
 def _tell(request: HttpRequest, result: webhook_setup.CreateResult) -> None:
     outcome = webhook_setup.Outcome
     parts = [_count(len(result.events(o)), phrase) for o, phrase in _PHRASES.items()]
-    text = "; ".join(p for p in parts if p) or "nothing to do"
+    text = "; ".join(p for p in parts if p)
+    if not result.events(outcome.CREATED):
+        text = f"nothing to create: {text}" if text else "nothing to create"
     worrying = result.events(outcome.FAILED) or result.events(outcome.FOUND)
     add = messages.warning if worrying else messages.success
     add(request, f"{text[0].upper()}{text[1:]}. Each row's result is listed below.")
