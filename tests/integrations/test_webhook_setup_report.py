@@ -172,3 +172,38 @@ def test_an_outsider_runs_nothing_in_our_tenant(
     assert ashby_webhooks.sent == []
     assert "Connect Ashby with a working API key first." in html
     assert not any(row.ashby_webhook_id for row in _rows(tenant_a).values())
+
+
+def test_a_second_run_creates_nothing_and_says_so(
+    tenant_admin_client, acme_connection, ashby_webhooks
+):
+    tenant_admin_client.post(CREATE)
+    html = tenant_admin_client.post(CREATE, follow=True).content.decode()
+    assert len(ashby_webhooks.sent) == 8
+    assert "Nothing to create: 8 already in Ashby. Each row&#x27;s result is listed below." in html
+
+
+def test_guides_own_webhook_with_a_wrong_secret_is_reported_with_what_to_paste(
+    tenant_a, acme_connection, ashby_webhooks
+):
+    row = _rows(tenant_a)["candidateHire"]
+    row.ashby_webhook_id = ashby_webhooks.add("candidateHire", receiver_url(row))
+    row.signature_failures, row.last_signature_failure_at = 2, timezone.now()
+    row.save()
+    result = webhook_setup.create_in_ashby(tenant_a)
+    hire = next(r for r in result.rows if r.event == "candidateHire")
+    assert hire.outcome == Outcome.IN_ASHBY
+    assert "its secret does not match: paste this row's secret into it in Ashby." in hire.detail
+
+
+def test_a_key_that_cannot_read_webhooks_keeps_the_ids_it_has(
+    tenant_a, acme_connection, ashby_webhooks, fake_ashby
+):
+    fake_ashby.lacks("apiKeysRead", "webhook.info")
+    row = _rows(tenant_a)["candidateMerge"]
+    row.ashby_webhook_id = "0f2a1c7e-5b7d-4a51-9a59-6a1b8e1b2c3d"
+    row.save(update_fields=["ashby_webhook_id"])
+    result = webhook_setup.create_in_ashby(tenant_a)
+    assert _outcomes(result)["candidateMerge"] == Outcome.IN_ASHBY
+    assert "candidateMerge" not in {b["webhookType"] for b in ashby_webhooks.sent}
+    assert _rows(tenant_a)["candidateMerge"].ashby_webhook_id == row.ashby_webhook_id
