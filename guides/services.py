@@ -23,6 +23,7 @@ from guides.models import (
     Job,
     Location,
 )
+from guides.search import every_word_matches
 from tenants.models import Tenant
 from tenants.sql import insert_rows
 
@@ -83,7 +84,7 @@ def search_guides(
     (both on the same application), most recently updated first, applications prefetched."""
     guides = Guide.objects.filter(tenant=tenant).select_related("candidate")
     if q:
-        guides = guides.filter(Q(candidate__name__icontains=q) | Q(candidate__email__icontains=q))
+        guides = guides.filter(every_word_matches(q, ("candidate__name", "candidate__email")))
     conditions = {"job": job, "current_stage": stage}
     conditions = {key: value for key, value in conditions.items() if value is not None}
     if conditions:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -23,11 +23,14 @@ from django.views.decorators.http import require_safe
 from guides.forms import InterviewerProfileForm, SearchForm, StageTextFormSet
 from guides.guide_page import HIDDEN_STAGE_TYPES, build_guide_context, pick_application
 from guides.models import Application, Guide, Interviewer, Job
+from guides.search import every_word_matches
 from guides.services import save_interviewer_profile, save_stage_texts
 from guides.views_public import ROBOTS, public_url
 from tenants.tenancy import tenant_admin_required, tenant_required
 
 logger = logging.getLogger(__name__)
+
+INTERVIEWER_SEARCH = ("first_name", "last_name", "display_name", "email")
 
 PAGE_SIZE = 50
 
@@ -70,12 +73,7 @@ def interviewer_list(request: HttpRequest) -> HttpResponse:
     q = form.cleaned_data["q"] if form.is_valid() else ""
     interviewers = Interviewer.objects.filter(tenant=request.tenant)
     if q:
-        interviewers = interviewers.filter(
-            Q(first_name__icontains=q)
-            | Q(last_name__icontains=q)
-            | Q(display_name__icontains=q)
-            | Q(email__icontains=q)
-        )
+        interviewers = interviewers.filter(every_word_matches(q, INTERVIEWER_SEARCH))
     interviewers = interviewers.order_by("-is_enabled", "first_name", "last_name", "pk")
     page = Paginator(interviewers, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "guides/interviewer_list.html", {"form": form, "page": page})

@@ -156,8 +156,8 @@ def connect_error_for(exc: errors.AshbyError) -> ConnectError:
         if exc.deactivated:
             return ConnectError(
                 "deactivated",
-                "This API key has been deactivated in Ashby. Create a new key "
-                f"({perms.ADMIN_PATH}) and paste it here.",
+                "This API key has been deactivated in Ashby. Create a new key in "
+                f"{perms.ADMIN_PATH} and paste it here.",
             )
         return ConnectError(
             "rejected",

@@ -11,6 +11,7 @@ from integrations.ashby import connect
 from integrations.models import WebhookSubscription
 from integrations.webhook_rows import ensure_subscriptions
 from tests.integrations.fake_ashby import fake_ashby  # noqa: F401 (a fixture)
+from tests.integrations.fake_webhooks import acme_connection, ashby_webhooks  # noqa: F401
 
 # This worktree's Redis database for the queue and budget tests (flushed by them).
 TEST_REDIS_URL = os.environ.get("TEST_QUEUE_REDIS_URL", "redis://127.0.0.1:6379/5")

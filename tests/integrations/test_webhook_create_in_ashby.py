@@ -1,5 +1,6 @@
 """Optional "Create them in Ashby for me": webhook.create through the client (Ashby faked with
-`responses`, bodies checked against the spec)."""
+`responses`, bodies checked against the spec). What it skips, finds and reports per row:
+tests/integrations/test_webhook_setup_report.py."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ import responses
 from django.urls import reverse
 
 from integrations.ashby import connect
+from integrations.ashby.events import EVENTS
 from integrations.ashby.permissions import can_manage_webhooks
-from integrations.ashby.webhook_setup import DUPLICATE_EXPLANATION
-from integrations.models import AshbyConnection, WebhookSubscription
+from integrations.models import WebhookSubscription
 from integrations.webhook_rows import ensure_subscriptions, receiver_url
-from tests.integrations.ashby_spec import spec_body, spec_error
+from tests.integrations.ashby_spec import spec_error
 from tests.integrations.fake_ashby import BASE, GOOD_KEY
 
 pytestmark = pytest.mark.django_db
@@ -26,36 +27,9 @@ API_CREATABLE = 8  # all but jobCreate and jobUpdate
 
 
 @pytest.fixture
-def queued_syncs(monkeypatch):
-    monkeypatch.setattr(connect, "request_sync", lambda *args, **kwargs: None)
-
-
-@pytest.fixture
-def acme_connection(tenant_a, admin_user, fake_ashby, queued_syncs) -> AshbyConnection:
-    return connect.connect_ashby(tenant_a, api_key=GOOD_KEY, user=admin_user)
-
-
-@pytest.fixture
-def ashby_creates(fake_ashby):
+def ashby_creates(ashby_webhooks):
     """webhook.create answers like Ashby; `refuse` maps a type to an error body."""
-    sent: list[dict] = []
-    refuse: dict[str, dict] = {}
-
-    def create(request):
-        body = json.loads(request.body)
-        sent.append(body)
-        if body["webhookType"] in refuse:
-            return 200, {}, json.dumps(refuse[body["webhookType"]])
-        results = {"id": str(uuid.uuid4()), "enabled": True, **body}
-        return (
-            200,
-            {},
-            json.dumps(spec_body("webhook.create", {"success": True, "results": results})),
-        )
-
-    fake_ashby.mock.remove(responses.POST, f"{BASE}/webhook.create")
-    fake_ashby.mock.add_callback(responses.POST, f"{BASE}/webhook.create", callback=create)
-    return sent, refuse
+    return ashby_webhooks.sent, ashby_webhooks.refuse
 
 
 def test_admin_with_api_keys_write_is_offered_the_button(tenant_admin_client, acme_connection):
@@ -93,6 +67,7 @@ def test_guide_creates_each_webhook_the_api_accepts_and_keeps_the_ids(
             "webhookType": row.event,
             "requestUrl": receiver_url(row),
             "secretToken": row.secret,
+            "name": EVENTS[row.event].suggested_name,
         }
         assert row.ashby_webhook_id
     assert not rows["jobCreate"].ashby_webhook_id
@@ -109,20 +84,20 @@ def test_asking_twice_creates_nothing_twice(tenant_admin_client, acme_connection
     assert len(sent) == API_CREATABLE
 
 
-def test_a_duplicate_webhook_is_explained_and_the_others_are_created(
+def test_a_duplicate_webhook_is_left_alone_without_delete_advice_and_the_others_are_created(
     tenant_admin_client, tenant_a, acme_connection, ashby_creates
 ):
     _, refuse = ashby_creates
     refuse["candidateHire"] = spec_error("invalid_input", "Duplicate webhook")
     response = tenant_admin_client.post(CREATE, follow=True)
     html = response.content.decode()
-    assert "Candidate Hire: " in html
-    assert "Duplicate webhook" in html
-    assert "paste this row&#x27;s secret into that webhook" in html
+    assert "Found in Ashby" in html
+    assert "Guide left it alone" in html
+    assert "paste this row&#x27;s URL and secret into it by hand" in html
+    assert "delete it" not in html
     rows = {s.event: s for s in ensure_subscriptions(tenant_a)}
     assert not rows["candidateHire"].ashby_webhook_id
     assert rows["candidateStageChange"].ashby_webhook_id
-    assert DUPLICATE_EXPLANATION.startswith('Ashby answered "Duplicate webhook"')
 
 
 def test_a_key_that_lost_the_permission_gets_a_clear_error(

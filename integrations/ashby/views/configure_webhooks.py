@@ -28,6 +28,7 @@ from integrations.webhook_rows import (
 from tenants.tenancy import tenant_admin_required, tenant_required
 
 RECENT_DELIVERIES = 20
+SETUP_REPORT = "ashby_webhook_setup_report"
 
 
 @tenant_required
@@ -47,6 +48,9 @@ def webhooks_page(request: HttpRequest) -> HttpResponse:
         and webhook_setup.can_create_in_ashby(request.tenant),
         "manual_only": [e.label for e in EVENTS.values() if not e.api_creatable],
         "grace": grace_hours() if grace_period() else "",
+        "setup_report": webhook_setup.CreateResult.from_json(
+            request.session.pop(SETUP_REPORT, None)
+        ).rows,
     }
     return render(request, "ashby/webhooks.html", context)
 
@@ -103,16 +107,38 @@ def create_in_ashby(request: HttpRequest) -> HttpResponse:
         result = webhook_setup.create_in_ashby(request.tenant)
     except webhook_setup.WebhookSetupError as exc:
         messages.error(request, str(exc))
-        return redirect("integrations:webhooks")
-    if result.created:
-        messages.success(
-            request,
-            f"Created {len(result.created)} webhooks in Ashby. Ashby pings each one: "
-            "its row turns green here when the ping arrives.",
-        )
-    for event, why in result.failed.items():
-        messages.error(request, f"{EVENTS[event].label}: {why}")
-    if result.manual:
-        labels = ", ".join(EVENTS[e].label for e in result.manual)
+        result = exc.result
+    else:
+        _tell(request, result)
+    # The per-row report survives the redirect in the session; the page shows it once.
+    request.session[SETUP_REPORT] = result.as_json()
+    return redirect(reverse("integrations:webhooks") + "#setup-report")
+
+
+def _tell(request: HttpRequest, result: webhook_setup.CreateResult) -> None:
+    outcome = webhook_setup.Outcome
+    parts = [_count(len(result.events(o)), phrase) for o, phrase in _PHRASES.items()]
+    text = "; ".join(p for p in parts if p)
+    if not result.events(outcome.CREATED):
+        text = f"nothing to create: {text}" if text else "nothing to create"
+    worrying = result.events(outcome.FAILED) or result.events(outcome.FOUND)
+    add = messages.warning if worrying else messages.success
+    add(request, f"{text[0].upper()}{text[1:]}. Each row's result is listed below.")
+    if manual := result.events(outcome.MANUAL):
+        labels = ", ".join(EVENTS[e].label for e in manual)
         messages.warning(request, f"Create these by hand in Ashby (its API cannot): {labels}.")
-    return redirect("integrations:webhooks")
+
+
+def _count(n: int, phrase: str) -> str:
+    if not n:
+        return ""
+    return phrase.format(n=n, s="" if n == 1 else "s")
+
+
+_PHRASES = {
+    webhook_setup.Outcome.CREATED: "created {n} webhook{s} in Ashby",
+    webhook_setup.Outcome.CONNECTED: "{n} already connected",
+    webhook_setup.Outcome.IN_ASHBY: "{n} already in Ashby",
+    webhook_setup.Outcome.FOUND: "{n} found in Ashby and left alone",
+    webhook_setup.Outcome.FAILED: "{n} failed",
+}
