@@ -31,7 +31,7 @@ SECTIONS = (
     Section(
         "Sync",
         "sync",
-        models=("integrations.syncrun", "integrations.syncstate"),
+        models=("integrations.syncrun", "integrations.syncstate", "integrations.syncseen"),
         apps=("django_q",),
     ),
     Section(

@@ -2,19 +2,23 @@
 
 A check is a function `(now) -> list[Attention]`: one query (never one per tenant), each row a
 tenant, the reason in plain words, and a link to where support acts. `CHECKS` is the list the
-home runs, in the order reasons are shown; a new check (issue 18: the partner's rate limiting,
-once the shared request budget records it) is one more function appended there.
+home runs, with what each looks for, in the order reasons are shown; a new check (issue 18:
+the partner's rate limiting, once the shared request budget records it; nothing records a 429
+pause today, the client only waits in memory) is one more entry appended there.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery
-from django.urls import reverse
+from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery, Window
+from django.urls import reverse_lazy
+from django.utils.functional import lazy
 from django.utils.text import capfirst
 from django.utils.timesince import timesince
 
@@ -38,8 +42,19 @@ class Attention:
 Check = Callable[[datetime], list[Attention]]
 
 
+def _later(function: Callable[..., str], *args: Any, **kwargs: Any) -> str:
+    """`function(*args, **kwargs)`, worked out when the page shows it: a reason or link of a
+    tenant past the ones listed (an outage can flag every tenant) costs nothing."""
+    return _lazy(function)(*args, **kwargs)
+
+
+@functools.cache
+def _lazy(function: Callable[..., str]) -> Callable[..., str]:
+    return lazy(function, str)  # building the lazy wrapper is the costly part: once each
+
+
 def _connection_url(connection_id: int) -> str:
-    return reverse("admin:integrations_ashbyconnection_change", args=[connection_id])
+    return reverse_lazy("admin:integrations_ashbyconnection_change", args=[connection_id])
 
 
 def key_problems(now: datetime) -> list[Attention]:
@@ -61,23 +76,25 @@ def key_problems(now: datetime) -> list[Attention]:
     return found
 
 
-def _latest_run_ids():
-    latest = SyncRun.objects.filter(connection=OuterRef("pk")).order_by("-requested_at", "-id")
-    return AshbyConnection.objects.annotate(latest=Subquery(latest.values("pk")[:1])).values(
-        "latest"
-    )
-
-
 def failed_syncs(now: datetime) -> list[Attention]:
-    """The tenant's latest sync failed."""
-    runs = SyncRun.objects.filter(
-        pk__in=_latest_run_ids(), status=SyncRun.Status.FAILED
-    ).values_list("pk", "connection__tenant_id", "error", "finished_at")
+    """The tenant's latest sync failed (one probe of the (connection, -requested_at) index per
+    connection; the run's details are read for the failed ones only)."""
+    latest = SyncRun.objects.filter(connection=OuterRef("pk")).order_by("-requested_at", "-id")
+    runs = (
+        AshbyConnection.objects.annotate(latest_status=Subquery(latest.values("status")[:1]))
+        .filter(latest_status=SyncRun.Status.FAILED)
+        .annotate(
+            run_id=Subquery(latest.values("pk")[:1]),
+            run_error=Subquery(latest.values("error")[:1]),
+            run_finished=Subquery(latest.values("finished_at")[:1]),
+        )
+        .values_list("run_id", "tenant_id", "run_error", "run_finished")
+    )
     return [
         Attention(
             tenant_id,
-            f"The last sync failed{_ago(finished, now)}: {_first_line(error) or 'no error recorded'}",
-            reverse("admin:integrations_syncrun_change", args=[pk]),
+            _later(_failed_sync_reason, error, finished, now),
+            reverse_lazy("admin:integrations_syncrun_change", args=[pk]),
             "Open the sync run",
         )
         for pk, tenant_id, error, finished in runs
@@ -101,9 +118,7 @@ def stale_syncs(now: datetime) -> list[Attention]:
     return [
         Attention(
             tenant_id,
-            f"No successful sync for {since(last_ok, now)}."
-            if last_ok
-            else "No sync has ever succeeded.",
+            _later(_stale_reason, last_ok, now),
             _connection_url(pk),
             "Open the connection",
         )
@@ -132,7 +147,7 @@ def failing_webhooks(now: datetime) -> list[Attention]:
             tenant_id,
             f"{_count(n, 'webhook')} refuse{'s' if n == 1 else ''} deliveries: "
             "the secret in Ashby does not match Guide's.",
-            changelist_url(WebhookSubscription, tenant__id__exact=tenant_id, failing="yes"),
+            _later(changelist_url, WebhookSubscription, tenant__id__exact=tenant_id, failing="yes"),
             "See the webhook rows",
         )
         for tenant_id, n in rows
@@ -141,20 +156,18 @@ def failing_webhooks(now: datetime) -> list[Attention]:
 
 def quiet_webhooks(now: datetime) -> list[Attention]:
     """Connected once, then nothing for the event's quiet time while the tenant's other
-    webhooks still receive deliveries (as the Configure Webhooks page computes it)."""
+    webhooks still receive deliveries (as the Configure Webhooks page computes it). The newest
+    delivery of the tenant's rows (a window over them) stands for "the others": when this row
+    is older than the quiet time and the newest is not, the newest is another row's."""
     quickest = min((e.quiet_after for e in registry.EVENTS.values()), default=timedelta(days=1))
-    others = (
-        WebhookSubscription.objects.filter(tenant=OuterRef("tenant"))
-        .exclude(pk=OuterRef("pk"))
-        .filter(last_valid_delivery_at__isnull=False)
-        .order_by("-last_valid_delivery_at")
-        .values("last_valid_delivery_at")[:1]
+    newest = Window(Max("last_valid_delivery_at"), partition_by=[F("tenant_id")])
+    candidates = (
+        WebhookSubscription.objects.filter(last_valid_delivery_at__isnull=False)
+        .annotate(others_last=newest)
+        .filter(last_valid_delivery_at__lt=now - quickest, others_last__gt=now - quickest)
     )
-    candidates = WebhookSubscription.objects.filter(
-        last_valid_delivery_at__lt=now - quickest, tenant__in=Tenant.objects.values("pk")
-    ).annotate(others_last=Subquery(others))
     quiet: dict[int, list[str]] = {}
-    for sub in candidates.filter(others_last__gt=now - quickest):
+    for sub in candidates:
         event = registry.EVENTS.get(sub.event)
         state = sub.state(
             quiet_after=event.quiet_after if event else quickest, others_last_valid=sub.others_last
@@ -166,7 +179,7 @@ def quiet_webhooks(now: datetime) -> list[Attention]:
             tenant_id,
             f"Quiet webhook{'s' if len(labels) > 1 else ''} ({', '.join(sorted(labels))}): no "
             "delivery lately while the others receive theirs; check they are enabled in Ashby.",
-            changelist_url(WebhookSubscription, tenant__id__exact=tenant_id),
+            _later(changelist_url, WebhookSubscription, tenant__id__exact=tenant_id),
             "See the webhook rows",
         )
         for tenant_id, labels in quiet.items()
@@ -189,9 +202,8 @@ def failing_deliveries(now: datetime) -> list[Attention]:
     return [
         Attention(
             tenant_id,
-            f"{_count(n, 'delivery', 'deliveries')} failed processing in the last 24 hours, "
-            f"the last{_ago(last, now)}.",
-            changelist_url(WebhookDelivery, tenant__id__exact=tenant_id, has_error="yes"),
+            _later(_failing_reason, n, last, now),
+            _later(changelist_url, WebhookDelivery, tenant__id__exact=tenant_id, has_error="yes"),
             "See the failed deliveries",
         )
         for tenant_id, n, last in rows
@@ -203,9 +215,8 @@ def delivery_backlog(now: datetime) -> list[Attention]:
     return [
         Attention(
             tenant_id,
-            f"{_count(n, 'delivery', 'deliveries')} waiting to be processed, the oldest for "
-            f"{since(oldest, now)}.",
-            changelist_url(WebhookDelivery, tenant__id__exact=tenant_id),
+            _later(_backlog_reason, n, oldest, now),
+            _later(changelist_url, WebhookDelivery, tenant__id__exact=tenant_id),
             "See the deliveries",
         )
         for tenant_id, n, oldest in backlog(now)
@@ -224,15 +235,36 @@ def backlog(now: datetime) -> list[tuple[int, int, datetime]]:
     )
 
 
-CHECKS: list[Check] = [
-    key_problems,
-    failed_syncs,
-    stale_syncs,
-    failing_webhooks,
-    quiet_webhooks,
-    failing_deliveries,
-    delivery_backlog,
+# (what the check looks for, the check), in the order reasons are shown.
+CHECKS: list[tuple[str, Check]] = [
+    ("Ashby key refused or a permission missing", key_problems),
+    ("Last sync failed", failed_syncs),
+    ("No successful sync lately", stale_syncs),
+    ("Webhooks refusing deliveries (secret mismatch)", failing_webhooks),
+    ("Quiet webhooks", quiet_webhooks),
+    ("Deliveries failing processing", failing_deliveries),
+    ("Deliveries waiting to be processed", delivery_backlog),
 ]
+
+
+def _failed_sync_reason(error: str, finished: datetime | None, now: datetime) -> str:
+    return f"The last sync failed{_ago(finished, now)}: {_first_line(error) or 'no error recorded'}"
+
+
+def _stale_reason(last_ok: datetime | None, now: datetime) -> str:
+    if last_ok is None:
+        return "No sync has ever succeeded."
+    return f"No successful sync for {since(last_ok, now)}."
+
+
+def _failing_reason(n: int, last: datetime, now: datetime) -> str:
+    deliveries = _count(n, "delivery", "deliveries")
+    return f"{deliveries} failed processing in the last 24 hours, the last{_ago(last, now)}."
+
+
+def _backlog_reason(n: int, oldest: datetime, now: datetime) -> str:
+    deliveries = _count(n, "delivery", "deliveries")
+    return f"{deliveries} waiting to be processed, the oldest for {since(oldest, now)}."
 
 
 def _count(n: int, singular: str, plural: str | None = None) -> str:

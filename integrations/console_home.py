@@ -32,6 +32,7 @@ OUTCOME_SERIES = [
     Series("pending", "Waiting or retrying"),
 ]
 LAG_SERIES = [Series("p50", "Median (p50)"), Series("p99", "p99")]
+SHOWN = 50  # tenants listed; past that the page says how many more (an outage hits them all)
 RUN_SERIES = [Series("succeeded", "Succeeded"), Series("failed", "Failed")]
 
 
@@ -50,15 +51,18 @@ def home_context(request: HttpRequest) -> dict[str, Any]:
     or one with ?tenant=<id>)."""
     now = timezone.now()
     focus = _focus(request)
-    attention = needing_attention(now)
+    attention, by_check = needing_attention(now)
     if focus is not None:
         attention = [a for a in attention if a.tenant.pk == focus.pk]
     hours = console_stats.delivery_hours(now, focus.pk if focus else None)
     runs = console_stats.recent_runs(now, focus.pk if focus else None)
     return {
-        "attention": attention,
+        "attention": attention[:SHOWN],
+        "attention_count": len(attention),
+        "attention_hidden": max(0, len(attention) - SHOWN),
+        "by_check": [] if focus else [c for c in by_check if c["tenants"]],
         "focus": focus,
-        "totals": None if focus else _totals(now, hours),
+        "totals": None if focus else _totals(now, hours, by_check),
         "charts": _charts(hours, runs, focus),
         "zone_name": timezone.get_current_timezone_name(),
         "now": now,
@@ -73,24 +77,32 @@ def _focus(request: HttpRequest) -> Tenant | None:
     return Tenant.objects.filter(pk=int(raw)).first()
 
 
-def needing_attention(now: datetime) -> list[TenantAttention]:
+def needing_attention(now: datetime) -> tuple[list[TenantAttention], list[dict[str, Any]]]:
     """Every check's findings grouped by tenant (one query per check, one for the names),
-    tenants with the most reasons first."""
+    tenants with the most reasons first; and how many tenants each check found."""
     by_tenant: dict[int, list[Attention]] = {}
-    for check in console_checks.CHECKS:
-        for item in check(now):
+    by_check = []
+    for title, check in console_checks.CHECKS:
+        found = check(now)
+        for item in found:
             by_tenant.setdefault(item.tenant_id, []).append(item)
+        tenants = len({item.tenant_id for item in found})
+        by_check.append({"title": title, "check": check.__name__, "tenants": tenants})
     tenants = Tenant.objects.in_bulk(list(by_tenant))
     grouped = [TenantAttention(tenants[pk], items) for pk, items in by_tenant.items()]
-    return sorted(grouped, key=lambda t: (-len(t.items), t.tenant.name.lower()))
+    grouped.sort(key=lambda t: (-len(t.items), t.tenant.name.lower()))
+    return grouped, by_check
 
 
-def _totals(now: datetime, hours: list[console_stats.Hour]) -> dict[str, Any]:
+def _totals(
+    now: datetime, hours: list[console_stats.Hour], by_check: list[dict[str, Any]]
+) -> dict[str, Any]:
     last_day = hours[-24:]
     deliveries = {o: sum(h.counts.get(o, 0) for h in last_day) for o in console_stats.OUTCOMES}
     waiting = console_checks.backlog(now)
     return {
-        **console_stats.totals(now),
+        **console_stats.totals(),
+        "last_sync_failed": next(c["tenants"] for c in by_check if c["check"] == "failed_syncs"),
         "deliveries": sum(deliveries.values()),
         "applied": deliveries["processed"],
         "failed": deliveries["failed"],
@@ -144,6 +156,7 @@ def _sync_chart(runs: list[console_stats.Run], whose: str, zone: str, show_tenan
             _run_label(run, show_tenant),
             {"failed" if run.status == "failed" else "succeeded": round(run.seconds, 1)},
             link=reverse("admin:integrations_syncrun_change", args=[run.pk]),
+            tick=_time_label(run.started_at),
         )
         for run in runs
     ]
@@ -165,12 +178,16 @@ def _lag_values(hour: console_stats.Hour) -> dict[str, float]:
 
 
 def _hour_label(start: datetime) -> str:
-    return timezone.localtime(start).strftime("%a %H:%M")
+    return _time_label(start)
+
+
+def _time_label(when: datetime) -> str:
+    return timezone.localtime(when).strftime("%a %H:%M")
 
 
 def _run_label(run: console_stats.Run, show_tenant: bool) -> str:
-    when = timezone.localtime(run.started_at).strftime("%a %H:%M")
-    return f"{when} {run.tenant_name}" if show_tenant else when
+    when = _time_label(run.started_at)
+    return f"{when}, {run.tenant_name}" if show_tenant else when
 
 
 def _seconds(value: float) -> str:

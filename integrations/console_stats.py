@@ -7,7 +7,7 @@ the number of tenants or deliveries.
   (`tenant_id = ANY(ARRAY(SELECT id ...))`: PostgreSQL 15 cannot skip-scan the index's first
   column otherwise); elsewhere (SQLite, the tests) the same figures worked out in Python.
 - `recent_runs`: the last syncs with their durations.
-- `totals`: tenants, connected, syncs running and failed.
+- `totals`: tenants, connected, syncs running.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Q
 
 from integrations.models import AshbyConnection, SyncRun, WebhookDelivery
@@ -53,14 +53,17 @@ def delivery_hours(now: datetime, tenant_id: int | None = None) -> list[Hour]:
 
 
 # Only identifiers go into the text (the models' own, quoted); every value is a parameter.
+# date_bin (PostgreSQL 14+) buckets by plain arithmetic from an hour-aligned UTC origin, and
+# the percentiles are taken of the intervals themselves: both several times cheaper than
+# date_trunc (which consults the session's time zone) and extract(epoch ...) on every row.
 HOURS_SQL = (
-    "SELECT date_trunc('hour', received_at) AS hour,"
+    "SELECT date_bin('1 hour', received_at, %s) AS hour,"
     " count(*) FILTER (WHERE status = 'processed'),"
     " count(*) FILTER (WHERE status = 'ignored'),"
     " count(*) FILTER (WHERE status = 'failed'),"
     " count(*) FILTER (WHERE status IN ('received', 'processing', 'retrying')),"
-    " percentile_cont(0.5) WITHIN GROUP (ORDER BY {lag}) FILTER (WHERE processed_at IS NOT NULL),"
-    " percentile_cont(0.99) WITHIN GROUP (ORDER BY {lag}) FILTER (WHERE processed_at IS NOT NULL)"
+    " percentile_cont(ARRAY[0.5, 0.99]) WITHIN GROUP (ORDER BY processed_at - received_at)"
+    " FILTER (WHERE processed_at IS NOT NULL)"
     " FROM {deliveries} WHERE tenant_id {tenants} AND received_at >= %s GROUP BY 1"
 )
 
@@ -68,20 +71,30 @@ HOURS_SQL = (
 def _hours_in_sql(since: datetime, tenant_id: int | None) -> dict[datetime, Hour]:
     every_tenant = f"= ANY(ARRAY(SELECT id FROM {qn(Tenant._meta.db_table)}))"  # noqa: S608
     sql = HOURS_SQL.format(
-        lag="extract(epoch FROM processed_at - received_at)",
         deliveries=qn(WebhookDelivery._meta.db_table),
         tenants="= %s" if tenant_id else every_tenant,
     )
-    params = [tenant_id, since] if tenant_id else [since]
-    with connection.cursor() as cursor:
+    params = [since, tenant_id, since] if tenant_id else [since, since]
+    # The sort by hour of 48 hours of deliveries (86,000 rows in the benchmark) spills to disk
+    # with the default work_mem of 4 MB; this statement alone may use more.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '32MB'")
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return {
         hour.astimezone(UTC): Hour(
-            hour.astimezone(UTC), dict(zip(OUTCOMES, counts, strict=True)), p50, p99
+            hour.astimezone(UTC), dict(zip(OUTCOMES, counts, strict=True)), *_seconds(lags)
         )
-        for hour, *counts, p50, p99 in rows
+        for hour, *counts, lags in rows
     }
+
+
+def _seconds(lags: list[timedelta] | None) -> tuple[float | None, float | None]:
+    """(p50, p99) in seconds; None for an hour where nothing was processed."""
+    if not lags:
+        return None, None
+    p50, p99 = lags
+    return p50.total_seconds(), p99.total_seconds()
 
 
 def _hours_in_python(since: datetime, tenant_id: int | None) -> dict[datetime, Hour]:
@@ -122,7 +135,9 @@ class Run:
 
 
 def recent_runs(now: datetime, tenant_id: int | None = None, limit: int = 40) -> list[Run]:
-    """The last finished syncs of the last 48 hours, oldest first, with their durations."""
+    """The last finished syncs of the last 48 hours, oldest first, with their durations. Newest
+    first by id, which follows the time a run was asked for: the primary key's index read
+    backwards stops after `limit` rows."""
     runs = SyncRun.objects.filter(
         requested_at__gte=now - timedelta(hours=HOURS),
         started_at__isnull=False,
@@ -130,9 +145,7 @@ def recent_runs(now: datetime, tenant_id: int | None = None, limit: int = 40) ->
     )
     if tenant_id:
         runs = runs.filter(connection__tenant_id=tenant_id)
-    else:  # the (connection, -requested_at) index, once per connection
-        runs = runs.filter(connection__in=AshbyConnection.objects.values("pk"))
-    rows = runs.order_by("-requested_at", "-id").values_list(
+    rows = runs.order_by("-id").values_list(
         "pk", "status", "started_at", "finished_at", "connection__tenant__name"
     )[:limit]
     return [
@@ -141,19 +154,13 @@ def recent_runs(now: datetime, tenant_id: int | None = None, limit: int = 40) ->
     ]
 
 
-def totals(now: datetime) -> dict[str, int]:
-    """Tenants, tenants connected to the ATS, syncs running or queued, syncs failed in 24 h."""
+def totals() -> dict[str, int]:
+    """Tenants, tenants connected to the ATS, syncs queued or running (the partial index of
+    the one-active-run constraint)."""
     tenants = Tenant.objects.aggregate(
         tenants=Count("pk"),
         connected=Count(
             "ashby_connection", filter=Q(ashby_connection__status=AshbyConnection.Status.CONNECTED)
         ),
     )
-    runs = SyncRun.objects.filter(
-        connection__in=AshbyConnection.objects.values("pk"),
-        requested_at__gte=now - timedelta(hours=24),
-    ).aggregate(
-        syncs_running=Count("pk", filter=Q(status__in=SyncRun.ACTIVE)),
-        syncs_failed=Count("pk", filter=Q(status=SyncRun.Status.FAILED)),
-    )
-    return {**tenants, **runs}
+    return {**tenants, "syncs_running": SyncRun.objects.filter(status__in=SyncRun.ACTIVE).count()}

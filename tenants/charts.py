@@ -20,7 +20,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 WIDTH, HEIGHT = 720, 180
-LEFT, RIGHT, TOP, BOTTOM = 48, 8, 10, 24  # room for the axis labels
+LEFT, RIGHT, TOP, BOTTOM = 60, 8, 12, 26  # room for the axis labels
 _ids = itertools.count(1)
 
 
@@ -35,6 +35,7 @@ class Bucket:
     label: str  # the x axis's and the table's words ("14:00")
     values: dict[str, float]  # series key -> value (a missing key is 0 / no point)
     link: str = ""  # where a click on the bar goes (e.g. a sync run's page)
+    tick: str = ""  # a shorter label for the x axis (the label when empty)
 
 
 @dataclass(frozen=True)
@@ -139,8 +140,8 @@ def _figure(chart: Chart, top: float, marks: SafeString) -> SafeString:
     return format_html(
         '<figure class="chart" aria-labelledby="{uid}-cap">'
         '<figcaption id="{uid}-cap">{title}</figcaption>{legend}'
-        '<svg viewBox="0 0 {w} {h}" role="img" aria-labelledby="{uid}-t {uid}-d" '
-        'preserveAspectRatio="none"><title id="{uid}-t">{title}</title>'
+        '<svg viewBox="0 0 {w} {h}" role="img" aria-labelledby="{uid}-t {uid}-d">'
+        '<title id="{uid}-t">{title}</title>'
         '<desc id="{uid}-d">{desc}</desc>{axes}{marks}</svg>{table}</figure>',
         uid=uid,
         title=chart.title,
@@ -180,9 +181,10 @@ def _axes(chart: Chart, top: float) -> SafeString:
         ),
     ]
     slot = _plot_width() / max(len(chart.buckets), 1)
-    step = max(1, len(chart.buckets) // 6)
+    step = max(1, -(-len(chart.buckets) // 4))  # four labels at most: they stay legible
     for i in range(0, len(chart.buckets), step):
-        parts.append(_x_label(LEFT + (i + 0.5) * slot, chart.buckets[i].label))
+        bucket = chart.buckets[i]
+        parts.append(_x_label(LEFT + (i + 0.5) * slot, bucket.tick or bucket.label))
     return _join(parts)
 
 
@@ -200,8 +202,8 @@ def data_table(chart: Chart) -> SafeString:
     head = format_html_join("", '<th scope="col">{}</th>', ((s.label,) for s in chart.series))
     rows = format_html_join("", "<tr>{}</tr>", ((_row(chart, b),) for b in chart.buckets))
     return format_html(
-        '<table class="visually-hidden"><caption>{}</caption><thead><tr><th scope="col">'
-        "</th>{}</tr></thead><tbody>{}</tbody></table>",
+        '<div class="visually-hidden"><table><caption>{}</caption><thead><tr><th scope="col">'
+        "</th>{}</tr></thead><tbody>{}</tbody></table></div>",
         chart.title,
         head,
         rows,

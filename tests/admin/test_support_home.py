@@ -123,7 +123,7 @@ def test_the_totals_count_every_tenant(superuser_client, cast):
     totals = response.context["totals"]
     assert (totals["tenants"], totals["connected"]) == (4, 3)
     assert (totals["deliveries"], totals["applied"], totals["failed"]) == (14, 11, 3)
-    assert (totals["backlog"], totals["syncs_failed"]) == (0, 1)
+    assert (totals["backlog"], totals["last_sync_failed"], totals["syncs_running"]) == (0, 1, 0)
     html = response.content.decode()
     assert "Times in <strong>UTC</strong>" in html
 
@@ -215,3 +215,23 @@ def test_an_apps_own_page_still_lists_that_app(superuser_client):
     response = superuser_client.get("/admin/integrations/")
     assert response.status_code == 200
     assert [app["app_label"] for app in response.context["app_list"]] == ["integrations"]
+
+
+def test_past_the_first_tenants_the_home_says_how_many_more(superuser_client, cast, monkeypatch):
+    monkeypatch.setattr("integrations.console_home.SHOWN", 2)
+    html = superuser_client.get(HOME).content.decode()
+    assert len(attention(html)) == 2
+    assert "Needs attention now (3 tenants)" in html
+    assert "And 1 more tenant " in html
+    assert "Ashby key refused or a permission missing: <strong>1</strong>" in html
+    assert "Last sync failed: <strong>1</strong>" in html
+
+
+def test_tenant_charts_gives_the_tenant_page_its_charts(cast):
+    from integrations.console_home import tenant_charts
+
+    charts = tenant_charts(cast["healthy"])
+    assert set(charts) == {"deliveries", "lag", "syncs"}
+    assert sum(bars(charts["deliveries"], "processed").values()) == 7
+    assert "of Healthy Co" in charts["deliveries"]
+    assert len(bars(charts["syncs"], "succeeded")) == 1
