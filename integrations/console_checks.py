@@ -1,7 +1,7 @@
 """The support home's checks: who needs help right now, and why.
 
-A check is a function `(now) -> list[Attention]`: one query (never one per tenant), each row a
-tenant, the reason in plain words, and a link to where support acts. `CHECKS` is the list the
+A check is a function `(now, tenant_id=None) -> list[Attention]` (every tenant, or one): one
+query (never one per tenant), each row a tenant, the reason in plain words, and a link to where support acts. `CHECKS` is the list the
 home runs, with what each looks for, in the order reasons are shown; a new check (issue 18:
 the partner's rate limiting, once the shared request budget records it; nothing records a 429
 pause today, the client only waits in memory) is one more entry appended there.
@@ -16,7 +16,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery, Window
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Window,
+)
 from django.urls import reverse_lazy
 from django.utils.functional import lazy
 from django.utils.text import capfirst
@@ -39,7 +50,11 @@ class Attention:
     action: str  # the link's words
 
 
-Check = Callable[[datetime], list[Attention]]
+Check = Callable[[datetime, int | None], list[Attention]]
+
+
+def _scoped(rows: QuerySet, tenant_id: int | None, field: str = "tenant_id") -> QuerySet:
+    return rows.filter(**{field: tenant_id}) if tenant_id else rows
 
 
 def _later(function: Callable[..., str], *args: Any, **kwargs: Any) -> str:
@@ -57,13 +72,15 @@ def _connection_url(connection_id: int) -> str:
     return reverse_lazy("admin:integrations_ashbyconnection_change", args=[connection_id])
 
 
-def key_problems(now: datetime) -> list[Attention]:
+def key_problems(now: datetime, tenant_id: int | None = None) -> list[Attention]:
     """A key Ashby refused (Needs attention), or one that lacks a permission Guide needs."""
-    rows = AshbyConnection.objects.exclude(status=AshbyConnection.Status.DISABLED).values_list(
-        "pk", "tenant_id", "status", "status_reason", "permissions"
+    rows = _scoped(AshbyConnection.objects, tenant_id).exclude(
+        status=AshbyConnection.Status.DISABLED
     )
     found = []
-    for pk, tenant_id, status, reason, permissions in rows:
+    for pk, tenant, status, reason, permissions in rows.values_list(
+        "pk", "tenant_id", "status", "status_reason", "permissions"
+    ):
         missing = registry.missing_permissions(permissions or [])
         if status == AshbyConnection.Status.NEEDS_ATTENTION:
             text = f"The Ashby key needs attention: {reason or 'Ashby refused it'}"
@@ -72,16 +89,17 @@ def key_problems(now: datetime) -> list[Attention]:
             text = f"The Ashby key lacks a permission Guide needs: {names}."
         else:
             continue
-        found.append(Attention(tenant_id, text, _connection_url(pk), "Open the connection"))
+        found.append(Attention(tenant, text, _connection_url(pk), "Open the connection"))
     return found
 
 
-def failed_syncs(now: datetime) -> list[Attention]:
+def failed_syncs(now: datetime, tenant_id: int | None = None) -> list[Attention]:
     """The tenant's latest sync failed (one probe of the (connection, -requested_at) index per
     connection; the run's details are read for the failed ones only)."""
     latest = SyncRun.objects.filter(connection=OuterRef("pk")).order_by("-requested_at", "-id")
     runs = (
-        AshbyConnection.objects.annotate(latest_status=Subquery(latest.values("status")[:1]))
+        _scoped(AshbyConnection.objects, tenant_id)
+        .annotate(latest_status=Subquery(latest.values("status")[:1]))
         .filter(latest_status=SyncRun.Status.FAILED)
         .annotate(
             run_id=Subquery(latest.values("pk")[:1]),
@@ -101,18 +119,19 @@ def failed_syncs(now: datetime) -> list[Attention]:
     ]
 
 
-def stale_syncs(now: datetime) -> list[Attention]:
-    """Connected, but no successful sync for twice the sync interval."""
+def stale_syncs(now: datetime, tenant_id: int | None = None) -> list[Attention]:
+    """Connected, but no successful sync for twice the sync interval. The recent success is
+    looked for among the connection's runs of the last day (a range of its index, newest
+    first); the time of the last one is read for the stale connections only."""
     cutoff = now - stale_after()
-    succeeded = SyncRun.objects.filter(
-        connection=OuterRef("pk"), status=SyncRun.Status.SUCCEEDED
-    ).order_by("-requested_at", "-id")
+    succeeded = SyncRun.objects.filter(connection=OuterRef("pk"), status=SyncRun.Status.SUCCEEDED)
+    recent = succeeded.filter(requested_at__gte=cutoff - timedelta(days=1), finished_at__gte=cutoff)
+    last_ok = succeeded.order_by("-requested_at", "-id").values("finished_at")[:1]
     rows = (
-        AshbyConnection.objects.filter(
-            status=AshbyConnection.Status.CONNECTED, connected_at__lt=cutoff
-        )
-        .annotate(last_ok=Subquery(succeeded.values("finished_at")[:1]))
-        .filter(Q(last_ok__isnull=True) | Q(last_ok__lt=cutoff))
+        _scoped(AshbyConnection.objects, tenant_id)
+        .filter(status=AshbyConnection.Status.CONNECTED, connected_at__lt=cutoff)
+        .filter(~Exists(recent))
+        .annotate(last_ok=Subquery(last_ok))
         .values_list("pk", "tenant_id", "last_ok")
     )
     return [
@@ -130,10 +149,11 @@ def stale_after() -> timedelta:
     return timedelta(minutes=2 * settings.GUIDE_SYNC_INTERVAL_MINUTES)
 
 
-def failing_webhooks(now: datetime) -> list[Attention]:
+def failing_webhooks(now: datetime, tenant_id: int | None = None) -> list[Attention]:
     """Webhook rows whose deliveries arrive wrongly signed (the secret in Ashby differs)."""
     rows = (
-        WebhookSubscription.objects.filter(last_signature_failure_at__isnull=False)
+        _scoped(WebhookSubscription.objects, tenant_id)
+        .filter(last_signature_failure_at__isnull=False)
         .filter(
             Q(last_valid_delivery_at__isnull=True)
             | Q(last_signature_failure_at__gt=F("last_valid_delivery_at"))
@@ -154,7 +174,7 @@ def failing_webhooks(now: datetime) -> list[Attention]:
     ]
 
 
-def quiet_webhooks(now: datetime) -> list[Attention]:
+def quiet_webhooks(now: datetime, tenant_id: int | None = None) -> list[Attention]:
     """Connected once, then nothing for the event's quiet time while the tenant's other
     webhooks still receive deliveries (as the Configure Webhooks page computes it). The newest
     delivery of the tenant's rows (a window over them) stands for "the others": when this row
@@ -162,7 +182,8 @@ def quiet_webhooks(now: datetime) -> list[Attention]:
     quickest = min((e.quiet_after for e in registry.EVENTS.values()), default=timedelta(days=1))
     newest = Window(Max("last_valid_delivery_at"), partition_by=[F("tenant_id")])
     candidates = (
-        WebhookSubscription.objects.filter(last_valid_delivery_at__isnull=False)
+        _scoped(WebhookSubscription.objects, tenant_id)
+        .filter(last_valid_delivery_at__isnull=False)
         .annotate(others_last=newest)
         .filter(last_valid_delivery_at__lt=now - quickest, others_last__gt=now - quickest)
     )
@@ -186,11 +207,12 @@ def quiet_webhooks(now: datetime) -> list[Attention]:
     ]
 
 
-def failing_deliveries(now: datetime) -> list[Attention]:
+def failing_deliveries(now: datetime, tenant_id: int | None = None) -> list[Attention]:
     """Deliveries of the last 24 hours whose processing failed (or is being retried)."""
     rows = (
         WebhookDelivery.objects.filter(
-            tenant__in=Tenant.objects.values("pk"),
+            # one range of the (tenant, -received_at) index per tenant
+            tenant__in=[tenant_id] if tenant_id else Tenant.objects.values("pk"),
             received_at__gte=now - FAILURES_WITHIN,
             status__in=[WebhookDelivery.Status.FAILED, WebhookDelivery.Status.RETRYING],
         )
@@ -210,25 +232,24 @@ def failing_deliveries(now: datetime) -> list[Attention]:
     ]
 
 
-def delivery_backlog(now: datetime) -> list[Attention]:
+def delivery_backlog(now: datetime, tenant_id: int | None = None) -> list[Attention]:
     """Deliveries received (or due for a retry) and still unprocessed after a few minutes."""
     return [
         Attention(
-            tenant_id,
+            tenant,
             _later(_backlog_reason, n, oldest, now),
-            _later(changelist_url, WebhookDelivery, tenant__id__exact=tenant_id),
+            _later(changelist_url, WebhookDelivery, tenant__id__exact=tenant),
             "See the deliveries",
         )
-        for tenant_id, n, oldest in backlog(now)
+        for tenant, n, oldest in backlog(now, tenant_id)
     ]
 
 
-def backlog(now: datetime) -> list[tuple[int, int, datetime]]:
+def backlog(now: datetime, tenant_id: int | None = None) -> list[tuple[int, int, datetime]]:
     """(tenant id, deliveries waiting, the oldest's received time), from the pending index."""
     return list(
-        WebhookDelivery.objects.filter(
-            status__in=WebhookDelivery.PENDING, received_at__lt=now - BACKLOG_AFTER
-        )
+        _scoped(WebhookDelivery.objects, tenant_id)
+        .filter(status__in=WebhookDelivery.PENDING, received_at__lt=now - BACKLOG_AFTER)
         .values("tenant_id")
         .annotate(n=Count("pk"), oldest=Min("received_at"))
         .values_list("tenant_id", "n", "oldest")

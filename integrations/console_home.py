@@ -51,9 +51,7 @@ def home_context(request: HttpRequest) -> dict[str, Any]:
     or one with ?tenant=<id>)."""
     now = timezone.now()
     focus = _focus(request)
-    attention, by_check = needing_attention(now)
-    if focus is not None:
-        attention = [a for a in attention if a.tenant.pk == focus.pk]
+    attention, by_check = needing_attention(now, focus.pk if focus else None)
     hours = console_stats.delivery_hours(now, focus.pk if focus else None)
     runs = console_stats.recent_runs(now, focus.pk if focus else None)
     return {
@@ -77,13 +75,15 @@ def _focus(request: HttpRequest) -> Tenant | None:
     return Tenant.objects.filter(pk=int(raw)).first()
 
 
-def needing_attention(now: datetime) -> tuple[list[TenantAttention], list[dict[str, Any]]]:
+def needing_attention(
+    now: datetime, tenant_id: int | None = None
+) -> tuple[list[TenantAttention], list[dict[str, Any]]]:
     """Every check's findings grouped by tenant (one query per check, one for the names),
     tenants with the most reasons first; and how many tenants each check found."""
     by_tenant: dict[int, list[Attention]] = {}
     by_check = []
     for title, check in console_checks.CHECKS:
-        found = check(now)
+        found = check(now, tenant_id)
         for item in found:
             by_tenant.setdefault(item.tenant_id, []).append(item)
         tenants = len({item.tenant_id for item in found})

@@ -16,8 +16,8 @@ import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 WIDTH, HEIGHT = 720, 180
 LEFT, RIGHT, TOP, BOTTOM = 60, 8, 12, 26  # room for the axis labels
@@ -74,23 +74,27 @@ def _bar(chart: Chart, bucket: Bucket, x: float, slot: float, top: float) -> str
     return rects
 
 
-def _segment(chart: Chart, series: Series, bucket: Bucket, box: tuple) -> str:
+def _segment(chart: Chart, series: Series, bucket: Bucket, box: tuple) -> SafeString:
     x, y, w, h = box
     value = bucket.values[series.key]
-    return format_html(
-        '<rect class="chart-{}" x="{}" y="{}" width="{}" height="{}" '
-        'data-series="{}" data-label="{}" data-value="{}"><title>{}: {} {}</title></rect>',
-        series.key,
-        _px(x),
-        _px(y),
-        _px(max(w, 1)),
-        _px(max(h, 0.5)),
-        series.key,
-        bucket.label,
+    return _mark(
+        "rect",
+        series,
+        bucket,
         value,
-        bucket.label,
-        _number(chart, value),
-        series.label,
+        f'x="{x:.1f}" y="{y:.1f}" width="{max(w, 1):.1f}" height="{max(h, 0.5):.1f}"',
+        f"{_number(chart, value)} {series.label}",
+    )
+
+
+def _mark(tag: str, series: Series, bucket: Bucket, value: float, place: str, words: str):
+    """One bar segment or point: a few hundred per page, so built with one escape per text
+    rather than format_html's per argument (a third of the home's rendering time)."""
+    label = escape(bucket.label)
+    return mark_safe(  # noqa: S308 (every text in it is escaped here; the rest are numbers)
+        f'<{tag} class="chart-{escape(series.key)}" {place} data-series="{escape(series.key)}"'
+        f' data-label="{label}" data-value="{value:g}"><title>{label}: {escape(words)}</title>'
+        f"</{tag}>"
     )
 
 
@@ -119,20 +123,9 @@ def _line(chart: Chart, series: Series, slot: float, top: float) -> str:
     return _join([path, *dots])
 
 
-def _dot(chart: Chart, series: Series, bucket: Bucket, x: float, y: float, value: float) -> str:
-    return format_html(
-        '<circle class="chart-{}" cx="{}" cy="{}" r="2.5" data-series="{}" '
-        'data-label="{}" data-value="{}"><title>{}: {} {}</title></circle>',
-        series.key,
-        _px(x),
-        _px(y),
-        series.key,
-        bucket.label,
-        value,
-        bucket.label,
-        series.label,
-        _number(chart, value),
-    )
+def _dot(chart: Chart, series: Series, bucket: Bucket, x: float, y: float, value: float):
+    place = f'cx="{x:.1f}" cy="{y:.1f}" r="2.5"'
+    return _mark("circle", series, bucket, value, place, f"{series.label} {_number(chart, value)}")
 
 
 def _figure(chart: Chart, top: float, marks: SafeString) -> SafeString:
@@ -199,28 +192,21 @@ def _x_label(x: float, label: str) -> str:
 
 def data_table(chart: Chart) -> SafeString:
     """Every number of the chart, for screen readers (hidden from sight by the CSS)."""
-    head = format_html_join("", '<th scope="col">{}</th>', ((s.label,) for s in chart.series))
-    rows = format_html_join("", "<tr>{}</tr>", ((_row(chart, b),) for b in chart.buckets))
-    return format_html(
-        '<div class="visually-hidden"><table><caption>{}</caption><thead><tr><th scope="col">'
-        "</th>{}</tr></thead><tbody>{}</tbody></table></div>",
-        chart.title,
-        head,
-        rows,
+    head = "".join(f'<th scope="col">{escape(s.label)}</th>' for s in chart.series)
+    rows = "".join(_row(chart, b) for b in chart.buckets)
+    return mark_safe(  # noqa: S308 (every text in it is escaped here; the rest are numbers)
+        f'<div class="visually-hidden"><table><caption>{escape(chart.title)}</caption><thead>'
+        f'<tr><th scope="col"></th>{head}</tr></thead><tbody>{rows}</tbody></table></div>'
     )
 
 
-def _row(chart: Chart, bucket: Bucket) -> SafeString:
-    cells = format_html_join(
-        "",
-        "<td>{}</td>",
-        ((_cell(chart, bucket.values.get(s.key)),) for s in chart.series),
-    )
-    return format_html('<th scope="row">{}</th>{}', bucket.label, cells)
+def _row(chart: Chart, bucket: Bucket) -> str:
+    cells = "".join(f"<td>{_cell(chart, bucket.values.get(s.key))}</td>" for s in chart.series)
+    return f'<tr><th scope="row">{escape(bucket.label)}</th>{cells}</tr>'
 
 
 def _cell(chart: Chart, value: float | None) -> str:
-    return "—" if value is None else _number(chart, value)
+    return "—" if value is None else escape(_number(chart, value))
 
 
 def _number(chart: Chart, value: float) -> str:
@@ -229,7 +215,7 @@ def _number(chart: Chart, value: float) -> str:
 
 def _join(parts: Sequence[SafeString]) -> SafeString:
     """Already-escaped fragments, one after the other (still marked safe)."""
-    return format_html_join("", "{}", ((part,) for part in parts))
+    return mark_safe("".join(parts))  # noqa: S308 (each part is a SafeString)
 
 
 def _px(value: float) -> str:
