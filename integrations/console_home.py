@@ -51,13 +51,13 @@ def home_context(request: HttpRequest) -> dict[str, Any]:
     or one with ?tenant=<id>)."""
     now = timezone.now()
     focus = _focus(request)
-    attention, by_check = needing_attention(now, focus.pk if focus else None)
+    attention, count, by_check = needing_attention(now, focus.pk if focus else None, SHOWN)
     hours = console_stats.delivery_hours(now, focus.pk if focus else None)
     runs = console_stats.recent_runs(now, focus.pk if focus else None)
     return {
-        "attention": attention[:SHOWN],
-        "attention_count": len(attention),
-        "attention_hidden": max(0, len(attention) - SHOWN),
+        "attention": attention,
+        "attention_count": count,
+        "attention_hidden": count - len(attention),
         "by_check": [] if focus else [c for c in by_check if c["tenants"]],
         "focus": focus,
         "totals": None if focus else _totals(now, hours, by_check),
@@ -76,10 +76,11 @@ def _focus(request: HttpRequest) -> Tenant | None:
 
 
 def needing_attention(
-    now: datetime, tenant_id: int | None = None
-) -> tuple[list[TenantAttention], list[dict[str, Any]]]:
-    """Every check's findings grouped by tenant (one query per check, one for the names),
-    tenants with the most reasons first; and how many tenants each check found."""
+    now: datetime, tenant_id: int | None = None, shown: int | None = None
+) -> tuple[list[TenantAttention], int, list[dict[str, Any]]]:
+    """The first `shown` tenants needing attention with every check's findings (one query per
+    check, one for their names), those with the most reasons first; how many tenants need
+    attention in all; and how many tenants each check found."""
     by_tenant: dict[int, list[Attention]] = {}
     by_check = []
     for title, check in console_checks.CHECKS:
@@ -88,10 +89,11 @@ def needing_attention(
             by_tenant.setdefault(item.tenant_id, []).append(item)
         tenants = len({item.tenant_id for item in found})
         by_check.append({"title": title, "check": check.__name__, "tenants": tenants})
-    tenants = Tenant.objects.in_bulk(list(by_tenant))
-    grouped = [TenantAttention(tenants[pk], items) for pk, items in by_tenant.items()]
+    first = sorted(by_tenant, key=lambda pk: (-len(by_tenant[pk]), pk))[:shown]
+    tenants = Tenant.objects.only("pk", "name").in_bulk(first)
+    grouped = [TenantAttention(tenants[pk], by_tenant[pk]) for pk in first]
     grouped.sort(key=lambda t: (-len(t.items), t.tenant.name.lower()))
-    return grouped, by_check
+    return grouped, len(by_tenant), by_check
 
 
 def _totals(
