@@ -35,6 +35,9 @@ class SandboxReadOnlyAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # the sandbox's own pages delete (a webhook, a key); here one only looks
+
     def get_fields(self, request: HttpRequest, obj=None) -> list[str]:
         return [f.name for f in self.model._meta.fields if f.name not in HIDDEN]
 

@@ -146,6 +146,7 @@ def seed_connections(c) -> None:
         " now() - h * interval '15 minutes' + (5 + (c.id + h) % 60) * interval '1 second', NULL,"
         " '', '{}', CASE WHEN (c.id + h) % 40 = 0 THEN 'Ashby answered 500' ELSE '' END, ''"
         " FROM integrations_ashbyconnection c CROSS JOIN generate_series(1, 192) h"
+        " ORDER BY h DESC, c.id"  # ids follow the time a run was asked for, as in production
     )
 
 

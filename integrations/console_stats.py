@@ -148,10 +148,11 @@ def recent_runs(now: datetime, tenant_id: int | None = None, limit: int = 40) ->
     rows = runs.order_by("-id").values_list(
         "pk", "status", "started_at", "finished_at", "connection__tenant__name"
     )[:limit]
-    return [
+    found = [
         Run(pk, status, started, (finished - started).total_seconds(), name)
-        for pk, status, started, finished, name in reversed(rows)
+        for pk, status, started, finished, name in rows
     ]
+    return sorted(found, key=lambda run: run.started_at)
 
 
 def totals() -> dict[str, int]:

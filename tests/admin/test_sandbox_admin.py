@@ -43,6 +43,15 @@ def test_guide_users_are_kept_out_of_the_sandbox_tables(request, who):
     assert response["Location"].startswith(reverse("sandbox_admin:login"))
 
 
+def test_the_sandbox_tables_are_read_only_even_for_a_superuser(superuser_client):
+    hook = Webhook.objects.create(webhook_type="candidateHire", request_url="https://g.test/h")
+    url = reverse("sandbox_admin:ashby_sandbox_webhook_changelist")
+    assert b"delete_selected" not in superuser_client.get(url).content
+    delete = reverse("sandbox_admin:ashby_sandbox_webhook_delete", args=[hook.pk])
+    assert superuser_client.post(delete, {"post": "yes"}).status_code == 403
+    assert Webhook.objects.filter(pk=hook.pk).exists()
+
+
 def test_support_staff_see_no_sandbox_table(support_client):
     url = reverse("sandbox_admin:ashby_sandbox_webhook_changelist")
     assert support_client.get(url).status_code == 403

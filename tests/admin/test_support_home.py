@@ -146,6 +146,12 @@ def test_a_tenant_filter_shows_only_that_tenants_charts(superuser_client, cast):
     assert "Nobody needs help right now" in html
 
 
+def test_a_tenant_filter_lists_only_that_tenants_reasons(support_client, cast):
+    html = support_client.get(f"{HOME}?tenant={cast['failing'].pk}").content.decode()
+    assert list(attention(html)) == ["Failing Deliveries Co"]
+    assert sum(bars(html, "failed").values()) == 3
+
+
 def test_an_unknown_tenant_filter_says_so(superuser_client, cast):
     html = superuser_client.get(f"{HOME}?tenant=999999").content.decode()
     assert "No tenant with that id" in html
