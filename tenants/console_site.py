@@ -46,7 +46,13 @@ class SupportConsoleSite(admin.AdminSite):
         (/admin/<app>/) keeps Django's list of that app."""
         if app_label is not None or not self.sections:
             return super().get_app_list(request, app_label)
-        return group_models(self._build_app_dict(request), self.sections, reverse("admin:index"))
+        # The index and the sidebar (each_context) both ask for it: built once per request.
+        if not hasattr(request, "_console_app_list"):
+            app_dict = self._build_app_dict(request)
+            request._console_app_list = group_models(
+                app_dict, self.sections, reverse("admin:index")
+            )
+        return request._console_app_list
 
     def index(self, request: HttpRequest, extra_context: dict | None = None) -> TemplateResponse:
         home = type(self).home_context
