@@ -26,7 +26,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Window,
 )
 from django.urls import reverse_lazy
 from django.utils.functional import lazy
@@ -176,16 +175,22 @@ def failing_webhooks(now: datetime, tenant_id: int | None = None) -> list[Attent
 
 def quiet_webhooks(now: datetime, tenant_id: int | None = None) -> list[Attention]:
     """Connected once, then nothing for the event's quiet time while the tenant's other
-    webhooks still receive deliveries (as the Configure Webhooks page computes it). The newest
-    delivery of the tenant's rows (a window over them) stands for "the others": when this row
-    is older than the quiet time and the newest is not, the newest is another row's."""
+    webhooks still receive deliveries (as the Configure Webhooks page computes it). Only rows
+    silent for the shortest quiet time are candidates; their tenant's other rows are probed
+    for those alone."""
     quickest = min((e.quiet_after for e in registry.EVENTS.values()), default=timedelta(days=1))
-    newest = Window(Max("last_valid_delivery_at"), partition_by=[F("tenant_id")])
+    others = (
+        WebhookSubscription.objects.filter(tenant=OuterRef("tenant"))
+        .exclude(pk=OuterRef("pk"))
+        .filter(last_valid_delivery_at__isnull=False)
+        .order_by("-last_valid_delivery_at")
+        .values("last_valid_delivery_at")[:1]
+    )
     candidates = (
         _scoped(WebhookSubscription.objects, tenant_id)
-        .filter(last_valid_delivery_at__isnull=False)
-        .annotate(others_last=newest)
-        .filter(last_valid_delivery_at__lt=now - quickest, others_last__gt=now - quickest)
+        .filter(last_valid_delivery_at__lt=now - quickest)
+        .annotate(others_last=Subquery(others))
+        .filter(others_last__gt=now - quickest)
     )
     quiet: dict[int, list[str]] = {}
     for sub in candidates:

@@ -169,6 +169,23 @@ def test_a_quiet_backlog_and_failing_webhook_are_listed(superuser_client, cast):
     assert "1 webhook refuses deliveries" in listed["Healthy Co"]
 
 
+def test_a_quiet_webhook_is_listed_as_its_page_shows_it(superuser_client, cast):
+    from integrations.webhook_rows import subscription_statuses
+
+    healthy = cast["healthy"]
+    WebhookSubscription.objects.filter(tenant=healthy).update(
+        last_valid_delivery_at=timezone.now() - timedelta(minutes=5)
+    )
+    quiet = subscription(healthy, "applicationSubmit")
+    quiet.last_valid_delivery_at = timezone.now() - timedelta(days=40)
+    quiet.save()
+    listed = attention(superuser_client.get(HOME).content.decode())
+    states = {s.subscription.event: s.state for s in subscription_statuses(healthy)}
+    assert states["applicationSubmit"] == "quiet"
+    assert "Quiet webhook (" in listed["Healthy Co"]
+    assert "check they are enabled in Ashby" in listed["Healthy Co"]
+
+
 def test_a_stale_sync_is_listed(superuser_client, cast):
     conn = cast["healthy"].ashby_connection
     long_ago = timezone.now() - timedelta(hours=5)
