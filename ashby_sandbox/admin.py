@@ -1,6 +1,8 @@
-"""The sandbox's tables in the Django admin, read-only, for looking at what the fake Ashby
-holds (the sandbox's own pages are where it is driven). Plain columns only, so no list page
-runs a query per row; secrets (key hashes, webhook secrets) and raw bodies are left out."""
+"""The sandbox's tables in an admin site of their own, read-only, for looking at what the fake
+Ashby holds (the sandbox's own pages are where it is driven). It is mounted at
+/sandbox/ashby/admin/ only with ASHBY_SANDBOX on (guide_project/urls.py), never in Guide's
+support console. Plain columns only, so no list page runs a query per row; key hashes and raw
+bodies are left out, and a webhook's secret shows as its last four characters."""
 
 from __future__ import annotations
 
@@ -9,7 +11,18 @@ from django.contrib import admin
 from django.db import models
 from django.http import HttpRequest
 
+from ashby_sandbox.models import Webhook
+
 HIDDEN = {"key_hash", "secret_token", "body"}
+
+
+class SandboxAdminSite(admin.AdminSite):
+    site_header = "Ashby sandbox (not Ashby, not Guide)"
+    site_title = "Ashby sandbox"
+    index_title = "What the sandbox holds"
+
+
+site = SandboxAdminSite(name="sandbox_admin")
 
 
 class SandboxReadOnlyAdmin(admin.ModelAdmin):
@@ -22,11 +35,27 @@ class SandboxReadOnlyAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # the sandbox's own pages delete (a webhook, a key); here one only looks
+
     def get_fields(self, request: HttpRequest, obj=None) -> list[str]:
         return [f.name for f in self.model._meta.fields if f.name not in HIDDEN]
 
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
         return self.get_fields(request, obj)
+
+
+class WebhookAdmin(SandboxReadOnlyAdmin):
+    """The secret signs deliveries, so it stays in clear in the table; pages show its tail."""
+
+    list_display = ["name", "webhook_type", "request_url", "secret", "enabled", "created_at"]
+
+    def get_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        return [*super().get_fields(request, obj), "secret"]
+
+    @admin.display(description="secret")
+    def secret(self, obj: Webhook) -> str:
+        return f"••••{obj.secret_token[-4:]}" if obj.secret_token else "—"
 
 
 def _columns(model: type[models.Model]) -> list[str]:
@@ -38,12 +67,15 @@ def _columns(model: type[models.Model]) -> list[str]:
     return plain[:7]
 
 
-for _model in apps.get_app_config("ashby_sandbox").get_models():
-    admin.site.register(
-        _model,
-        type(
-            f"{_model.__name__}Admin",
-            (SandboxReadOnlyAdmin,),
-            {"list_display": _columns(_model), "__module__": __name__},
-        ),
+def _admin_for(model: type[models.Model]) -> type[admin.ModelAdmin]:
+    if model is Webhook:
+        return WebhookAdmin
+    return type(
+        f"{model.__name__}Admin",
+        (SandboxReadOnlyAdmin,),
+        {"list_display": _columns(model), "__module__": __name__},
     )
+
+
+for _model in apps.get_app_config("ashby_sandbox").get_models():
+    site.register(_model, _admin_for(_model))

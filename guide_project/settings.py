@@ -68,7 +68,7 @@ def _check_encryption_keys(keys: list[str]) -> None:
 _check_encryption_keys(GUIDE_ENCRYPTION_KEYS)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "guide_project.apps.ConsoleAdminConfig",  # django.contrib.admin, Guide's console site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -23,4 +23,10 @@ urlpatterns = [
 ]
 
 if settings.ASHBY_SANDBOX:
-    urlpatterns.insert(0, path("sandbox/ashby/", include("ashby_sandbox.urls")))
+    from ashby_sandbox.admin import site as sandbox_admin_site
+
+    # The sandbox's tables: an admin site of its own, never in the support console.
+    urlpatterns[:0] = [
+        path("sandbox/ashby/admin/", sandbox_admin_site.urls),
+        path("sandbox/ashby/", include("ashby_sandbox.urls")),
+    ]

@@ -17,12 +17,14 @@ CSRF_EXEMPT = {
     "ashby_sandbox:api": "the sandbox's Ashby API: HTTP Basic auth with an API key",
     "integrations:receiver": "Ashby's webhook deliveries: the Ashby-Signature HMAC",
 }
-# The Django admin's URLs are checked through its registered models (test_admin_pages.py);
-# its regex routes cannot be filled with placeholders.
+# The Django admin's URLs are checked through its registered models (test_admin_pages.py,
+# and the sandbox's admin site in tests/admin/test_sandbox_admin.py); their regex routes
+# cannot be filled with placeholders.
+ADMIN_SITES = ("admin:", "sandbox_admin:")
 URLS = sorted(
     (name, pattern)
     for name, _route, pattern in all_urls()
-    if not name.startswith("admin:") and name not in CSRF_EXEMPT
+    if not name.startswith(ADMIN_SITES) and name not in CSRF_EXEMPT
 )
 FORM = re.compile(r"<form\b[^>]*>.*?</form>", re.S | re.I)
 POST_FORM = re.compile(r"<form\b[^>]*method=[\"']?post", re.I)
@@ -71,7 +73,7 @@ def _pages_with_forms(world) -> list[str]:
     urls = []
     for name, _route, pattern in all_urls():
         params = params_of(pattern)
-        if name.startswith("admin:") or name in CSRF_EXEMPT:
+        if name.startswith(ADMIN_SITES) or name in CSRF_EXEMPT:
             continue
         if not params:
             urls.append(reverse(name))
