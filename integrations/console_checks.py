@@ -2,9 +2,9 @@
 
 A check is a function `(now, tenant_id=None) -> list[Attention]` (every tenant, or one): one
 query (never one per tenant), each row a tenant, the reason in plain words, and a link to where support acts. `CHECKS` is the list the
-home runs, with what each looks for, in the order reasons are shown; a new check (issue 18:
-the partner's rate limiting, once the shared request budget records it; nothing records a 429
-pause today, the client only waits in memory) is one more entry appended there.
+home runs, with what each looks for, in the order reasons are shown; a new check is one more
+entry there. A pause of all of Guide's calls (Ashby's partner-wide rate limit) is not a
+tenant's problem: the home shows it as a banner above the list.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from django.utils.functional import lazy
 from django.utils.text import capfirst
 from django.utils.timesince import timesince
 
-from integrations import registry
+from integrations import budget, registry
 from integrations.models import AshbyConnection, SyncRun, WebhookDelivery, WebhookSubscription
 from tenants.admin_kit import changelist_url
 from tenants.models import Tenant
@@ -261,6 +261,27 @@ def backlog(now: datetime, tenant_id: int | None = None) -> list[tuple[int, int,
     )
 
 
+def budget_waiting(now: datetime, tenant_id: int | None = None) -> list[Attention]:
+    """Tenants whose calls to Ashby wait for the shared request budget (integrations/budget.py):
+    their key throttled by Ashby, or their share of Guide's cap in use. The partner-wide pause
+    is the home's banner (`budget.budget_waits().partner_paused_until`), not one row per tenant."""
+    return [
+        Attention(
+            wait.tenant_id,
+            _later(_budget_reason, wait.reason_text, wait.until, now),
+            _later(changelist_url, AshbyConnection, tenant__id__exact=wait.tenant_id),
+            "Open the connection",
+        )
+        for wait in budget.budget_waits().tenants
+        if wait.tenant_id is not None and (tenant_id is None or wait.tenant_id == tenant_id)
+    ]
+
+
+def _budget_reason(why: str, until: datetime, now: datetime) -> str:
+    left = since(now, until) if until > now else "a moment"
+    return f"Calls to Ashby are waiting for the request budget ({why}) for {left} more."
+
+
 # (what the check looks for, the check), in the order reasons are shown.
 CHECKS: list[tuple[str, Check]] = [
     ("Ashby key refused or a permission missing", key_problems),
@@ -270,6 +291,7 @@ CHECKS: list[tuple[str, Check]] = [
     ("Quiet webhooks", quiet_webhooks),
     ("Deliveries failing processing", failing_deliveries),
     ("Deliveries waiting to be processed", delivery_backlog),
+    ("Waiting for Ashby's request budget", budget_waiting),
 ]
 
 

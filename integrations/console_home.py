@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from integrations import console_checks, console_stats
+from integrations import budget, console_checks, console_stats
 from integrations.console_checks import Attention
 from integrations.models import WebhookDelivery
 from tenants.admin_kit import changelist_url
@@ -65,6 +65,7 @@ def home_context(request: HttpRequest) -> dict[str, Any]:
         "zone_name": timezone.get_current_timezone_name(),
         "now": now,
         "tenant_bad_id": request.GET.get("tenant") and focus is None,
+        "partner_paused_until": budget.budget_waits().partner_paused_until,
     }
 
 

@@ -93,25 +93,33 @@ def console_zone(request: HttpRequest | None, tenant: Any = None) -> zoneinfo.Zo
 # --- times ----------------------------------------------------------------------------------
 
 
-def format_moment(value: dt.datetime, zone: zoneinfo.ZoneInfo) -> str:
-    """ "3 Dec 2026, 17:13 EST"; a zone whose abbreviation is only an offset ("+04") is
-    named by its IANA name instead: "3 Dec 2026, 17:13 (Asia/Dubai)"."""
+def format_moment(value: dt.datetime, zone: zoneinfo.ZoneInfo, *, seconds: bool = False) -> str:
+    """ "3 Dec 2026, 17:13 EST" ("17:13:05" with `seconds`); a zone whose abbreviation is only
+    an offset ("+04") is named by its IANA name instead: "3 Dec 2026, 17:13 (Asia/Dubai)"."""
     local = value.astimezone(zone)
-    text = f"{local.day} {local:%b %Y, %H:%M}"
+    text = (
+        f"{local.day} {local:%b %Y, %H:%M:%S}" if seconds else f"{local.day} {local:%b %Y, %H:%M}"
+    )
     abbreviation = local.tzname() or ""
     if not abbreviation or abbreviation[0] in "+-":
         return f"{text} ({zone.key})"
     return f"{text} {abbreviation}"
 
 
-def console_time(value: dt.datetime | None, *, request: HttpRequest | None, tenant: Any = None):
+def console_time(
+    value: dt.datetime | None,
+    *,
+    request: HttpRequest | None,
+    tenant: Any = None,
+    seconds: bool = False,
+):
     """A stored time as support reads it, in the zone `console_zone` picks, the zone named.
     None (never happened) reads "—"."""
     if value is None:
         return "—"
     if timezone.is_naive(value):
         value = timezone.make_aware(value, UTC)
-    return format_moment(value, console_zone(request, tenant))
+    return format_moment(value, console_zone(request, tenant), seconds=seconds)
 
 
 def console_time_with_age(value: dt.datetime | None, *, request, tenant: Any = None) -> str:

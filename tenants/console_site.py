@@ -16,6 +16,9 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
+
+from tenants.console_format import console_zone
 
 
 @dataclass(frozen=True)
@@ -55,9 +58,12 @@ class SupportConsoleSite(admin.AdminSite):
         return request._console_app_list
 
     def index(self, request: HttpRequest, extra_context: dict | None = None) -> TemplateResponse:
+        """The home, its times in the staff user's zone (UTC when they set none), named."""
         home = type(self).home_context
-        context = dict(home(request)) if home else {}
-        return super().index(request, {**context, **(extra_context or {})})
+        with timezone.override(console_zone(request)):
+            context = dict(home(request)) if home else {}
+            response = super().index(request, {**context, **(extra_context or {})})
+            return response.render()
 
 
 def group_models(app_dict: dict[str, dict], sections: Sequence[Section], home: str) -> list[dict]:

@@ -9,19 +9,19 @@ from datetime import datetime
 from django.contrib import admin
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.html import format_html
 
 from integrations.models import DeliveryAttempt
 from tenants.admin_kit import BigTableAdmin, ReadOnlyAdmin, change_link
+from tenants.admin_times import page_tenant
+from tenants.console_format import console_time, current_request
 
 
 def when(moment: datetime | None) -> str:
-    """A time with its zone named: "3 Dec 2026, 14:03:05 UTC"."""
-    if moment is None:
-        return "—"
-    local = timezone.localtime(moment)
-    return f"{local.day} {local:%b %Y, %H:%M:%S} {local.tzname()}"
+    """A time to the second with its zone named, in the zone of the page's other times (the
+    staff user's, else the delivery's tenant's on its page, else UTC): "3 Dec 2026, 14:03:05 EST"."""
+    request = current_request()
+    return console_time(moment, request=request, tenant=page_tenant(request), seconds=True)
 
 
 def took(seconds: float) -> str:

@@ -19,8 +19,9 @@ from typing import Any
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
-from integrations import registry, support, webhook_rows
+from integrations import console_home, registry, support, webhook_rows
 from integrations.admin.base import SUPPORT_PERMISSION
 from integrations.admin.connection import with_last_sync
 from integrations.admin.webhook_pages import secret_hint
@@ -33,16 +34,12 @@ from integrations.models import (
 )
 from tenants.admin import TenantAction, TenantAdmin
 from tenants.admin_kit import changelist_url
-from tenants.console_format import human_duration
+from tenants.console_format import console_zone, human_duration
 from tenants.models import Tenant
 
 LAST_SYNCS = 5
 RECENT_DELIVERIES = 20
 AUDIT_ROWS = 20
-
-# LEAD: the support home's charts for one tenant. Set this to `tenant_charts` (tenant ->
-# safe HTML) when merging the support home; the panel shows it under the connection.
-tenant_charts: Callable[[Tenant], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -121,11 +118,17 @@ def panel_context(tenant: Tenant, request: HttpRequest) -> dict[str, Any]:
         "webhook_summary": webhook_rows.summarize([line["status"] for line in lines]),
         "deliveries": _deliveries(tenant),
         "audit": AuditEvent.objects.filter(tenant=tenant).order_by("-created_at")[:AUDIT_ROWS],
-        "charts": tenant_charts(tenant) if tenant_charts else "",
+        "charts": _charts(tenant, request),
         "can_act": request.user.has_perm(SUPPORT_PERMISSION),
         "actions": TenantAdmin.visible_actions(request),
         "links": _links(tenant, connection),
     }
+
+
+def _charts(tenant: Tenant, request: HttpRequest) -> dict[str, str]:
+    """The support home's charts of this tenant, in the zone the page's times use."""
+    with timezone.override(console_zone(request, tenant)):
+        return console_home.tenant_charts(tenant)
 
 
 def _links(tenant: Tenant, connection: AshbyConnection | None) -> dict[str, str]:

@@ -12,6 +12,7 @@ processed later by a django-q2 task, kept with its status for the delivery log.
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import datetime, timedelta
 
@@ -29,6 +30,9 @@ __all__ = [
     "new_webhook_secret",
     "new_webhook_token",
 ]
+
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")  # where a camelCase action's words meet
 
 
 def new_webhook_token() -> str:
@@ -231,7 +235,9 @@ class WebhookDelivery(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.action} delivery {self.pk} ({self.status})"
+        """ "Interview Schedule Update delivery 4 (applied)": page titles and links."""
+        words = " ".join(w[:1].upper() + w[1:] for w in _CAMEL.sub(" ", self.action).split())
+        return f"{words or 'Unknown'} delivery {self.pk} ({self.get_status_display().lower()})"
 
 
 class DeletedCandidate(models.Model):

@@ -232,7 +232,10 @@ def test_sync_now_runs_on_one_click(support_client, connection, enqueued):
 
 def test_check_the_key_runs_on_one_click(support_client, connection, fake_ashby):
     response = run_action(support_client, CONNECTIONS, "check_key", connection.pk)
-    assert "Ashby accepts the key; permissions refreshed." in response.content.decode()
+    assert (
+        "Acme&#x27;s key checked: Ashby accepts it; permissions refreshed."
+        in response.content.decode()
+    )
     assert AuditEvent.objects.get().action == "key_checked"
 
 

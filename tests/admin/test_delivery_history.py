@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.messages import constants
@@ -95,8 +96,10 @@ def test_the_delivery_page_shows_every_attempt_oldest_first(request, who, row, a
     )
     assert "boom <b>" not in html
     started = [a.started_at for a in d.history.order_by("number")]
+    zone = ZoneInfo(d.tenant.default_timezone)  # the delivery's tenant's, on its page
     for moment in started:
-        assert f"{moment:%H:%M:%S} UTC" in table
+        local = moment.astimezone(zone)
+        assert f"{local:%H:%M:%S} {local.tzname()}" in table
     assert re.search(r"\d+ ms|\d+\.\d s", table)
     assert 'name="_save"' not in html
 
