@@ -30,11 +30,11 @@ from django.db.models import (
 from django.urls import reverse_lazy
 from django.utils.functional import lazy
 from django.utils.text import capfirst
-from django.utils.timesince import timesince
 
 from integrations import budget, registry
 from integrations.models import AshbyConnection, SyncRun, WebhookDelivery, WebhookSubscription
 from tenants.admin_kit import changelist_url
+from tenants.console_format import human_age, relative_time
 from tenants.models import Tenant
 
 BACKLOG_AFTER = timedelta(minutes=5)  # received and not processed for longer: a backlog
@@ -278,7 +278,7 @@ def budget_waiting(now: datetime, tenant_id: int | None = None) -> list[Attentio
 
 
 def _budget_reason(why: str, until: datetime, now: datetime) -> str:
-    left = since(now, until) if until > now else "a moment"
+    left = human_age(until - now) if until > now else "a moment"
     return f"Calls to Ashby are waiting for the request budget ({why}) for {left} more."
 
 
@@ -302,7 +302,7 @@ def _failed_sync_reason(error: str, finished: datetime | None, now: datetime) ->
 def _stale_reason(last_ok: datetime | None, now: datetime) -> str:
     if last_ok is None:
         return "No sync has ever succeeded."
-    return f"No successful sync for {since(last_ok, now)}."
+    return f"No successful sync for {human_age(now - last_ok)}."
 
 
 def _failing_reason(n: int, last: datetime, now: datetime) -> str:
@@ -312,22 +312,16 @@ def _failing_reason(n: int, last: datetime, now: datetime) -> str:
 
 def _backlog_reason(n: int, oldest: datetime, now: datetime) -> str:
     deliveries = _count(n, "delivery", "deliveries")
-    return f"{deliveries} waiting to be processed, the oldest for {since(oldest, now)}."
+    return f"{deliveries} waiting to be processed, the oldest for {human_age(now - oldest)}."
 
 
 def _count(n: int, singular: str, plural: str | None = None) -> str:
     return f"{n} {singular if n == 1 else (plural or singular + 's')}"
 
 
-def since(when: datetime, now: datetime) -> str:
-    """ "3 minutes", "2 hours, 5 minutes"; never "0 minutes"."""
-    if now - when < timedelta(minutes=1):
-        return "less than a minute"
-    return timesince(when, now)
-
-
 def _ago(when: datetime | None, now: datetime) -> str:
-    return f" {since(when, now)} ago" if when else ""
+    """ " 3 minutes ago" (the console's ages: never "0 minutes"), or nothing when unknown."""
+    return f" {relative_time(when, now)}" if when else ""
 
 
 def _first_line(text: str) -> str:

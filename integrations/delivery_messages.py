@@ -11,7 +11,6 @@ Acme: applied. ...").
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -19,6 +18,7 @@ from django.db import InterfaceError, OperationalError
 
 from integrations import registry
 from integrations.errors import CannotApply
+from integrations.models import event_name
 
 NO_ACTION = "No action needed."
 NEXT_SYNC = "The next sync brings the same change from Ashby"
@@ -28,19 +28,12 @@ WORKER_STOPPED = (
     "The worker processing this delivery stopped before it finished (a restart, or it ran "
     "past its time limit)."
 )
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
 @dataclass(frozen=True)
 class Failure:
     message: str  # the sentence support reads
     details: str  # for engineers: the exception's type and text
-
-
-def event_name(action: str) -> str:
-    """A camelCase action in words: "interviewScheduleUpdate" -> "Interview Schedule Update"."""
-    words = _CAMEL.sub(" ", action).split()
-    return " ".join(word[:1].upper() + word[1:] for word in words) or "Unknown"
 
 
 def details_of(exc: BaseException) -> str:

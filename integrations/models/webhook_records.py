@@ -27,12 +27,19 @@ __all__ = [
     "DeletedCandidate",
     "WebhookDelivery",
     "WebhookSubscription",
+    "event_name",
     "new_webhook_secret",
     "new_webhook_token",
 ]
 
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")  # where a camelCase action's words meet
+
+
+def event_name(action: str) -> str:
+    """A camelCase action in words: "interviewScheduleUpdate" -> "Interview Schedule Update"."""
+    words = _CAMEL.sub(" ", action).split()
+    return " ".join(word[:1].upper() + word[1:] for word in words) or "Unknown"
 
 
 def new_webhook_token() -> str:
@@ -236,8 +243,8 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         """ "Interview Schedule Update delivery 4 (applied)": page titles and links."""
-        words = " ".join(w[:1].upper() + w[1:] for w in _CAMEL.sub(" ", self.action).split())
-        return f"{words or 'Unknown'} delivery {self.pk} ({self.get_status_display().lower()})"
+        status = self.get_status_display().lower()
+        return f"{event_name(self.action)} delivery {self.pk} ({status})"
 
 
 class DeletedCandidate(models.Model):
