@@ -1,11 +1,13 @@
 """Receiving a webhook delivery: what the receiver (integrations/views/receiver.py) does with
 a request to a subscription's URL.
 
-`record_delivery`: check the signature with the row's secret (integrations/ashby/signature.py),
-or, for a while after a rotation, its previous secret (the grace period), parse, answer a ping, store the delivery (the outbox) in one statement; the receiver answers,
-then queues its processing (integrations.deliveries.enqueue_after_commit). It never calls Ashby and never processes anything itself, so Ashby gets
-its answer in milliseconds. Processing is in integrations/deliveries.py; docs/webhooks.md says
-what each request gets and what a delivery costs.
+`record_delivery`: check the signature with the row's secret (integrations/ashby/signature.py)
+or, for a while after a rotation, its previous secret (the grace period), parse, answer a
+ping, store the delivery (the outbox) in one statement; the receiver answers, then queues its
+processing (integrations.deliveries.enqueue_after_commit). It never calls Ashby and never
+processes anything itself, so Ashby gets its answer in milliseconds. Processing is in
+integrations/deliveries.py; docs/webhooks.md says what each request gets and what a delivery
+costs.
 """
 
 from __future__ import annotations
