@@ -1,7 +1,9 @@
 """Processing stored webhook deliveries: claim, apply the action's handler, retry, replay.
 
 A delivery is processed by the django-q2 task `integrations.tasks.process_delivery`, enqueued
-once its row is committed. Nothing is lost if that enqueue never happens (a crash, the broker
+once its row is committed; the task applies it with a batch of its tenant's other pending
+deliveries (integrations/delivery_batches.py), so the tasks of a burst after the first few
+find theirs applied already. Nothing is lost if that enqueue never happens (a crash, the broker
 down): `requeue_waiting_deliveries`, run every minute, re-enqueues deliveries still waiting, retries due,
 and deliveries whose worker died. A claim is one conditional UPDATE, so two workers handed the
 same delivery never both process it.

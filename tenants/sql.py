@@ -97,14 +97,16 @@ def select_sql(
     lock: bool = False,
 ) -> str:
     """SELECT `columns` (None: *) FROM `table` WHERE each of `equal` = %s [AND `within`'s
-    column IN (%s x its count)] [FOR UPDATE]."""
+    column IN (%s x its count)] [ORDER BY id FOR UPDATE]. Locked rows are taken in id order, so
+    two writers of overlapping pages (two batches of webhook deliveries, a sync page) lock
+    them in the same order and never deadlock on them."""
     names = "*" if columns is None else ", ".join(qn(c) for c in columns)
     conditions = [f"{qn(c)} = %s" for c in equal]
     if within is not None:
         column, count = within
         conditions.append(f"{qn(column)} IN ({', '.join(['%s'] * count)})")
     sql = f"SELECT {names} FROM {qn(table)} WHERE {' AND '.join(conditions)}"  # noqa: S608
-    return sql + " FOR UPDATE" if lock else sql
+    return sql + f" ORDER BY {qn('id')} FOR UPDATE" if lock else sql
 
 
 def values_if_sql(count: int, table: str, equal: Sequence[str], later: Sequence[str] = ()) -> str:
