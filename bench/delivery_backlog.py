@@ -109,12 +109,7 @@ def one_run(env, args, deliveries: rb.Deliveries, queue: subprocess.Popen) -> di
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--database", default="postgres://postgres@127.0.0.1:5432/guide_backlog_bench"
-    )
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/12")
-    parser.add_argument("--port", type=int, default=8106)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    rb.server_arguments(parser, "guide_backlog_bench", 12, 8106)
     parser.add_argument("--q-workers", type=int, default=2, help="qcluster workers")
     parser.add_argument("--q-nice", type=int, default=10)
     parser.add_argument("--applications", type=int, default=200)
