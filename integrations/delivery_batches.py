@@ -81,6 +81,10 @@ class Run:
     status: str = ""  # set once it is settled: processed, ignored, or retrying / failed
     outcome: str = ""
     error: Exception | None = None
+    stored_outcome: str = ""  # what the delivery said before this run (kept if it fails)
+
+    def __post_init__(self) -> None:
+        self.stored_outcome = self.delivery.outcome
 
     @property
     def pending(self) -> bool:
@@ -175,7 +179,10 @@ def _fetch_together(batch, group: list[Run]) -> None:
             run.fail(exc)
         return
     for run, result in zip(group, fetched, strict=True):
-        run.fetched = result
+        if isinstance(result, Exception):
+            run.fail(result)
+        else:
+            run.fetched = result
 
 
 def _fetch_one(run: Run) -> None:
@@ -278,6 +285,7 @@ def _settle(run: Run) -> DeliveryAttempt:
         delivery.status, delivery.outcome, delivery.error = run.status, run.outcome, ""
         return delivery_history.attempt_of(delivery, run.status, run.outcome)
     exc = run.error
+    delivery.outcome = run.stored_outcome
     permanent = isinstance(exc, ValueError)  # a mapping or shape problem: never applies
     if not (permanent or delivery.attempts >= MAX_ATTEMPTS):
         delivery.processed_at = None

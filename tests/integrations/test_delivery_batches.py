@@ -153,6 +153,7 @@ def test_when_the_batch_cannot_be_saved_nothing_is_applied_and_each_is_retried(
     for delivery in WebhookDelivery.objects.all():
         assert delivery.status == Status.RETRYING
         assert "database" in delivery.error
+        assert delivery.outcome == ""  # nothing was applied, so no line says it was
     assert DeliveryAttempt.objects.filter(result=Status.RETRYING).count() == 3
 
 
@@ -213,3 +214,19 @@ def test_a_claim_skips_deliveries_another_worker_holds_without_waiting(tenant_a)
         thread.join(timeout=10)
     assert [d.pk for d in claimed] == [d.pk for d in stored[1:]]
     assert WebhookDelivery.objects.get(pk=stored[0].pk).status == Status.RECEIVED
+
+
+def test_a_fetch_that_fails_fails_its_delivery_only(tenant_a, monkeypatch):
+    real = handler_batches.fetch_for_application
+
+    def fetch(tenant, data, known=None):
+        if data["application"]["id"] == "app-1":
+            raise RuntimeError("the fetch broke")
+        return real(tenant, data, known)
+
+    monkeypatch.setattr(handler_batches, "fetch_for_application", fetch)
+    stored = _store(tenant_a, [_stage_change(n) for n in range(3)])
+    assert apply_pending(stored[0].pk) == "processed 2, retrying 1"
+    assert WebhookDelivery.objects.get(pk=stored[1].pk).status == Status.RETRYING
+    assert not Application.objects.filter(tenant=tenant_a, external_id="app-1").exists()
+    assert _stage(tenant_a, 2) == "stage-2"
