@@ -258,14 +258,17 @@ def freshness(env, port, deliveries: Deliveries, count: int, rate: float):
     return ages, len(ids) - len(ages)
 
 
+def server_arguments(parser: argparse.ArgumentParser, database: str, redis: int, port: int):
+    """The options of the servers a webhook benchmark starts (bench/delivery_backlog.py too)."""
+    parser.add_argument("--database", default=f"postgres://postgres@127.0.0.1:5432/{database}")
+    parser.add_argument("--redis", default=f"redis://127.0.0.1:6379/{redis}")
+    parser.add_argument("--port", type=int, default=port)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--database", default="postgres://postgres@127.0.0.1:5432/guide_webhooks_bench"
-    )
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/11")
-    parser.add_argument("--port", type=int, default=8105)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    server_arguments(parser, "guide_webhooks_bench", 11, 8105)
     parser.add_argument(
         "--threads", type=int, default=1, help="threads per gunicorn worker (gthread when > 1)"
     )

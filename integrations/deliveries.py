@@ -1,7 +1,9 @@
 """Processing stored webhook deliveries: claim, apply the action's handler, retry, replay.
 
 A delivery is processed by the django-q2 task `integrations.tasks.process_delivery`, enqueued
-once its row is committed. Nothing is lost if that enqueue never happens (a crash, the broker
+once its row is committed; the task applies it with a batch of its tenant's other pending
+deliveries (integrations/delivery_batches.py), so the tasks of a burst after the first few
+find theirs applied already. Nothing is lost if that enqueue never happens (a crash, the broker
 down): `requeue_waiting_deliveries`, run every minute, re-enqueues deliveries still waiting, retries due,
 and deliveries whose worker died. A claim is one conditional UPDATE, so two workers handed the
 same delivery never both process it.
@@ -9,8 +11,8 @@ same delivery never both process it.
 
 from __future__ import annotations
 
-import json
 import logging
+from collections import Counter
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -19,8 +21,8 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from integrations import delivery_history, delivery_messages, registry
-from integrations.errors import CannotApply
+from integrations import delivery_batches, delivery_history, delivery_messages
+from integrations.delivery_batches import MAX_ATTEMPTS, retry_delay  # noqa: F401 (their home once)
 from integrations.models import WebhookDelivery
 from tenants.models import Tenant
 from tenants.queue import REALTIME, broker
@@ -29,8 +31,6 @@ logger = logging.getLogger(__name__)
 
 Status = WebhookDelivery.Status
 
-MAX_ATTEMPTS = 5
-RETRY_BASE = timedelta(seconds=30)  # 30 s, 2 min, 8 min, 32 min: then failed
 # A delivery still "received" this long was probably never enqueued (or its task was lost);
 # one the sweep enqueued is left alone for RESWEEP_AFTER, so a backlog is not multiplied.
 SWEEP_AFTER = timedelta(minutes=2)
@@ -69,108 +69,33 @@ def enqueue_after_commit(delivery_id: int) -> None:
     transaction.on_commit(partial(enqueue, delivery_id))
 
 
-def retry_delay(attempts: int) -> timedelta:
-    """Backoff before attempt `attempts + 1`."""
-    return RETRY_BASE * (4 ** max(attempts - 1, 0))
-
-
 def apply_delivery(delivery_id: int) -> str:
-    """Apply one delivery to its tenant's data; returns the delivery's status afterwards.
+    """Apply one delivery, and no other, to its tenant's data; returns its status afterwards
+    (support's "replay now" waits for it).
 
     Idempotent: a delivery not pending (processed, failed, ignored, or claimed by another
     worker) is left alone; handlers themselves leave the same data when applied twice.
     """
-    now = timezone.now()
-    claimed = (
-        WebhookDelivery.objects.filter(pk=delivery_id, status__in=WebhookDelivery.PENDING)
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .update(
-            status=Status.PROCESSING,
-            attempts=F("attempts") + 1,
-            attempts_total=F("attempts_total") + 1,
-            started_at=now,
-        )
-    )
+    claimed = delivery_batches.claim(delivery_id, batch=False)
     if not claimed:
         return "not pending"
-    delivery = WebhookDelivery.objects.select_related("tenant").get(pk=delivery_id)
-    try:
-        handler = registry.handler_for(delivery.action)
-        if handler is None:
-            with transaction.atomic():
-                return _finish(
-                    delivery, Status.IGNORED, f"Guide does not use {delivery.action} events."
-                )
-        data = _data(delivery)
-        fetch = registry.fetcher_for(delivery.action)
-        # Ashby is asked (when the delivery lacks what its guide needs) before the transaction
-        # opens: no HTTP call ever holds the delivery's locks.
-        fetched = fetch(delivery.tenant, data) if fetch is not None else None
-        with transaction.atomic():  # the changes, "processed" and the attempt commit together
-            if fetched is None:
-                outcome = handler(delivery.tenant, data)
-            else:
-                outcome = handler(delivery.tenant, data, fetched)
-            return _finish(delivery, Status.PROCESSED, outcome)
-    except Exception as exc:
-        return _fail(delivery, exc)
+    (run,) = delivery_batches.apply_claimed(claimed)
+    return run.delivery.status
 
 
-def _data(delivery: WebhookDelivery) -> dict:
-    payload = json.loads(delivery.body)
-    data = payload.get("data")
-    if not isinstance(data, dict):
-        raise CannotApply("The payload has no data object, so there is nothing to apply.")
-    return data
+def apply_pending(delivery_id: int) -> str:
+    """Apply this delivery and a batch of its tenant's other pending deliveries
+    (integrations/delivery_batches.py); returns what became of them, e.g. "processed 50".
 
-
-def _finish(delivery: WebhookDelivery, status: str, outcome: str) -> str:
-    """Save the run's result and its attempt (inside the caller's transaction)."""
-    delivery.status = status
-    delivery.outcome = (outcome or "")[:2000]
-    delivery.error = ""
-    delivery.processed_at = timezone.now()
-    delivery.next_attempt_at = None
-    delivery.save(update_fields=["status", "outcome", "error", "processed_at", "next_attempt_at"])
-    delivery_history.record(delivery, status, delivery.outcome)
-    return status
-
-
-def _fail(delivery: WebhookDelivery, exc: Exception) -> str:
-    """Retry later, or give up: at once for a payload that can never apply (ValueError:
-    a mapping or shape problem), after MAX_ATTEMPTS for anything else. The handler's
-    transaction has rolled back; the failure and its attempt are saved together."""
-    permanent = isinstance(exc, ValueError)
-    if permanent or delivery.attempts >= MAX_ATTEMPTS:
-        delivery.status = Status.FAILED
-        delivery.next_attempt_at = None
-        delivery.processed_at = timezone.now()
-    else:
-        delivery.status = Status.RETRYING
-        delivery.next_attempt_at = timezone.now() + retry_delay(delivery.attempts)
-    failure = delivery_messages.explain_failure(
-        exc,
-        permanent=permanent,
-        attempts=delivery.attempts,
-        max_attempts=MAX_ATTEMPTS,
-        retry_at=delivery.next_attempt_at,
-    )
-    # The delivery's error is the sentence support and the tenant read; the exception's
-    # type and text are in its attempt's details.
-    delivery.error = failure.message[:2000]
-    with transaction.atomic():
-        delivery.save(update_fields=["status", "error", "next_attempt_at", "processed_at"])
-        delivery_history.record(delivery, delivery.status, failure.message, failure.details)
-    logger.warning(
-        "Webhook delivery %s (%s) attempt %s failed: %s; now %s",
-        delivery.pk,
-        delivery.action,
-        delivery.attempts,
-        type(exc).__name__,
-        delivery.status,
-        exc_info=not permanent,
-    )
-    return delivery.status
+    Idempotent, as apply_delivery: deliveries already claimed are left alone, so the task of a
+    delivery an earlier batch applied ends after one statement.
+    """
+    claimed = delivery_batches.claim(delivery_id)
+    if not claimed:
+        return "not pending"
+    runs = delivery_batches.apply_claimed(claimed)
+    counts = Counter(run.delivery.status for run in runs)
+    return ", ".join(f"{status} {n}" for status, n in sorted(counts.items()))
 
 
 def requeue_waiting_deliveries(now: datetime | None = None) -> int:

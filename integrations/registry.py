@@ -46,6 +46,7 @@ PROVIDED: dict[str, str] = {
     "PING": _A + "events.PING",  # the action of the ATS's test delivery
     "handler_for": _A + "events.handler_for",  # (action) -> handler(tenant, data, ...) or None
     "fetcher_for": _A + "events.fetcher_for",  # (action) -> fetch(tenant, data) or None
+    "batch_for": _A + "events.batch_for",  # (action) -> .fetch / .apply for many, or None
     "SIGNATURE_HEADER": _A + "signature.SIGNATURE_HEADER",  # where a delivery is signed
     "signature_matches": _A + "signature.signature_matches",  # (secret, body, header) -> bool
     "delivery_id": _A + "signature.delivery_id",  # (payload) -> the ATS's id of a delivery

@@ -30,8 +30,9 @@ def sync_all_connections() -> int:
 
 
 def process_delivery(delivery_id: int) -> str:
-    """Apply one stored webhook delivery to its tenant's data (idempotent)."""
-    return deliveries.apply_delivery(delivery_id)
+    """Apply a stored webhook delivery, with a batch of its tenant's other pending ones, to
+    the tenant's data (idempotent: deliveries already applied or claimed are left alone)."""
+    return deliveries.apply_pending(delivery_id)
 
 
 def sweep_deliveries() -> int:

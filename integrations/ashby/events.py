@@ -137,6 +137,14 @@ FETCHERS: dict[str, str] = {
 }
 
 
+# Actions whose deliveries in one batch are applied together (integrations/delivery_batches.py):
+# an application's events, most of a busy company's deliveries. The others go one by one.
+BATCHES: dict[str, str] = dict.fromkeys(
+    ("applicationSubmit", "applicationUpdate", "candidateStageChange", "candidateHire"),
+    "integrations.ashby.handler_batches.APPLICATIONS",
+)
+
+
 def handler_for(action: str) -> Handler | None:
     """The function that applies an `action` delivery to a tenant's data, or None."""
     handler = HANDLERS.get(action)
@@ -148,3 +156,10 @@ def fetcher_for(action: str) -> Callable[..., Any] | None:
     lacks; None for actions that never need it."""
     fetcher = FETCHERS.get(action)
     return import_string(fetcher) if fetcher else None
+
+
+def batch_for(action: str) -> Any:
+    """How `action` deliveries of one batch are applied together (handler_batches.Batch), or
+    None: one by one with handler_for."""
+    batch = BATCHES.get(action)
+    return import_string(batch) if batch else None

@@ -104,25 +104,67 @@ def _ask(client: AshbyClient | None, endpoint: str, body: dict, what: str, fetch
 # --- applications ----------------------------------------------------------------------------
 
 
-def fetch_for_application(tenant: g.Tenant, data: Mapping[str, Any]) -> Fetched:
+@dataclass
+class Known:
+    """What Guide has of some applications' records, read once (for one delivery, or for a
+    batch of them): each stored application's job and candidate, which candidates are stored
+    whole (not placeholders), and the tenant's client, made when first needed."""
+
+    applications: dict[str, dict[str, Any]]
+    whole: set[str]  # candidates stored whole
+    checked: set[str]  # candidates whose state was read
+    clients: dict[str, AshbyClient | None] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, tenant: g.Tenant, applications: list[Mapping[str, Any]]) -> Known:
+        stored = g.Application.objects.filter(
+            tenant=tenant, external_id__in=[a["id"] for a in applications]
+        ).values("external_id", "job_id", "candidate__external_id")
+        known = cls({row["external_id"]: row for row in stored}, set(), set())
+        candidates = {_candidate_of(a, known.applications.get(a["id"])) for a in applications}
+        known.check(tenant, candidates - {None})
+        return known
+
+    def check(self, tenant: g.Tenant, candidate_ids: set[str]) -> None:
+        whole = g.Candidate.objects.filter(
+            tenant=tenant, external_id__in=candidate_ids, external_updated_at__isnull=False
+        )
+        self.whole |= set(whole.values_list("external_id", flat=True))
+        self.checked |= candidate_ids
+
+    def candidate_unknown(self, tenant: g.Tenant, candidate_id: str | None) -> bool:
+        """Whether Guide lacks this candidate, or has only a placeholder of them."""
+        if not candidate_id:
+            return False
+        if candidate_id not in self.checked:
+            self.check(tenant, {candidate_id})
+        return candidate_id not in self.whole
+
+    def client(self, tenant: g.Tenant) -> AshbyClient | None:
+        if "client" not in self.clients:
+            self.clients["client"] = _client(tenant)
+        return self.clients["client"]
+
+
+def fetch_for_application(
+    tenant: g.Tenant, data: Mapping[str, Any], known: Known | None = None
+) -> Fetched:
     """Before the transaction: a new application whose delivery lacks its job, recruiter or
     candidate is read whole with application.info; a candidate Guide has only as a placeholder
-    (or not at all) is read with candidate.info, so the guide shows times in their zone."""
+    (or not at all) is read with candidate.info, so the guide shows times in their zone.
+    `known`: what Guide has, read once for a batch (integrations/ashby/handler_batches.py)."""
     fetched = Fetched()
     application = data.get("application")
     if not isinstance(application, Mapping) or not mapping.ref(application.get("id")):
         return fetched  # the handler refuses it with a sentence
-    stored = (
-        g.Application.objects.filter(tenant=tenant, external_id=application["id"])
-        .values("job_id", "candidate__external_id")
-        .first()
-    )
+    known = known or Known.read(tenant, [application])
+    stored = known.applications.get(application["id"])
     lacks = mapping.application_lacks(application)
     if stored is not None:  # what a known application lacks stays as stored, but a job
         lacks = [m for m in lacks if m == "job" and stored["job_id"] is None]
     candidate_id = _candidate_of(application, stored)
-    wants_candidate = _candidate_unknown(tenant, candidate_id)
-    client = _client(tenant) if lacks or wants_candidate else None
+    wants_candidate = known.candidate_unknown(tenant, candidate_id)
+    client = known.client(tenant) if lacks or wants_candidate else None
     if lacks:
         what = f"The delivery does not say the application's {' or '.join(lacks)}:"
         info = _ask(client, "application.info", {"applicationId": application["id"]}, what, fetched)
@@ -130,7 +172,8 @@ def fetch_for_application(tenant: g.Tenant, data: Mapping[str, Any]) -> Fetched:
             fetched.records["application"] = info
             said = _candidate_of({**application, **info}, stored)
             if said != candidate_id:  # Ashby named the candidate the delivery left out
-                candidate_id, wants_candidate = said, _candidate_unknown(tenant, said)
+                candidate_id = said
+                wants_candidate = known.candidate_unknown(tenant, said)
     if client is not None and wants_candidate:
         what = f"Candidate {candidate_id} is new to Guide:"
         info = _ask(client, "candidate.info", {"id": candidate_id}, what, fetched)
@@ -150,16 +193,6 @@ def _stored_candidate(tenant: g.Tenant, application_id: str) -> str | None:
     """The candidate Guide has for this application (asked only when the payload is silent)."""
     stored = g.Application.objects.filter(tenant=tenant, external_id=application_id)
     return stored.values_list("candidate__external_id", flat=True).first()
-
-
-def _candidate_unknown(tenant: g.Tenant, candidate_id: str | None) -> bool:
-    """Whether Guide lacks this candidate, or has only a placeholder of them."""
-    if not candidate_id:
-        return False
-    full = g.Candidate.objects.filter(
-        tenant=tenant, external_id=candidate_id, external_updated_at__isnull=False
-    )
-    return not full.exists()
 
 
 def application_changed(

@@ -46,10 +46,16 @@ class Counts:
     skipped: int = 0
     notes: list[str] = field(default_factory=list)
     skipped_ids: set[str] = field(default_factory=set)
+    # Per record, when asked for (a batch of deliveries, each wanting its own line):
+    # external id -> "created", "updated", or why it was skipped. None: not kept (a sync).
+    by_id: dict[str, str] | None = None
 
     def add(self, result: UpsertResult) -> None:
         self.created += len(result.created)
         self.updated += len(result.updated)
+        if self.by_id is not None:
+            self.by_id.update(dict.fromkeys(result.created, "created"))
+            self.by_id.update(dict.fromkeys(result.updated, "updated"))
         for external_id, why in result.skipped:
             self.skip(external_id, f"{result.kind} {external_id} was not stored: {why}.")
 
@@ -58,6 +64,8 @@ class Counts:
         self.skipped += 1
         if isinstance(external_id, str):
             self.skipped_ids.add(external_id)
+            if self.by_id is not None:
+                self.by_id[external_id] = why
         self.note(why)
 
     def note(self, text: str) -> None:
