@@ -19,7 +19,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from integrations import delivery_history, delivery_messages, registry
+from integrations import delivery_history, delivery_messages, metrics, registry
 from integrations.errors import CannotApply
 from integrations.models import WebhookDelivery
 from tenants.models import Tenant
@@ -133,6 +133,12 @@ def _finish(delivery: WebhookDelivery, status: str, outcome: str) -> str:
     delivery.next_attempt_at = None
     delivery.save(update_fields=["status", "outcome", "error", "processed_at", "next_attempt_at"])
     delivery_history.record(delivery, status, delivery.outcome)
+    metrics.delivery_processed(
+        delivery.action,
+        status,
+        received_at=delivery.received_at,
+        replayed=bool(delivery.replay_requested_by),
+    )
     return status
 
 
@@ -161,6 +167,7 @@ def _fail(delivery: WebhookDelivery, exc: Exception) -> str:
     with transaction.atomic():
         delivery.save(update_fields=["status", "error", "next_attempt_at", "processed_at"])
         delivery_history.record(delivery, delivery.status, failure.message, failure.details)
+    metrics.delivery_processed(delivery.action, delivery.status)
     logger.warning(
         "Webhook delivery %s (%s) attempt %s failed: %s; now %s",
         delivery.pk,
@@ -235,6 +242,7 @@ def _release_stopped_run(delivery: WebhookDelivery, now: datetime) -> None:
                 delivery, status, message, details, finished_at=now
             )
             attempt.save(force_insert=True)
+            metrics.delivery_processed(delivery.action, status)
 
 
 @transaction.atomic
