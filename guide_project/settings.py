@@ -259,7 +259,13 @@ GUIDE_ASHBY_TENANT_CONCURRENCY = env.int("GUIDE_ASHBY_TENANT_CONCURRENCY", defau
 # --- Metrics for Prometheus: GET /metrics (integrations/metrics.py, docs/metrics.md) -------
 # Answered only with `Authorization: Bearer <token>`, one of GUIDE_METRICS_TOKEN
 # (comma-separated while replacing one); without any, /metrics does not exist (404).
-GUIDE_METRICS_TOKENS = env.list("GUIDE_METRICS_TOKEN", default=[])
+GUIDE_METRICS_TOKENS = [t.strip() for t in env.list("GUIDE_METRICS_TOKEN", default=[]) if t.strip()]
+for _position, _token in enumerate(GUIDE_METRICS_TOKENS, start=1):
+    if len(_token) < 16:
+        raise ImproperlyConfigured(
+            f"GUIDE_METRICS_TOKEN: token number {_position} is {len(_token)} characters long; "
+            'use 16 or more, e.g. `python -c "import secrets; print(secrets.token_urlsafe(32))"`.'
+        )
 # One directory per machine, shared by its gunicorn and django-q2 processes: each process
 # writes its counts there and a scrape adds them all up (prometheus-client's multiprocess
 # mode). Without it a scrape sees only the answering process's counts.

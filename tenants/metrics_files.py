@@ -51,13 +51,6 @@ def configure(directory: str) -> bool:
     return True
 
 
-def wipe(directory: str) -> None:
-    """Start from zero: remove every metrics file (only when no process of the set runs)."""
-    Path(directory).mkdir(parents=True, exist_ok=True)
-    for path in glob.glob(os.path.join(directory, "*.db")):
-        os.remove(path)
-
-
 def process_dead(pid: int, directory: str) -> None:
     """Gunicorn's child_exit: drop the worker's live gauges and fold its counts."""
     multiprocess.mark_process_dead(pid, directory)

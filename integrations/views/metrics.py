@@ -13,7 +13,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-from prometheus_client import CONTENT_TYPE_LATEST
+from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4
 
 from integrations import metrics_state
 
@@ -26,7 +26,7 @@ def metrics(request: HttpRequest) -> HttpResponse:
         raise Http404("No metrics token is configured.")
     if not _holds_a_token(request.headers.get("Authorization", ""), tokens):
         return _refused()
-    return HttpResponse(metrics_state.scrape(), content_type=CONTENT_TYPE_LATEST)
+    return HttpResponse(metrics_state.scrape(), content_type=CONTENT_TYPE_PLAIN_0_0_4)
 
 
 def _holds_a_token(header: str, tokens: list[str]) -> bool:
