@@ -147,6 +147,11 @@ def _warn(name: str, exc: Exception) -> None:
         logger.warning("Metric %s not counted", name, exc_info=exc)
 
 
+@functools.lru_cache(maxsize=1024)  # the labels are bounded; this spares labels()' lock
+def _child(metric, *labels: str):
+    return metric.labels(*labels)
+
+
 def _event(action: str) -> str:
     """The event's label: one the integration knows, or "other" (a label per unknown name
     would let a sender grow the metrics without bound)."""
@@ -155,12 +160,12 @@ def _event(action: str) -> str:
 
 @_never_raises
 def delivery_received(action: str, outcome: str) -> None:
-    RECEIVED.labels(_event(action), str(outcome)).inc()
+    _child(RECEIVED, _event(action), str(outcome)).inc()
 
 
 @_never_raises
 def delivery_refused(status: int) -> None:
-    REFUSED.labels(str(status)).inc()
+    _child(REFUSED, str(status)).inc()
 
 
 @_never_raises
@@ -168,20 +173,20 @@ def delivery_processed(
     action: str, status: str, *, received_at: datetime | None = None, replayed: bool = False
 ) -> None:
     """One attempt's end, by the delivery's status after it; the lag when it was applied."""
-    PROCESSED.labels(_event(action), _RESULTS.get(status, "failed")).inc()
+    _child(PROCESSED, _event(action), _RESULTS.get(status, "failed")).inc()
     if status == "processed" and received_at is not None and not replayed:
         LAG.observe(max(0.0, (timezone.now() - received_at).total_seconds()))
 
 
 @_never_raises
 def sync_slice(status: str, seconds: float) -> None:
-    SYNC_SLICES.labels(status).inc()
+    _child(SYNC_SLICES, str(status)).inc()
     SYNC_SLICE_SECONDS.observe(seconds)
 
 
 @_never_raises
 def sync_runs_ended(status: str, *, started_at: datetime | None = None, count: int = 1) -> None:
-    SYNC_RUNS.labels(status).inc(count)
+    _child(SYNC_RUNS, str(status)).inc(count)
     if started_at is not None:
         SYNC_RUN_SECONDS.observe(max(0.0, (timezone.now() - started_at).total_seconds()))
 
@@ -203,23 +208,23 @@ class ats_request:  # noqa: N801 - used as a function: `with metrics.ats_request
 
 @_never_raises
 def _ats_request_done(classify: Callable, exc: BaseException | None, seconds: float) -> None:
-    ATS_REQUESTS.labels("ok" if exc is None else classify(exc)).inc()
+    _child(ATS_REQUESTS, "ok" if exc is None else classify(exc)).inc()
     ATS_REQUEST_SECONDS.observe(seconds)
 
 
 @_never_raises
 def ats_not_sent() -> None:
-    ATS_REQUESTS.labels("not_sent").inc()
+    _child(ATS_REQUESTS, "not_sent").inc()
 
 
 @_never_raises
 def rate_limited(scope: str) -> None:
-    RATE_LIMITED.labels(scope).inc()
+    _child(RATE_LIMITED, scope).inc()
 
 
 @_never_raises
 def budget_waited(reason: str, seconds: float) -> None:
-    BUDGET_WAIT.labels(reason).inc(max(0.0, seconds))
+    _child(BUDGET_WAIT, reason).inc(max(0.0, seconds))
 
 
 @_never_raises
