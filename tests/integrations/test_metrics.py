@@ -15,14 +15,12 @@ import time
 from datetime import timedelta
 
 import pytest
-import requests
 import responses
 from django.utils import timezone
 from django_q.models import OrmQ
 
 from integrations import metrics, metrics_state
 from integrations.ashby import errors, events
-from integrations.ashby.client import AshbyClient, RetryPolicy, key_account
 from integrations.budget import Budget
 from integrations.budget_store import DatabaseStore, Wait
 from integrations.models import AshbyConnection, SyncRun, WebhookDelivery
@@ -30,7 +28,6 @@ from integrations.sync_runs import run_queued_sync
 from integrations.webhook_rows import ensure_subscriptions
 from tests.integrations.sync_fake import FakeAshby, seed
 from tests.integrations.test_budget import (
-    BASE,
     KEY_A,
     KEY_B,
     NO_CAPS,
@@ -38,6 +35,7 @@ from tests.integrations.test_budget import (
     _ok,
     _partner_429,
 )
+from tests.integrations.test_budget import make_client as make_client  # a fixture
 from tests.integrations.test_client import FakeTime
 from tests.integrations.test_sync_engine import API_KEY
 from tests.integrations.test_sync_engine import client as sync_client
@@ -252,31 +250,9 @@ def fake_time() -> FakeTime:
 
 
 @pytest.fixture
-def make_budget_client(fake_time):
-    """Clients with their own memory sharing the budget in the database, on a fake clock
-    (as in tests/integrations/test_budget.py)."""
-
-    def make(key: str, *, max_total: float = 30) -> AshbyClient:
-        policy = RetryPolicy(max_attempts=1, max_total=max_total)
-        budget = Budget(
-            key_account(key),
-            max_wait=max_total,
-            limits=NO_CAPS,
-            store=DatabaseStore(),
-            clock=fake_time.clock,
-            sleep=fake_time.sleep,
-        )
-        return AshbyClient(
-            key,
-            base_url=BASE,
-            session=requests.Session(),
-            retry=policy,
-            sleep=fake_time.sleep,
-            clock=fake_time.clock,
-            budget=budget,
-        )
-
-    return make
+def store(db):
+    """The budget's store for make_client (tests/integrations/test_budget.py): the database."""
+    return DatabaseStore()
 
 
 def test_a_sync_counts_its_slice_its_run_and_its_requests_to_the_ats(client, token, tenant_a):
@@ -321,11 +297,11 @@ def test_a_stale_run_marked_failed_counts_as_a_failed_run(client, token, tenant_
 
 @responses.activate
 def test_429s_are_counted_by_scope_and_the_partner_pause_by_the_time_waited(
-    client, token, make_budget_client, fake_time
+    client, token, make_client, fake_time
 ):
     sent: list[float] = []
     _answer_at(fake_time, sent, _partner_429(), _ok(), _account_429(), _server_error())
-    first, second = make_budget_client(KEY_A), make_budget_client(KEY_B)
+    first, second = make_client(KEY_A), make_client(KEY_B)
     before = scrape(client)
     with pytest.raises(errors.RateLimited):
         first.call("job.list")  # 429, partner scope: every account pauses 2 s
@@ -351,11 +327,11 @@ def test_429s_are_counted_by_scope_and_the_partner_pause_by_the_time_waited(
 
 @responses.activate
 def test_a_call_the_budget_cannot_wait_for_counts_as_not_sent(
-    client, token, make_budget_client, fake_time
+    client, token, make_client, fake_time
 ):
     sent: list[float] = []
     _answer_at(fake_time, sent, _partner_429())
-    first, impatient = make_budget_client(KEY_A), make_budget_client(KEY_B, max_total=1)
+    first, impatient = make_client(KEY_A), make_client(KEY_B, max_total=1)
     before = scrape(client)
     with pytest.raises(errors.RateLimited):
         first.call("job.list")
