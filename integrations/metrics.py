@@ -16,10 +16,11 @@ a few microseconds (a dict lookup and a write to a memory-mapped file).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 
 from django.conf import settings
@@ -191,19 +192,17 @@ def sync_runs_ended(status: str, *, started_at: datetime | None = None, count: i
         SYNC_RUN_SECONDS.observe(max(0.0, (timezone.now() - started_at).total_seconds()))
 
 
-class ats_request:  # noqa: N801 - used as a function: `with metrics.ats_request(classify):`
+@contextlib.contextmanager
+def ats_request(classify: Callable[[BaseException], str]) -> Iterator[None]:
     """Count one request to the ATS and time it; `classify(exc)` names the outcome of a
-    failure. Never alters what the block raises."""
-
-    def __init__(self, classify: Callable[[BaseException], str]) -> None:
-        self.classify = classify
-
-    def __enter__(self) -> None:
-        self.started = time.monotonic()
-
-    def __exit__(self, kind, exc, traceback) -> bool:
-        _ats_request_done(self.classify, exc, time.monotonic() - self.started)
-        return False
+    failure. What the block raises goes on unchanged."""
+    started = time.monotonic()
+    try:
+        yield
+    except BaseException as exc:
+        _ats_request_done(classify, exc, time.monotonic() - started)
+        raise
+    _ats_request_done(classify, None, time.monotonic() - started)
 
 
 @_never_raises
