@@ -28,6 +28,7 @@ def main() -> int:
         "ASHBY_SANDBOX=true\n"
         f"ASHBY_API_URL={base}/sandbox/ashby/api\n"
         f"PUBLIC_BASE_URL={base}\n"
+        f"GUIDE_METRICS_TOKEN={secrets.token_urlsafe(32)}\n"
     )
     ENV_FILE.chmod(0o600)
     print(f"Wrote {ENV_FILE.name} with new local secrets.")

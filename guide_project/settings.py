@@ -256,6 +256,21 @@ if GUIDE_WEBHOOK_SECRET_GRACE_HOURS < 0:
 GUIDE_ASHBY_MAX_RPS = env.float("GUIDE_ASHBY_MAX_RPS", default=10)
 GUIDE_ASHBY_TENANT_CONCURRENCY = env.int("GUIDE_ASHBY_TENANT_CONCURRENCY", default=2)
 
+# --- Metrics for Prometheus: GET /metrics (integrations/metrics.py, docs/metrics.md) -------
+# Answered only with `Authorization: Bearer <token>`, one of GUIDE_METRICS_TOKEN
+# (comma-separated while replacing one); without any, /metrics does not exist (404).
+GUIDE_METRICS_TOKENS = [t.strip() for t in env.list("GUIDE_METRICS_TOKEN", default=[]) if t.strip()]
+for _position, _token in enumerate(GUIDE_METRICS_TOKENS, start=1):
+    if len(_token) < 16:
+        raise ImproperlyConfigured(
+            f"GUIDE_METRICS_TOKEN: token number {_position} is {len(_token)} characters long; "
+            'use 16 or more, e.g. `python -c "import secrets; print(secrets.token_urlsafe(32))"`.'
+        )
+# One directory per machine, shared by its gunicorn and django-q2 processes: each process
+# writes its counts there and a scrape adds them all up (prometheus-client's multiprocess
+# mode). Without it a scrape sees only the answering process's counts.
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
+
 # --- Production hardening (DEBUG off) ----------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if not DEBUG:
@@ -267,6 +282,8 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
     # /healthz is probed by load balancers over plain HTTP inside the network.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    # /metrics too: Prometheus scrapes each machine at its own address, inside the network.
+    SECURE_REDIRECT_EXEMPT.append(r"^metrics$")
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -10,6 +10,8 @@ import os
 
 # The developer's .env never leaks into a test run.
 os.environ["GUIDE_ENV_FILE"] = ""
+# Metrics count in this process (tests of the multiprocess mode start their own processes).
+os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("ASHBY_SANDBOX", "true")
@@ -34,6 +36,10 @@ Q_CLUSTER["orm"] = "default"
 # does not space the suite's calls to the fakes: its own tests set the caps they check.
 REDIS_URL = ""
 GUIDE_ASHBY_MAX_RPS = 0
+
+# /metrics: off unless a test configures a token; counts kept in this process.
+GUIDE_METRICS_TOKENS: list[str] = []
+PROMETHEUS_MULTIPROC_DIR = ""
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {

@@ -6,11 +6,13 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
 from guides import views as guide_views
+from integrations.views import metrics as metrics_views
 from tenants import views as tenant_views
 
 urlpatterns = [
     path("", guide_views.home, name="home"),
     path("healthz", tenant_views.healthz, name="healthz"),
+    path("metrics", metrics_views.metrics, name="metrics"),
     path("accounts/", include("django.contrib.auth.urls")),
     # Tenant and Membership moved from the guides app to tenants: old console links still work.
     re_path(

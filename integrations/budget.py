@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 
-from integrations import budget_store
+from integrations import budget_store, metrics
 from integrations.budget_store import PARTNER, Answer, Ask, Wait
 
 logger = logging.getLogger(__name__)
@@ -102,6 +102,7 @@ class Budget:
     def pause_partner(self, seconds: float) -> None:
         """No call from any account, in any process, for `seconds`."""
         self.store.pause(PARTNER, self._clock() + seconds)
+        metrics.partner_paused()
         logger.warning("Request budget: every account paused for %.1fs", seconds)
 
     def pause_account(self, seconds: float) -> None:
@@ -141,6 +142,7 @@ class Budget:
         answer = store.take(self._ask(now, started, lease, limits))
         if answer.kind == "go":
             if answer.at > now:
+                metrics.budget_waited("rate", answer.at - now)
                 self._sleep(answer.at - now)
                 if store.paused_until(self.account, self._clock()) is not None:
                     store.release(self.account, lease)
@@ -168,6 +170,7 @@ class Budget:
         if answer.at - now >= NOTE_AFTER and self.tenant_id is not None and not noted:
             noted.append(Wait(self.account, self.tenant_id, now, answer.at, reason))
             store.note_wait(noted[0])
+        metrics.budget_waited(reason, answer.at - now)
         self._sleep(max(answer.at - now, 0.001))  # always forward, whatever the rounding
 
 

@@ -21,7 +21,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from integrations import delivery_batches, delivery_history, delivery_messages
+from integrations import delivery_batches, delivery_history, delivery_messages, metrics
 from integrations.delivery_batches import MAX_ATTEMPTS, retry_delay  # noqa: F401 (their home once)
 from integrations.models import WebhookDelivery
 from tenants.models import Tenant
@@ -160,6 +160,7 @@ def _release_stopped_run(delivery: WebhookDelivery, now: datetime) -> None:
                 delivery, status, message, details, finished_at=now
             )
             attempt.save(force_insert=True)
+            metrics.delivery_processed(delivery.action, status)
 
 
 @transaction.atomic

@@ -36,7 +36,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from integrations import delivery_history, delivery_messages, registry
+from integrations import delivery_history, delivery_messages, metrics, registry
 from integrations.errors import CannotApply
 from integrations.models import DeliveryAttempt, WebhookDelivery
 from tenants import sql
@@ -248,6 +248,13 @@ _RESULT_FIELDS = ["status", "outcome", "error", "processed_at", "next_attempt_at
 def _record(runs: list[Run]) -> None:
     """Every run's result on its delivery and its attempt row: two statements."""
     attempts = [_settle(run) for run in runs]
+    for run in runs:
+        metrics.delivery_processed(
+            run.delivery.action,
+            run.delivery.status,
+            received_at=run.delivery.received_at,
+            replayed=bool(run.delivery.replay_requested_by),
+        )
     if len(runs) == 1:
         runs[0].delivery.save(update_fields=_RESULT_FIELDS)
         attempts[0].save(force_insert=True)

@@ -77,10 +77,12 @@ class Outcome(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Receipt:
-    """What the receiver did with a request, and the stored delivery to process, if any."""
+    """What the receiver did with a request (for which event), and the stored delivery to
+    process, if any."""
 
     outcome: Outcome
     to_process: int | None = None
+    event: str = ""
 
 
 def lookup_subscription(token: str) -> WebhookSubscription | None:
@@ -127,7 +129,7 @@ def record_delivery(
     action = payload["action"]
     if action == registry.PING:
         _stamp_valid(subscription, signed)
-        return Receipt(Outcome.PING)
+        return Receipt(Outcome.PING, event=action)
     ignored = action != subscription.event
     # The delivery commits on its own, first: a concurrent copy waits on the unique index,
     # not on the row stamp, and the answer needs as few round trips as possible. One signed
@@ -137,7 +139,7 @@ def record_delivery(
     if stored is None and guard is not None:
         _refuse_unless_still_accepted(subscription.token, body, headers)
     _stamp_valid(subscription, signed)
-    return _receipt(stored, ignored)
+    return _receipt(stored, ignored, payload["action"])
 
 
 def _check_signature(
@@ -184,15 +186,15 @@ def _record_with_remembered(
     if stored is None:
         return None  # a repeat, or the row changed or went: decided on the row as it is now
     _stamp_valid(subscription, signed)
-    return _receipt(stored, ignored)
+    return _receipt(stored, ignored, payload["action"])
 
 
-def _receipt(stored: int | None, ignored: bool) -> Receipt:
+def _receipt(stored: int | None, ignored: bool, event: str) -> Receipt:
     if stored is None:
-        return Receipt(Outcome.DUPLICATE)
+        return Receipt(Outcome.DUPLICATE, event=event)
     if ignored:
-        return Receipt(Outcome.IGNORED)
-    return Receipt(Outcome.STORED, to_process=stored)
+        return Receipt(Outcome.IGNORED, event=event)
+    return Receipt(Outcome.STORED, to_process=stored, event=event)
 
 
 # Rows the receiver loaded in the last few seconds, by token, in this process. The copy saves

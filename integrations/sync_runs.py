@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -26,7 +27,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
-from integrations import registry
+from integrations import metrics, registry
 from integrations.errors import RunAbandoned
 from integrations.models import AshbyConnection, SyncRun, SyncSeen
 from tenants import queue
@@ -93,6 +94,7 @@ def reap_stale_runs(*, connection_id: int | None = None) -> int:
         status=SyncRun.Status.FAILED, finished_at=timezone.now(), error=STALE_MESSAGE
     )
     if count:
+        metrics.sync_runs_ended(SyncRun.Status.FAILED, count=count)
         logger.warning("Marked %d stale sync run(s) failed", count)
     return count
 
@@ -116,11 +118,13 @@ def run_queued_sync(
     client = client or registry.make_client(
         run.connection.api_key, tenant_id=run.connection.tenant_id
     )
+    started = time.monotonic()
     try:
         _execute(run, client)
     finally:
         SyncSeen.objects.filter(run=run).delete()  # left over by a pass that did not finish
     run.refresh_from_db()
+    metrics.sync_slice(run.status, time.monotonic() - started)
     return run
 
 
@@ -193,9 +197,11 @@ def _claim(connection_id: int, *, full: bool, reason: str) -> SyncRun | None:
 def _finish(
     run: SyncRun, status: str, error: str = "", from_statuses: tuple = (SyncRun.Status.RUNNING,)
 ) -> None:
-    SyncRun.objects.filter(pk=run.pk, status__in=from_statuses).update(
+    ended = SyncRun.objects.filter(pk=run.pk, status__in=from_statuses).update(
         status=status, finished_at=timezone.now(), error=error, current_resource=""
     )
+    if ended:
+        metrics.sync_runs_ended(status, started_at=run.started_at)
     logger.info("Sync run %s of connection %s: %s", run.pk, run.connection_id, status)
 
 

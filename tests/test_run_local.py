@@ -38,6 +38,12 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _metrics_directory(pid: int) -> str:
+    environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    found = [v for v in environ if v.startswith(b"PROMETHEUS_MULTIPROC_DIR=")]
+    return found[0].split(b"=", 1)[1].decode() if found else ""
+
+
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads child processes from /proc")
 def test_a_sigterm_to_the_runner_alone_stops_the_server_and_both_clusters(tmp_path):
     """(SIGHUP takes the same handler.) About 10 s: the qcluster stops gracefully."""
@@ -65,6 +71,11 @@ def test_a_sigterm_to_the_runner_alone_stops_the_server_and_both_clusters(tmp_pa
             time.sleep(0.1)
         children = _children(runner.pid)
         assert len(children) == 3
+        # All three count metrics in one directory the runner made (docs/metrics.md).
+        directories = {_metrics_directory(c) for c in children}
+        assert len(directories) == 1
+        (directory,) = directories
+        assert directory and Path(directory).is_dir()
         time.sleep(1)  # let all three start their own signal handling
 
         runner.send_signal(signal.SIGTERM)
@@ -74,6 +85,7 @@ def test_a_sigterm_to_the_runner_alone_stops_the_server_and_both_clusters(tmp_pa
         while any(_alive(c) for c in children) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert not [c for c in children if _alive(c)]
+        assert not Path(directory).exists()  # a directory of its own is removed at the end
     finally:
         with contextlib.suppress(ProcessLookupError):  # whatever is left of its group
             os.killpg(runner.pid, signal.SIGKILL)

@@ -173,3 +173,21 @@ def test_every_setting_read_from_the_environment_is_documented():
     missing_example = sorted(n for n in names if f"{n}=" not in example)
     assert missing_readme == []
     assert missing_example == []
+
+
+METRICS_TOKENS = "from django.conf import settings; print(settings.GUIDE_METRICS_TOKENS)"
+
+
+def test_metrics_tokens_are_read_trimmed_and_a_short_one_is_refused_unshown():
+    base = {"DEBUG": "true", "GUIDE_ENCRYPTION_KEYS": KEY}
+    assert _run(base, METRICS_TOKENS).stdout.strip() == "[]"
+    two = {**base, "GUIDE_METRICS_TOKEN": "old-token-0123456789, new-token-0123456789"}
+    assert _run(two, METRICS_TOKENS).stdout.strip() == str(
+        ["old-token-0123456789", "new-token-0123456789"]
+    )
+    refused = _run({**base, "GUIDE_METRICS_TOKEN": "old-token-0123456789,s3cret"}, METRICS_TOKENS)
+    assert refused.returncode != 0
+    assert "GUIDE_METRICS_TOKEN: token number 2 is 6 characters long; use 16 or more" in (
+        refused.stderr
+    )
+    assert "s3cret" not in refused.stderr

@@ -40,6 +40,7 @@ import urllib3
 from django.conf import settings
 from requests.adapters import HTTPAdapter
 
+from integrations import metrics
 from integrations.ashby import errors
 from integrations.ashby.permissions import ENDPOINT_PERMISSIONS
 from integrations.budget import Budget, BudgetExhausted
@@ -169,6 +170,7 @@ class AshbyClient:
         try:
             return self._call_with_retries(endpoint, body or {})
         except BudgetExhausted as exc:
+            metrics.ats_not_sent()
             raise errors.RateLimited(
                 f"Not calling Ashby now: {exc} Guide tries again later.",
                 code="budget_wait",
@@ -182,7 +184,7 @@ class AshbyClient:
         attempt = 1
         while True:
             try:
-                with self.budget.turn():
+                with self.budget.turn(), metrics.ats_request(_outcome):
                     return self._attempt(endpoint, body)
             except (errors.TransientError, errors.RateLimited) as exc:
                 if isinstance(exc, errors.RateLimited):
@@ -319,6 +321,7 @@ class AshbyClient:
     def _share_pause(self, exc: errors.RateLimited) -> None:
         """Tell every process: all of Guide pauses (partner scope), or this key does."""
         wait = self._asked_wait(exc)
+        metrics.rate_limited("partner" if exc.scope == PARTNER_SCOPE else "account")
         if exc.scope == PARTNER_SCOPE:
             self.budget.pause_partner(wait or 0.0)
         elif wait:
@@ -340,6 +343,19 @@ class AshbyClient:
 def key_account(api_key: str) -> str:
     """The budget's account of an API key: a digest, so the key itself is never stored."""
     return "key:" + hashlib.sha256(api_key.encode()).hexdigest()[:24]
+
+
+def _outcome(exc: BaseException) -> str:
+    """A failed request's outcome, as /metrics counts it (integrations/metrics.py)."""
+    if isinstance(exc, errors.RateLimited):
+        return "rate_limited"
+    if isinstance(exc, errors.InvalidApiKey | errors.MissingPermission):
+        return "refused"
+    if isinstance(exc, errors.TransientError):
+        if exc.status is not None:
+            return "server_error"
+        return "timeout" if "timeout" in exc.code else "unreachable"
+    return "error"
 
 
 def _may_repeat(endpoint: str, exc: errors.TransientError) -> bool:

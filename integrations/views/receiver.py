@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from integrations import deliveries
+from integrations import deliveries, metrics
 from integrations.receiving import (
     MAX_BODY_BYTES,
     DeliveryRejected,
@@ -28,6 +28,8 @@ logger = logging.getLogger(__name__)
 
 
 def _answer(status: int, **body) -> JsonResponse:
+    if status != 200:
+        metrics.delivery_refused(status)
     return JsonResponse(body, status=status)
 
 
@@ -56,6 +58,7 @@ def receive(request: HttpRequest, token: str) -> JsonResponse:
             storing_failure_hint(exc),
         )
         return _answer(503, error="Temporarily unavailable; retry later.")
+    metrics.delivery_received(receipt.event, receipt.outcome)
     response = _answer(200, ok=True, outcome=str(receipt.outcome))
     if receipt.to_process is not None:
         _queue_after_answer(response, receipt.to_process)
