@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from integrations import deliveries, sync_runs
+from integrations import deliveries, delivery_erasure, retention, sync_runs, tenant_erasure
 
 logger = logging.getLogger(__name__)
 
@@ -30,10 +30,26 @@ def sync_all_connections() -> int:
 
 
 def process_delivery(delivery_id: int) -> str:
-    """Apply one stored webhook delivery to its tenant's data (idempotent)."""
-    return deliveries.apply_delivery(delivery_id)
+    """Apply one stored webhook delivery to its tenant's data (idempotent); one about a
+    candidate erased earlier then loses its body (integrations/delivery_erasure.py)."""
+    status = deliveries.apply_delivery(delivery_id)
+    delivery_erasure.erase_late_delivery(delivery_id)
+    return status
 
 
 def sweep_deliveries() -> int:
     """Every minute: re-enqueue webhook deliveries not processed yet and retries now due."""
     return deliveries.requeue_waiting_deliveries()
+
+
+# --- personal data (integrations/retention.py, integrations/tenant_erasure.py) ----------------
+
+
+def apply_retention() -> dict:
+    """Hourly, on the bulk queue: old delivery bodies erased, old delivery rows deleted."""
+    return retention.apply_retention()
+
+
+def erase_tenant_data(erasure_id: int) -> str:
+    """Delete everything Guide holds for a tenant (its audit trail excepted), in batches."""
+    return tenant_erasure.run_tenant_erasure(erasure_id)
