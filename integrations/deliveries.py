@@ -251,6 +251,8 @@ def replay_delivery(
     delivery = WebhookDelivery.objects.select_for_update().get(tenant=tenant, pk=delivery_id)
     if delivery.status == Status.PROCESSING:
         raise ReplayRefused("This delivery is being processed right now; try again in a moment.")
+    if delivery.body_erased_at is not None:  # retention or an erasure (integrations/erasure.py)
+        raise ReplayRefused("This delivery's body was erased, so there is nothing to replay.")
     delivery.status = Status.RECEIVED
     delivery.attempts = 0
     delivery.replay_requested_by = (requested_by or "system")[:150]
