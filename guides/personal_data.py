@@ -38,6 +38,8 @@ def describe(person: Person) -> None:
     ):
         person.external_ids.add(external_id)
         person.learn(names=[name], emails=[email])
+    applications = Application.objects.filter(candidate__in=candidates_of(person))
+    person.application_ids.update(applications.values_list("external_id", flat=True))
 
 
 def export(person: Person) -> list[dict[str, Any]]:

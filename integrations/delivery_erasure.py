@@ -39,7 +39,8 @@ def of_person(person: Person) -> QuerySet:
     before ids were noted (until retention's pass notes them) are read for the ids. A request
     by email address also reads the tenant's kept bodies for it (kept only
     GUIDE_DELIVERY_BODY_DAYS): support's rare request, not an ATS deletion."""
-    match = Q(candidate_id__in=person.external_ids) if person.external_ids else Q(pk__in=[])
+    subjects = person.subjects
+    match = Q(candidate_id__in=subjects) if subjects else Q(pk__in=[])
     for external_id in person.external_ids:
         match |= Q(candidate_id=NOT_NOTED, body__contains=external_id)
     for email in person.emails if person.match_emails else ():
@@ -53,9 +54,9 @@ def learn_from_bodies(person: Person, deliveries: QuerySet) -> None:
     for candidate_id, body in kept.iterator():
         said = registry.person_in(_payload(body))
         emails = {e.lower() for e in said["emails"]}
-        if candidate_id in person.external_ids or (person.match_emails and emails & person.emails):
+        if candidate_id in person.subjects or (person.match_emails and emails & person.emails):
             person.learn(**said)
-            if candidate_id:
+            if candidate_id and ":" not in candidate_id:
                 person.external_ids.add(candidate_id)
 
 

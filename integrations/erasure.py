@@ -82,8 +82,8 @@ def erase_person(person: Person, *, user: Any = None, reason: str, source: str =
     person.reason = reason
     report = Report(person)
     with transaction.atomic():
-        for external_id in person.external_ids:
-            DeletedCandidate.objects.get_or_create(tenant=person.tenant, external_id=external_id)
+        for subject in person.subjects:  # candidate ids, and "application:<id>"
+            DeletedCandidate.objects.get_or_create(tenant=person.tenant, external_id=subject)
         for holder in holders():
             counts = holder.erase(person)
             if counts:

@@ -156,7 +156,7 @@ def _delete_log_of(model: Any, rows: QuerySet) -> int:
 
 def export_tombstones(person: Person) -> list[dict[str, Any]]:
     tombstones = DeletedCandidate.objects.filter(
-        tenant=person.tenant, external_id__in=person.external_ids
+        tenant=person.tenant, external_id__in=person.subjects
     )
     return [row_dict(t) for t in tombstones.order_by("deleted_at")]
 

@@ -32,11 +32,18 @@ class Person:
     emails: set[str] = field(default_factory=set)
     names: set[str] = field(default_factory=set)
     phones: set[str] = field(default_factory=set)
+    # Their applications' ATS ids: some deliveries name only the application.
+    application_ids: set[str] = field(default_factory=set)
     # A request by email address (support's, outside the ATS) also finds the records with
     # that address; an ATS deletion names one record and never widens to others.
     match_emails: bool = False
     # Why the data is erased, in words kept with what is left ("deleted in Ashby").
     reason: str = ""
+
+    @property
+    def subjects(self) -> set[str]:
+        """What a record about them may be keyed by: their ATS ids, "application:<id>"."""
+        return {*self.external_ids, *(f"application:{a}" for a in self.application_ids)}
 
     @property
     def terms(self) -> list[str]:

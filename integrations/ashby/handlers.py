@@ -30,6 +30,7 @@ from guides.services import ensure_guides, touch_guides
 from guides.upsert import insert_missing, upsert_records
 from integrations.ashby import errors, mapping
 from integrations.ashby.client import INTERACTIVE_RETRY, AshbyClient
+from integrations.ashby.mentions import APPLICATION
 from integrations.ashby.storing import (
     Context,
     Counts,
@@ -230,6 +231,8 @@ def schedule_changed(
     row = mapping.map_interview_schedule(schedule)
     if _deleted(tenant, schedule.get("candidateId")):
         return f"Candidate {schedule['candidateId']} was deleted in Ashby: ignored."
+    if _deleted(tenant, APPLICATION + str(row.get("application_external_id"))):
+        return f"The candidate of application {row['application_external_id']} was erased: ignored."
     stored = g.InterviewSchedule.objects.filter(tenant=tenant, external_id=row["external_id"])
     application = row.get("application_external_id")
     if application is None and not stored.exists():

@@ -5,7 +5,8 @@ them in free text when their data is erased.
 
 Where Ashby puts the candidate (docs/ashby.md, "Webhooks"; API-NOTES §3.3): application
 events carry `data.application.candidate` (a summary: id, name, primaryEmailAddress,
-primaryPhoneNumber) or `candidateId`; interview schedules `data.interviewSchedule.candidateId`;
+primaryPhoneNumber) or `candidateId`; interview schedules `data.interviewSchedule.candidateId`, or only `applicationId` (then
+"application:<id>" is noted, and an erasure looks for the person's applications too);
 candidateDelete `data.candidate`; candidateMerge `data.deletedCandidate` (the record that goes;
 the payload holds only the two ids). Job events name no candidate.
 """
@@ -17,10 +18,19 @@ from typing import Any
 
 from integrations.ashby.mapping import application_candidate, ref
 
+APPLICATION = "application:"  # a schedule that names only its application (older payloads)
+
+
+def _schedule_subject(obj: Mapping[str, Any]) -> str | None:
+    candidate = ref(obj.get("candidateId"))
+    application = ref(obj.get("applicationId"))
+    return candidate or (APPLICATION + application if application else None)
+
+
 # data.<key> -> the candidate's id inside it
 _HOLDERS = (
     ("application", application_candidate),
-    ("interviewSchedule", lambda obj: ref(obj.get("candidateId"))),
+    ("interviewSchedule", _schedule_subject),
     ("candidate", lambda obj: ref(obj.get("id"))),
     ("deletedCandidate", lambda obj: ref(obj.get("id"))),
 )

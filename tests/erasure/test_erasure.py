@@ -205,3 +205,18 @@ def test_processing_a_delivery_twice_after_erasure_changes_nothing(client, tenan
 
     assert WebhookDelivery.objects.get(pk=deleted.pk).body == before
     assert AuditEvent.objects.filter(action="person_erased").count() == 1
+
+
+def test_a_schedule_that_names_only_its_application_is_erased_and_stays_away(client, tenant_a, ada):
+    schedule = webhook_fixture("interviewScheduleCreate")
+    done = deliver(client, tenant_a, schedule)
+    assert done.status == "processed", done.error
+    assert done.candidate_id == "application:5f1e3c9b-7a2d-4e8f-b6c1-2b0000000001"
+
+    deliver(client, tenant_a, delete_payload())
+    schedule["webhookActionId"] = "a1b2c3d4-0007-4000-8000-000000000099"
+    late = deliver(client, tenant_a, schedule)
+
+    assert WebhookDelivery.objects.get(pk=done.pk).body_erased_at is not None
+    assert late.status == "processed" and "was erased: ignored" in late.outcome
+    assert late.body_erased_at is not None
