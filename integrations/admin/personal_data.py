@@ -27,7 +27,6 @@ from integrations import erasure
 from integrations.admin.base import CONFIRMED, SUPPORT_PERMISSION
 from integrations.models import AuditEvent, TenantErasure
 from integrations.tenant_erasure import latest_erasure
-from tenants.admin import extend_tenant_page
 from tenants.admin_kit import ReadOnlyAdmin
 from tenants.models import Tenant
 from tenants.personal_data import Person, holders
@@ -189,6 +188,3 @@ def person_panel(tenant: Tenant, request: HttpRequest) -> str:
         return ""
     context = {"tenant": tenant, "erasure": latest_erasure(tenant)}
     return render_to_string("admin/integrations/person_panel.html", context, request)
-
-
-extend_tenant_page(panels=[person_panel])
