@@ -128,7 +128,8 @@ def test_the_page_shows_the_progress_while_it_runs(tenant_admin_client, tenant_a
     content = tenant_admin_client.get(INTEGRATIONS).content.decode()
 
     assert "Guide is deleting everything it held for Acme." in content
-    assert "1200 records deleted so far (now: webhook deliveries)" in content
+    assert "1,200 records deleted so far (now: webhook deliveries)" in content
+    assert 'data-open-dialog="connect-dialog">Connect</a>' not in content
 
 
 def test_connecting_again_waits_for_the_erasure(tenant_admin_client, tenant_a, admin_user):
