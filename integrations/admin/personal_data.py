@@ -117,6 +117,13 @@ class TenantErasureAdmin(ReadOnlyAdmin):
             raise PermissionDenied
         return PersonForm(data if data.get("tenant") or data.get("who") else None)
 
+    def _posted_form(self, request: HttpRequest) -> PersonForm | HttpResponse:
+        """The valid form of a POST, or the answer: 403, 405, or back to the lookup."""
+        form = self._bound_form(request, request.POST)
+        if request.method != "POST":
+            return HttpResponse(status=405, headers={"Allow": "POST"})
+        return form if form.is_valid() else _back(form)
+
     def person_view(self, request: HttpRequest) -> TemplateResponse:
         """The lookup: the form, then what is held (counts) with Download and Erase now."""
         form = self._bound_form(request, request.GET)
@@ -130,11 +137,9 @@ class TenantErasureAdmin(ReadOnlyAdmin):
 
     def export_view(self, request: HttpRequest) -> HttpResponse:
         """Everything held about the person as one JSON file (the request is audited)."""
-        if request.method != "POST":
-            return HttpResponse(status=405, headers={"Allow": "POST"})
-        form = self._bound_form(request, request.POST)
-        if not form.is_valid():
-            return _back(form)
+        form = self._posted_form(request)
+        if isinstance(form, HttpResponse):
+            return form
         data = erasure.export_person(form.person(), user=request.user)
         name = f"guide-personal-data-{form.cleaned_data['tenant'].slug}-{timezone.now():%Y%m%d-%H%M}.json"
         response = HttpResponse(
@@ -147,11 +152,9 @@ class TenantErasureAdmin(ReadOnlyAdmin):
 
     def erase_view(self, request: HttpRequest) -> HttpResponse:
         """Erase now: a confirmation page first; only its POST (with the field) erases."""
-        if request.method != "POST":
-            return HttpResponse(status=405, headers={"Allow": "POST"})
-        form = self._bound_form(request, request.POST)
-        if not form.is_valid():
-            return _back(form)
+        form = self._posted_form(request)
+        if isinstance(form, HttpResponse):
+            return form
         person = form.person()
         found = _found(person)
         if not _held(found):

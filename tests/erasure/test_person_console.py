@@ -35,22 +35,27 @@ def ada(client, tenant_a):
     return Candidate.objects.get(tenant=tenant_a, external_id=CANDIDATE)
 
 
+def _staff_client(client_class_, username: str):
+    client = client_class_()
+    client.force_login(get_user_model().objects.create_user(username, is_staff=True))
+    return client
+
+
 @pytest.fixture
 def support_client(client_class_, db):
-    user = get_user_model().objects.create_user("sam_support", is_staff=True)
-    user.groups.add(Group.objects.get(name="Support"))
-    client = client_class_()
-    client.force_login(user)
+    client = _staff_client(client_class_, "sam_support")
+    get_user_model().objects.get(username="sam_support").groups.add(
+        Group.objects.get(name="Support")
+    )
     return client
 
 
 @pytest.fixture
 def plain_staff_client(client_class_, db):
     """Staff who may look at tenants, but without the support action permission."""
-    user = get_user_model().objects.create_user("stan_staff", is_staff=True)
-    user.user_permissions.add(Permission.objects.get(codename="view_tenant"))
-    client = client_class_()
-    client.force_login(user)
+    client = _staff_client(client_class_, "stan_staff")
+    view = Permission.objects.get(codename="view_tenant")
+    get_user_model().objects.get(username="stan_staff").user_permissions.add(view)
     return client
 
 
