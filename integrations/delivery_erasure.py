@@ -13,8 +13,9 @@ import json
 import logging
 import re
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -43,9 +44,16 @@ def of_person(person: Person) -> QuerySet:
     match = Q(candidate_id__in=subjects) if subjects else Q(pk__in=[])
     for external_id in person.external_ids:
         match |= Q(candidate_id=NOT_NOTED, body__contains=external_id)
+    # The kept bodies' own index (delivery_body_kept) bounds the read to the body window.
+    kept = Q(body_erased_at__isnull=True, received_at__gte=timezone.now() - _body_window())
     for email in person.emails if person.match_emails else ():
-        match |= Q(body_erased_at__isnull=True, body__icontains=email)
+        match |= kept & Q(body__icontains=email)
     return WebhookDelivery.objects.filter(match, tenant=person.tenant)
+
+
+def _body_window() -> timedelta:
+    # A day's slack: retention runs hourly and may be behind.
+    return timedelta(days=int(settings.GUIDE_DELIVERY_BODY_DAYS) + 1)
 
 
 def learn_from_bodies(person: Person, deliveries: QuerySet) -> None:

@@ -211,3 +211,13 @@ def test_the_tenant_page_offers_the_lookup_to_support_only(
     plain = plain_staff_client.get(page)
     assert plain.status_code == 200
     assert 'id="tenant-personal-data"' not in plain.content.decode()
+
+
+def test_an_email_finds_deliveries_even_without_a_candidate_row(support_client, tenant_a, ada):
+    Candidate.objects.filter(tenant=tenant_a).delete()  # only the delivery's body names her
+
+    support_client.post(ERASE, {**_who(tenant_a), "confirmed": "yes"})
+
+    assert traces() == []
+    audit = AuditEvent.objects.get(action="person_erased")
+    assert audit.detail["candidate_ids"] == [CANDIDATE]  # learned from the body
