@@ -15,6 +15,7 @@ SECTIONS = (
             "tenants.membership",
             "integrations.ashbyconnection",
             "integrations.auditevent",
+            "integrations.tenanterasure",
         ),
         apps=("tenants",),
     ),

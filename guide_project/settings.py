@@ -222,6 +222,22 @@ else:
     Q_CLUSTER["orm"] = "default"
     Q_CLUSTER["poll"] = env.float("Q_POLL", default=0.5)
 
+# --- Retention of webhook deliveries (integrations/retention.py) ---------------------------
+# Bodies (personal data) are kept GUIDE_DELIVERY_BODY_DAYS, then replaced by a note; rows
+# GUIDE_DELIVERY_ROW_DAYS, then deleted. An hourly schedule on the bulk queue does it in
+# batches of GUIDE_RETENTION_BATCH rows, GUIDE_RETENTION_PAUSE_MS apart, for at most
+# GUIDE_RETENTION_MAX_SECONDS a run.
+GUIDE_DELIVERY_BODY_DAYS = env.int("GUIDE_DELIVERY_BODY_DAYS", default=30)
+GUIDE_DELIVERY_ROW_DAYS = env.int("GUIDE_DELIVERY_ROW_DAYS", default=180)
+GUIDE_RETENTION_BATCH = env.int("GUIDE_RETENTION_BATCH", default=500)
+GUIDE_RETENTION_PAUSE_MS = env.int("GUIDE_RETENTION_PAUSE_MS", default=50)
+GUIDE_RETENTION_MAX_SECONDS = env.int("GUIDE_RETENTION_MAX_SECONDS", default=600)
+if not 1 <= GUIDE_DELIVERY_BODY_DAYS <= GUIDE_DELIVERY_ROW_DAYS:
+    raise ImproperlyConfigured(
+        f"GUIDE_DELIVERY_BODY_DAYS ({GUIDE_DELIVERY_BODY_DAYS}) must be at least 1 and at most "
+        f"GUIDE_DELIVERY_ROW_DAYS ({GUIDE_DELIVERY_ROW_DAYS}): a body cannot outlive its row."
+    )
+
 # --- Sync of each tenant's Ashby data ---------------------------------------------------
 # Every GUIDE_SYNC_INTERVAL_MINUTES an incremental sync of every connected tenant is queued
 # (the django-q2 schedule is created, and its interval updated, at `migrate`). A resource

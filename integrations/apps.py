@@ -8,9 +8,15 @@ class IntegrationsConfig(AppConfig):
 
     def ready(self) -> None:
         from integrations.deliveries import ensure_sweep_schedule
+        from integrations.personal_holders import register_holders
+        from integrations.retention import ensure_retention_schedule
         from integrations.schedule import on_post_migrate
 
         # Once per `migrate` (sender: this app), after every app's tables exist.
         post_migrate.connect(on_post_migrate, sender=self, dispatch_uid="guide-sync-schedule")
         # The webhook sweep's schedule, likewise.
         post_migrate.connect(ensure_sweep_schedule, sender=self, dispatch_uid="guide-webhook-sweep")
+        # The retention of deliveries' bodies and rows, likewise.
+        post_migrate.connect(ensure_retention_schedule, sender=self, dispatch_uid="guide-retention")
+        # Where personal data is held (tenants/personal_data.py): erasure and export ask them.
+        register_holders()

@@ -21,7 +21,13 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from integrations import delivery_batches, delivery_history, delivery_messages, metrics
+from integrations import (
+    delivery_batches,
+    delivery_erasure,
+    delivery_history,
+    delivery_messages,
+    metrics,
+)
 from integrations.delivery_batches import MAX_ATTEMPTS, retry_delay  # noqa: F401 (their home once)
 from integrations.models import WebhookDelivery
 from tenants.models import Tenant
@@ -80,6 +86,7 @@ def apply_delivery(delivery_id: int) -> str:
     if not claimed:
         return "not pending"
     (run,) = delivery_batches.apply_claimed(claimed)
+    delivery_erasure.erase_late_deliveries([delivery_id])
     return run.delivery.status
 
 
@@ -94,6 +101,7 @@ def apply_pending(delivery_id: int) -> str:
     if not claimed:
         return "not pending"
     runs = delivery_batches.apply_claimed(claimed)
+    delivery_erasure.erase_late_deliveries([run.delivery.pk for run in runs])
     counts = Counter(run.delivery.status for run in runs)
     return ", ".join(f"{status} {n}" for status, n in sorted(counts.items()))
 
@@ -177,6 +185,8 @@ def replay_delivery(
     delivery = WebhookDelivery.objects.select_for_update().get(tenant=tenant, pk=delivery_id)
     if delivery.status == Status.PROCESSING:
         raise ReplayRefused("This delivery is being processed right now; try again in a moment.")
+    if delivery.body_erased_at is not None:  # retention or an erasure (integrations/erasure.py)
+        raise ReplayRefused("This delivery's body was erased, so there is nothing to replay.")
     delivery.status = Status.RECEIVED
     delivery.attempts = 0
     delivery.replay_requested_by = (requested_by or "system")[:150]

@@ -295,6 +295,7 @@ def _store(
         "dedupe_key": action_id or "sha256:" + hashlib.sha256(body).hexdigest(),
         "body": body.decode("utf-8"),
         "headers": _safe_headers(headers),
+        "candidate_id": registry.candidate_in(payload),  # finds a person's deliveries (erasure)
     }
     if ignored:
         values["status"] = WebhookDelivery.Status.IGNORED

@@ -51,6 +51,9 @@ PROVIDED: dict[str, str] = {
     "signature_matches": _A + "signature.signature_matches",  # (secret, body, header) -> bool
     "delivery_id": _A + "signature.delivery_id",  # (payload) -> the ATS's id of a delivery
     "describe_failure": _A + "delivery_errors.describe",  # (exc) -> what was wrong, or None
+    # Personal data (integrations/erasure.py).
+    "candidate_in": _A + "mentions.candidate_in",  # (payload) -> the candidate's id, or ""
+    "person_in": _A + "mentions.person_in",  # (payload) -> {"names", "emails", "phones"}
 }
 
 # The integration's own pages (Connect, Disconnect, Check, Configure Webhooks), included by

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from integrations import deliveries, sync_runs
+from integrations import deliveries, retention, sync_runs, tenant_erasure
 
 logger = logging.getLogger(__name__)
 
@@ -31,10 +31,25 @@ def sync_all_connections() -> int:
 
 def process_delivery(delivery_id: int) -> str:
     """Apply a stored webhook delivery, with a batch of its tenant's other pending ones, to
-    the tenant's data (idempotent: deliveries already applied or claimed are left alone)."""
+    the tenant's data (idempotent: deliveries already applied or claimed are left alone);
+    those about a candidate erased earlier then lose their body (integrations/
+    delivery_erasure.py)."""
     return deliveries.apply_pending(delivery_id)
 
 
 def sweep_deliveries() -> int:
     """Every minute: re-enqueue webhook deliveries not processed yet and retries now due."""
     return deliveries.requeue_waiting_deliveries()
+
+
+# --- personal data (integrations/retention.py, integrations/tenant_erasure.py) ----------------
+
+
+def apply_retention() -> dict:
+    """Hourly, on the bulk queue: old delivery bodies erased, old delivery rows deleted."""
+    return retention.apply_retention()
+
+
+def erase_tenant_data(erasure_id: int) -> str:
+    """Delete everything Guide holds for a tenant (its audit trail excepted), in batches."""
+    return tenant_erasure.run_tenant_erasure(erasure_id)

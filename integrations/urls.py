@@ -1,7 +1,7 @@
 from django.urls import include, path
 
 from integrations import registry
-from integrations.views import pages, receiver, sync_now
+from integrations.views import erase_data, pages, receiver, sync_now
 
 app_name = "integrations"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("settings/integrations/", pages.integrations_page, name="integrations"),
     path("settings/integrations/ashby/sync/", sync_now.sync_now, name="sync_now"),
     path("settings/integrations/ashby/sync/status/", sync_now.sync_status_json, name="sync_status"),
+    path("settings/integrations/erase-data/", erase_data.erase_data, name="erase_data"),
     # The integration's own pages (Connect, Configure Webhooks, ...), in this namespace.
     path("", include(registry.URLCONF)),
 ]

@@ -6,6 +6,7 @@ from integrations.admin import (  # noqa: F401
     budget,
     connection,
     delivery_history,
+    personal_data,
     sync_run_pages,
     tenant,
     webhook_pages,

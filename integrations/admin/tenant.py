@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 
+from integrations.admin.personal_data import person_panel
 from integrations.admin.tenant_console import ACTIONS, render_panel
 from integrations.models import (
     AshbyConnection,
@@ -37,7 +38,7 @@ def integration_links(tenant: Tenant) -> str:
 
 
 extend_tenant_page(
-    panels=[render_panel],
+    panels=[render_panel, person_panel],  # the connection first, then a person's data
     actions=ACTIONS,
     sections=[integration_links],
     deletion_notes=["and the tenant's integration records (connection, webhooks, audit)"],

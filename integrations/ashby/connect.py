@@ -9,7 +9,6 @@ import logging
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from guides.services import delete_synced_data
 from integrations.ashby.client import AshbyClient
 from integrations.ashby.key_check import (
     ConnectError,
@@ -18,8 +17,9 @@ from integrations.ashby.key_check import (
     check_key,
     clean_api_key,
 )
-from integrations.models import AshbyConnection, AuditEvent
+from integrations.models import AshbyConnection, AuditEvent, TenantErasure
 from integrations.sync_runs import request_sync
+from integrations.tenant_erasure import start_tenant_erasure
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -79,19 +79,18 @@ def _store(connection: AshbyConnection, key: str, check: KeyCheck, user) -> None
     connection.save()
 
 
-def disconnect_ashby(tenant: Tenant, *, user, delete_data: bool = False) -> dict[str, int]:
-    """Delete the tenant's connection and its stored key; with `delete_data`, also every
-    record synced from Ashby (and the guides built on them). Returns deleted counts."""
+def disconnect_ashby(tenant: Tenant, *, user, delete_data: bool = False) -> TenantErasure | None:
+    """Delete the tenant's connection and its stored key; with `delete_data`, also start
+    deleting everything Guide holds for the tenant (hiring rows, guides, deliveries, webhook
+    rows...; its audit trail stays) in the background, and return that erasure."""
     with transaction.atomic():
         connection = AshbyConnection.objects.select_for_update().get(tenant=tenant)
         detail = {"key_title": connection.key_title, "key_last4": connection.key_last4}
         connection.delete()
         AuditEvent.record(tenant, user, AuditEvent.Action.ASHBY_DISCONNECTED, **detail)
-        counts = delete_synced_data(tenant) if delete_data else {}
-        if delete_data:
-            AuditEvent.record(tenant, user, AuditEvent.Action.SYNCED_DATA_DELETED, counts=counts)
+        erasure = start_tenant_erasure(tenant, user=user) if delete_data else None
     logger.info("Tenant %s disconnected Ashby (data deleted: %s)", tenant.pk, delete_data)
-    return counts
+    return erasure
 
 
 def check_connection(

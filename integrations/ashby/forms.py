@@ -26,9 +26,30 @@ class ConnectForm(forms.Form):
 
 
 class DisconnectForm(forms.Form):
-    delete_data = forms.BooleanField(
-        required=False,
-        label="Also delete the data synced from Ashby",
-        help_text="Candidates, applications, jobs, interviews, interviewers (with the profiles "
-        "written in Guide) and the candidates' guides. This cannot be undone.",
+    KEEP, DELETE = "keep", "delete"
+    data = forms.ChoiceField(
+        label="What happens to the data Guide holds",
+        choices=[
+            (
+                KEEP,
+                "Keep the data: candidates, jobs, guides and webhook deliveries stay, and stop "
+                "updating.",
+            ),
+            (
+                DELETE,
+                "Delete everything Guide holds for this tenant: candidates, applications, jobs, "
+                "interviews, interviewers (with the profiles written in Guide), the candidates' "
+                "guides, webhook deliveries and webhook URLs. Only the audit trail stays. This "
+                "cannot be undone.",
+            ),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose whether Guide keeps the data or deletes everything it holds.",
+            "invalid_choice": "Choose one of the two options: keep the data, or delete it all.",
+        },
     )
+
+    @property
+    def delete_data(self) -> bool:
+        return self.cleaned_data.get("data") == self.DELETE

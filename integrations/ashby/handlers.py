@@ -25,10 +25,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from guides import models as g
+from guides.personal_data import LABEL as ROWS
 from guides.services import ensure_guides, touch_guides
 from guides.upsert import insert_missing, upsert_records
 from integrations.ashby import errors, mapping
 from integrations.ashby.client import INTERACTIVE_RETRY, AshbyClient
+from integrations.ashby.mentions import APPLICATION
 from integrations.ashby.storing import (
     Context,
     Counts,
@@ -37,6 +39,7 @@ from integrations.ashby.storing import (
     store_candidates,
     store_schedules,
 )
+from integrations.erasure import erase_candidate, erase_merged_away
 from integrations.models import AshbyConnection, DeletedCandidate
 
 logger = logging.getLogger(__name__)
@@ -261,6 +264,8 @@ def schedule_changed(
     row = mapping.map_interview_schedule(schedule)
     if _deleted(tenant, schedule.get("candidateId")):
         return f"Candidate {schedule['candidateId']} was deleted in Ashby: ignored."
+    if _deleted(tenant, APPLICATION + str(row.get("application_external_id"))):
+        return f"The candidate of application {row['application_external_id']} was erased: ignored."
     stored = g.InterviewSchedule.objects.filter(tenant=tenant, external_id=row["external_id"])
     application = row.get("application_external_id")
     if application is None and not stored.exists():
@@ -318,11 +323,11 @@ def _deleted(tenant: g.Tenant, external_id: Any) -> bool:
 def candidate_deleted(tenant: g.Tenant, data: Mapping[str, Any]) -> str:
     """candidateDelete: the candidate, their applications, schedules and guide are deleted."""
     external_id = _candidate_id(data, "candidate")
-    _tombstone(tenant, external_id)
-    deleted, by_model = g.Candidate.objects.filter(tenant=tenant, external_id=external_id).delete()
-    if not deleted:
+    # Every copy goes: rows, guide, delivery bodies, texts (integrations/erasure.py).
+    rows = erase_candidate(tenant, external_id, reason="deleted in Ashby").counts.get(ROWS, {})
+    if not rows:
         return f"Candidate {external_id} was not stored: nothing to delete."
-    guides = by_model.get(g.Guide._meta.label, 0)
+    deleted, guides = sum(rows.values()), rows.get(str(g.Guide._meta.verbose_name_plural), 0)
     return f"Candidate {external_id} deleted with {deleted - 1} related records ({guides} guide)."
 
 
@@ -335,11 +340,19 @@ def candidate_merged(tenant: g.Tenant, data: Mapping[str, Any]) -> str:
     """
     gone_id = _candidate_id(data, "deletedCandidate")
     kept_id = _candidate_id(data, "mergedCandidate")
-    if gone_id != kept_id:
-        _tombstone(tenant, gone_id)
+    if gone_id == kept_id:
+        return f"Candidate {gone_id} was not stored: nothing to move."
+    _tombstone(tenant, gone_id)
+    outcome = _merge(tenant, gone_id, kept_id)
+    # The old record's copies (delivery bodies) go once its rows have moved.
+    erase_merged_away(tenant, gone_id, reason=f"merged into {kept_id} in Ashby")
+    return outcome
+
+
+def _merge(tenant: g.Tenant, gone_id: str, kept_id: str) -> str:
     candidates = g.Candidate.objects.select_for_update().filter(tenant=tenant)
     gone = candidates.filter(external_id=gone_id).first()
-    if gone is None or gone_id == kept_id:
+    if gone is None:
         return f"Candidate {gone_id} was not stored: nothing to move."
     kept = candidates.filter(external_id=kept_id).first()
     if kept is None:

@@ -29,8 +29,9 @@ from guides.upsert import (
     replace_related,
     upsert_records,
 )
-from integrations.ashby import mapping
+from integrations.ashby import erased, mapping
 from integrations.ashby.client import AshbyClient
+from integrations.ashby.erased import without_erased
 from integrations.models import SyncRun
 
 MAX_NOTES = 5  # reasons kept per resource for skipped records
@@ -105,6 +106,7 @@ def simple_store(model: type[g.SyncedRecord], mapper: Callable[..., dict[str, An
 
 def store_candidates(ctx: Context, records: Sequence[dict[str, Any]], counts: Counts) -> None:
     """Candidates, and a guide for each new one that has an application."""
+    records = without_erased(ctx.tenant, records, erased.CANDIDATE)
     notes: list[str] = []
     rows = mapped(records, lambda record: mapping.map_candidate(record, notes), counts)
     result = upsert_records(ctx.tenant, g.Candidate, rows)
@@ -119,6 +121,7 @@ def store_candidates(ctx: Context, records: Sequence[dict[str, Any]], counts: Co
 def store_applications(ctx: Context, records: Sequence[dict[str, Any]], counts: Counts) -> None:
     """Applications, with placeholders for candidates and stages not synced yet, and a guide
     for every candidate with an application."""
+    records = without_erased(ctx.tenant, records, erased.APPLICATION)
     rows = mapped(records, mapping.map_application, counts)
     wanted = {row["external_id"] for row in rows}
     valid = [r for r in records if r.get("id") in wanted]
@@ -159,6 +162,7 @@ def store_schedules(ctx: Context, records: Sequence[dict[str, Any]], counts: Cou
 
     A schedule's payload lists all its events, so for every schedule written, events it no
     longer lists are deleted and each event's interviewers are replaced."""
+    records = without_erased(ctx.tenant, records, erased.SCHEDULE)
     result = upsert_records(
         ctx.tenant, g.InterviewSchedule, mapped(records, mapping.map_interview_schedule, counts)
     )

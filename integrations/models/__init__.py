@@ -5,12 +5,14 @@
 - sync_records.py: sync runs and per-resource sync state
 - webhook_records.py: webhook subscriptions (one row per event) and deliveries
 - delivery_attempts.py: every processing attempt of a delivery (its history)
+- erasure_records.py: a tenant's data being deleted in the background (offboarding)
 - rate_limits.py: the shared request budget to the ATS (when not in Redis)
 """
 
 from integrations.models.audit import *  # noqa: F403
 from integrations.models.connection import *  # noqa: F403
 from integrations.models.delivery_attempts import *  # noqa: F403
+from integrations.models.erasure_records import *  # noqa: F403
 from integrations.models.rate_limits import *  # noqa: F403
 from integrations.models.sync_records import *  # noqa: F403
 from integrations.models.webhook_records import *  # noqa: F403

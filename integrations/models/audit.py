@@ -35,6 +35,11 @@ class AuditEvent(models.Model):
         KEY_CHECKED = "key_checked", "Checked the key against Ashby"
         DELIVERY_REPLAYED = "delivery_replayed", "Replayed a webhook delivery"
         DELIVERY_IGNORED = "delivery_ignored", "Marked a webhook delivery ignored"
+        # Personal data (integrations/erasure.py, integrations/tenant_erasure.py).
+        PERSON_EXPORTED = "person_exported", "Exported a person's data"
+        PERSON_ERASED = "person_erased", "Erased a person's data"
+        TENANT_ERASURE_STARTED = "tenant_erasure_started", "Started deleting the tenant's data"
+        TENANT_ERASURE_FINISHED = "tenant_erasure_finished", "Deleted the tenant's data"
 
     class Source(models.TextChoices):
         APP = "app", "Guide"

@@ -176,6 +176,9 @@ class WebhookDelivery(models.Model):
         FAILED = "failed", "Failed"
 
     PENDING = (Status.RECEIVED, Status.RETRYING)
+    # The candidate_id of rows received before candidates were noted (the migration's
+    # default), until retention's pass reads their bodies (integrations/retention.py).
+    CANDIDATE_NOT_NOTED = "?"
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="webhook_deliveries")
     subscription = models.ForeignKey(
@@ -211,6 +214,20 @@ class WebhookDelivery(models.Model):
         blank=True,
         help_text="What processing changed, and what it skipped or left for the next sync.",
     )
+    # Erasure and retention (integrations/erasure.py, integrations/retention.py).
+    candidate_id = models.CharField(
+        "candidate's ATS id",
+        max_length=64,
+        blank=True,
+        default="",
+        help_text="The candidate the delivery is about, noted when it is received.",
+    )
+    body_erased_at = models.DateTimeField(
+        "body erased",
+        null=True,
+        blank=True,
+        help_text="When its body and headers were replaced by a note (erasure or retention).",
+    )
 
     class Meta:
         verbose_name = "webhook delivery"
@@ -233,6 +250,18 @@ class WebhookDelivery(models.Model):
             models.Index(fields=["action", "-id"], name="delivery_action_id"),
             models.Index(fields=["-id"], condition=~Q(error=""), name="delivery_with_error"),
             models.Index(fields=["webhook_action_id"], name="delivery_webhook_action_id"),
+            # A person's deliveries (erasure, export), without reading any body.
+            models.Index(
+                fields=["tenant", "candidate_id"],
+                condition=~Q(candidate_id=""),
+                name="delivery_candidate",
+            ),
+            # Bodies still kept, oldest first (retention); erased rows leave the index.
+            models.Index(
+                fields=["received_at"],
+                condition=Q(body_erased_at__isnull=True),
+                name="delivery_body_kept",
+            ),
             # Deliveries failing processing lately, per webhook row (integrations/failing.py).
             models.Index(
                 fields=["subscription", "started_at"],

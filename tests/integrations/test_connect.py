@@ -260,7 +260,7 @@ def test_disconnect_deletes_the_key_and_keeps_the_data(tenant_a, admin_user, fak
     connect.connect_ashby(tenant_a, api_key=GOOD_KEY, user=admin_user)
     add_synced_data(tenant_a, "a")
 
-    assert connect.disconnect_ashby(tenant_a, user=admin_user) == {}
+    assert connect.disconnect_ashby(tenant_a, user=admin_user) is None  # no erasure started
 
     assert AshbyConnection.objects.count() == 0
     assert Candidate.objects.filter(tenant=tenant_a).count() == 1
@@ -268,20 +268,28 @@ def test_disconnect_deletes_the_key_and_keeps_the_data(tenant_a, admin_user, fak
 
 
 def test_disconnect_can_delete_the_tenants_synced_data_only(
-    tenant_a, tenant_b, admin_user, fake_ashby
+    tenant_a, tenant_b, admin_user, fake_ashby, django_capture_on_commit_callbacks
 ):
     connect.connect_ashby(tenant_a, api_key=GOOD_KEY, user=admin_user)
     add_synced_data(tenant_a, "a")
     add_synced_data(tenant_b, "b")
 
-    counts = connect.disconnect_ashby(tenant_a, user=admin_user, delete_data=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        erasure = connect.disconnect_ashby(tenant_a, user=admin_user, delete_data=True)
 
-    assert counts["candidates"] == 1 and counts["guides"] == 1 and counts["jobs"] == 1
+    # The test settings run the queued erasure at once (django-q2's sync mode).
+    erasure.refresh_from_db()
+    assert erasure.status == "done"
+    assert erasure.progress["hiring records and guide"] >= 4
     for model in (Candidate, Application, Job, Department, Guide):
         assert not model.objects.filter(tenant=tenant_a).exists()
         assert model.objects.filter(tenant=tenant_b).count() == 1
     actions = list(AuditEvent.objects.order_by("id").values_list("action", flat=True))
-    assert actions[-2:] == ["ashby_disconnected", "synced_data_deleted"]
+    assert actions[-3:] == [
+        "ashby_disconnected",
+        "tenant_erasure_started",
+        "tenant_erasure_finished",
+    ]
 
 
 # --- a stored key Ashby starts rejecting ----------------------------------------------------

@@ -14,6 +14,7 @@ from tests.integrations.fake_ashby import GOOD_KEY
 PAGE = reverse("integrations:integrations")
 CONNECT = reverse("integrations:connect")
 DISCONNECT = reverse("integrations:disconnect")
+INTEGRATIONS = reverse("integrations:integrations")
 CHECK = reverse("integrations:check")
 
 
@@ -82,7 +83,7 @@ def test_a_member_sees_no_connect_button(member_client):
     ],
 )
 def test_a_member_cannot_change_the_connection(member_client, acme_connection, method, url):
-    response = getattr(member_client, method)(url, {"api_key": "f" * 40, "delete_data": "on"})
+    response = getattr(member_client, method)(url, {"api_key": "f" * 40, "data": "delete"})
 
     assert response.status_code == 403
     assert AshbyConnection.objects.get().api_key == GOOD_KEY
@@ -102,7 +103,7 @@ def test_another_tenants_admin_sees_none_of_our_connection(outsider_client, acme
 def test_another_tenants_admin_gets_404_for_our_connection(
     outsider_client, acme_connection, method, url
 ):
-    response = getattr(outsider_client, method)(url, {"delete_data": "on"})
+    response = getattr(outsider_client, method)(url, {"data": "delete"})
 
     assert response.status_code == 404
     assert AshbyConnection.objects.filter(pk=acme_connection.pk).exists()
@@ -251,7 +252,8 @@ def test_disconnect_asks_for_confirmation_first(tenant_admin_client, acme_connec
 
     content = response.content.decode()
     assert "Disconnect Ashby?" in content
-    assert 'name="delete_data"' in content
+    assert 'name="data" value="keep"' in content
+    assert 'name="data" value="delete"' in content
     assert AshbyConnection.objects.exists()
     assert GOOD_KEY not in content
 
@@ -261,21 +263,41 @@ def test_disconnect_deletes_the_key_and_keeps_the_data_unless_asked(
 ):
     Candidate.objects.create(tenant=tenant_a, external_id="c1", name="Ada")
 
-    response = tenant_admin_client.post(DISCONNECT, follow=True)
+    response = tenant_admin_client.post(DISCONNECT, {"data": "keep"}, follow=True)
 
-    assert "the stored API key was deleted." in response.content.decode()
+    assert "the stored API key was deleted; the data stays." in response.content.decode()
     assert not AshbyConnection.objects.exists()
     assert Candidate.objects.filter(tenant=tenant_a).exists()
 
 
-def test_disconnect_with_the_box_ticked_deletes_the_synced_data(
-    tenant_admin_client, acme_connection, tenant_a
+def test_disconnect_without_a_choice_asks_for_one_and_keeps_the_key(
+    tenant_admin_client, acme_connection
+):
+    response = tenant_admin_client.post(DISCONNECT, {})
+
+    assert "Choose whether Guide keeps the data or deletes everything it holds." in (
+        response.content.decode()
+    )
+    assert AshbyConnection.objects.exists()
+
+
+def test_disconnect_choosing_delete_deletes_everything_in_the_background(
+    tenant_admin_client, acme_connection, tenant_a, django_capture_on_commit_callbacks
 ):
     Candidate.objects.create(tenant=tenant_a, external_id="c1", name="Ada")
 
-    response = tenant_admin_client.post(DISCONNECT, {"delete_data": "on"}, follow=True)
+    with django_capture_on_commit_callbacks() as queued:
+        response = tenant_admin_client.post(DISCONNECT, {"data": "delete"}, follow=True)
 
-    assert "and the synced data deleted" in response.content.decode()
+    content = response.content.decode()
+    assert "Guide is deleting everything it holds for this tenant" in content
+    assert "0 records deleted so far" in content
+    assert Candidate.objects.filter(tenant=tenant_a).exists()  # not yet: queued
+    for task in queued:  # the bulk queue runs it (django-q2 runs tasks at once in tests)
+        task()
+    content = tenant_admin_client.get(INTEGRATIONS).content.decode()
+    assert "Guide deleted everything it held for Acme" in content
+    assert "1 hiring records and guide" in content
     assert not Candidate.objects.filter(tenant=tenant_a).exists()
 
 

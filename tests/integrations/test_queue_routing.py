@@ -14,7 +14,7 @@ from django_q.conf import Conf
 from django_q.models import OrmQ, Schedule
 from django_q.signing import SignedPackage
 
-from integrations import deliveries, sync_runs
+from integrations import deliveries, retention, sync_runs
 from integrations.models import AshbyConnection
 from integrations.schedule import SCHEDULE_NAME, ensure_sync_schedule
 from tenants import queue
@@ -101,18 +101,23 @@ def test_each_schedule_runs_in_its_own_cluster():
     deliveries.ensure_sweep_schedule()
     ensure_sync_schedule()
 
+    retention.ensure_retention_schedule()
+
     clusters = dict(Schedule.objects.values_list("name", "cluster"))
     assert clusters[deliveries.SWEEP_SCHEDULE_NAME] == "realtime"
     assert clusters[SCHEDULE_NAME] == "bulk"
+    assert clusters[retention.SCHEDULE_NAME] == "bulk"
 
 
 def test_a_schedule_made_before_the_split_is_moved_to_its_cluster():
     ensure_sync_schedule()
     deliveries.ensure_sweep_schedule()
+    retention.ensure_retention_schedule()
     Schedule.objects.update(cluster=None)  # as every release before the split left them
 
     ensure_sync_schedule()
     deliveries.ensure_sweep_schedule()
+    retention.ensure_retention_schedule()
 
     assert set(Schedule.objects.values_list("cluster", flat=True)) == {"realtime", "bulk"}
 

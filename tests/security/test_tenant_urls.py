@@ -110,7 +110,7 @@ def test_the_read_only_member_cannot_change_anything(member_client, world, name,
     url = url_for(name, pattern, world)
     before = snapshot()
 
-    response = member_client.post(url, {"api_key": "x" * 20, "delete_data": "on"})
+    response = member_client.post(url, {"api_key": "x" * 20, "data": "delete"})
 
     assert snapshot() == before, f"{name}: a read-only member changed data"
     if name in READ_PAGES:

@@ -12,11 +12,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from guides.models import Candidate
 from integrations.ashby import permissions as perms
 from integrations.ashby.connect import check_connection, connect_ashby, disconnect_ashby
 from integrations.ashby.forms import ConnectForm, DisconnectForm
 from integrations.ashby.key_check import ConnectError
-from integrations.models import AshbyConnection
+from integrations.models import AshbyConnection, WebhookDelivery
+from integrations.tenant_erasure import active_erasure, latest_erasure
 from tenants.tenancy import tenant_admin_required
 
 
@@ -26,12 +28,29 @@ def _connection(request: HttpRequest) -> AshbyConnection | None:
     )
 
 
+ERASING = (
+    "Guide is still deleting the data it held for this tenant (see its progress on the "
+    "Integrations page). Connect Ashby again once that has finished."
+)
+
+
+def _holds_data(tenant) -> bool:
+    """Whether Guide still holds the tenant's synced data or deliveries (not connected)."""
+    return (
+        Candidate.objects.filter(tenant=tenant).exists()
+        or WebhookDelivery.objects.filter(tenant=tenant).exists()
+    )
+
+
 def panel_context(request: HttpRequest, form: ConnectForm | None = None, **extra) -> dict:
     """What the Integrations page (integrations/views/pages.py) renders Ashby's card with."""
+    connection = _connection(request)
     return {
+        "erasure": latest_erasure(request.tenant),
+        "holds_data": connection is None and _holds_data(request.tenant),
         "panel_template": "ashby/_card.html",
         "tenant": request.tenant,
-        "connection": _connection(request),
+        "connection": connection,
         "can_manage": request.membership.is_admin,
         "form": form if form is not None else ConnectForm(),
         "required_permissions": perms.REQUIRED,
@@ -47,7 +66,9 @@ def connect(request: HttpRequest) -> HttpResponse:
     """Connect Ashby, or replace the key: the same check, then the key is stored."""
     form = ConnectForm(request.POST if request.method == "POST" else None)
     error = None
-    if form.is_bound and form.is_valid():
+    if form.is_bound and active_erasure(request.tenant) is not None:
+        form.add_error("api_key", ERASING)
+    elif form.is_bound and form.is_valid():
         try:
             connect_ashby(request.tenant, api_key=form.cleaned_data["api_key"], user=request.user)
         except ConnectError as exc:
@@ -71,9 +92,12 @@ def disconnect(request: HttpRequest) -> HttpResponse:
     connection = get_object_or_404(AshbyConnection, tenant=request.tenant)
     form = DisconnectForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
-        delete_data = form.cleaned_data["delete_data"]
-        disconnect_ashby(request.tenant, user=request.user, delete_data=delete_data)
-        done = " and the synced data deleted" if delete_data else ""
+        disconnect_ashby(request.tenant, user=request.user, delete_data=form.delete_data)
+        done = (
+            ". Guide is deleting everything it holds for this tenant: the progress is below"
+            if form.delete_data
+            else "; the data stays"
+        )
         messages.success(request, f"Ashby is disconnected: the stored API key was deleted{done}.")
         return redirect("integrations:integrations")
     return render(
