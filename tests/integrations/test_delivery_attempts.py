@@ -201,8 +201,10 @@ def test_processing_a_delivery_inserts_one_attempt_row(tenant_a, monkeypatch):
     statements = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
     inserts = [sql for sql in statements if sql.startswith("INSERT")]
     assert len(inserts) == 1 and DeliveryAttempt._meta.db_table in inserts[0]
-    # The claim, the row, the outcome, the attempt: the attempt is the only query added.
-    assert len(statements) == 4, statements
+    # The claim, the row, the outcome, the attempt, and the check that it is not about an
+    # erased candidate (issue 21, which reads no body): the attempt is one query of them.
+    assert len(statements) == 5, statements
+    assert "deletedcandidate" in statements[-1].lower(), statements[-1]
 
 
 def test_the_tenant_admin_replay_names_who_asked(
