@@ -28,15 +28,41 @@ class GuideFilterForm(forms.Form):
     stage = forms.ModelChoiceField(
         queryset=InterviewStage.objects.none(), required=False, empty_label="All stages"
     )
+    opened = forms.ChoiceField(
+        label="Opened by the candidate",
+        required=False,
+        choices=[("", "Opened or not"), ("yes", "Opened"), ("no", "Not opened yet")],
+        error_messages={"invalid_choice": "Choose Opened or Not opened yet."},
+    )
 
     def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["job"].queryset = Job.objects.filter(tenant=tenant).order_by("title", "pk")
-        stages = InterviewStage.objects.filter(tenant=tenant).select_related("plan")
-        self.fields["stage"].queryset = stages.order_by("plan__title", "plan_id", "order", "pk")
-        self.fields["stage"].label_from_instance = lambda s: f"{s.plan} · {s.title}"
+        self.fields["stage"].queryset = InterviewStage.objects.filter(tenant=tenant)
+        self.fields["stage"].choices = self._stages_by_job(tenant)
         self.fields["job"].error_messages["invalid_choice"] = "That job is not one of yours."
         self.fields["stage"].error_messages["invalid_choice"] = "That stage is not one of yours."
+
+    def _stages_by_job(self, tenant: Tenant) -> list:
+        """The stage choices grouped under each job (a plan shared by jobs appears under each);
+        only the chosen job's group when the search names a job. Two queries."""
+        jobs = Job.objects.filter(tenant=tenant, interview_plan__isnull=False)
+        chosen = str(self.data.get("job", "")) if self.is_bound else ""
+        if chosen.isdigit():
+            jobs = jobs.filter(pk=int(chosen))
+        jobs = list(jobs.order_by("title", "pk"))
+        stages: dict[int, list] = {}
+        plan_ids = {job.interview_plan_id for job in jobs}
+        for stage in InterviewStage.objects.filter(tenant=tenant, plan_id__in=plan_ids).order_by(
+            "order", "pk"
+        ):
+            stages.setdefault(stage.plan_id, []).append((stage.pk, stage.title))
+        groups = [
+            (job.title, stages[job.interview_plan_id])
+            for job in jobs
+            if job.interview_plan_id in stages
+        ]
+        return [("", "All stages"), *groups]
 
 
 class SearchForm(forms.Form):

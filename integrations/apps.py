@@ -7,10 +7,14 @@ class IntegrationsConfig(AppConfig):
     verbose_name = "Integrations"
 
     def ready(self) -> None:
+        from guides.list_notices import register_notice
         from integrations.deliveries import ensure_sweep_schedule
+        from integrations.list_notices import hidden_candidates_notice
         from integrations.schedule import on_post_migrate
 
         # Once per `migrate` (sender: this app), after every app's tables exist.
         post_migrate.connect(on_post_migrate, sender=self, dispatch_uid="guide-sync-schedule")
         # The webhook sweep's schedule, likewise.
         post_migrate.connect(ensure_sweep_schedule, sender=self, dispatch_uid="guide-webhook-sweep")
+        # The Guides page's notice of candidates the key cannot see (confidential jobs).
+        register_notice("hidden-candidates", hidden_candidates_notice)

@@ -50,6 +50,9 @@ PROVIDED: dict[str, str] = {
     "signature_matches": _A + "signature.signature_matches",  # (secret, body, header) -> bool
     "delivery_id": _A + "signature.delivery_id",  # (payload) -> the ATS's id of a delivery
     "describe_failure": _A + "delivery_errors.describe",  # (exc) -> what was wrong, or None
+    # What the key cannot see: (tenant) -> a state with .hides_candidates, .summary and
+    # .how_to_change (the Integrations and Guides pages).
+    "confidential_state": _A + "confidential.confidential_state",
 }
 
 # The integration's own pages (Connect, Disconnect, Check, Configure Webhooks), included by
