@@ -27,6 +27,11 @@ from guides.views_public import ROBOTS
 from tenants.tenancy import tenant_required
 
 
+def _posted(request: HttpRequest):
+    """The form's data on a POST (even an empty one: no box ticked is a choice), else None."""
+    return request.POST if request.method == "POST" else None
+
+
 def default_preview_guide(tenant) -> Guide | None:
     """The guide a preview shows unless the admin picks one: the most recently updated guide
     of a candidate in an active process (else any)."""
@@ -91,8 +96,8 @@ def _settings_page(
 def brand(request: HttpRequest) -> HttpResponse:
     tenant = request.tenant
     form = BrandForm(
-        request.POST or None,
-        request.FILES or None,
+        _posted(request),
+        request.FILES if request.method == "POST" else None,
         tenant=tenant,
         initial={"brand_color": tenant.brand_color},
     )
@@ -131,7 +136,7 @@ def brand(request: HttpRequest) -> HttpResponse:
 @never_cache
 def texts(request: HttpRequest) -> HttpResponse:
     tenant = request.tenant
-    form = TextsForm(request.POST or None, instance=settings_of(tenant), tenant=tenant)
+    form = TextsForm(_posted(request), instance=settings_of(tenant), tenant=tenant)
 
     def save() -> str:
         services.save_texts(tenant, form.save(commit=False))
@@ -151,7 +156,7 @@ def stages(request: HttpRequest) -> HttpResponse:
     tenant = request.tenant
     names = services.stage_names(tenant)
     saved = settings_of(tenant).stage_texts
-    form = StageTextsForm(request.POST or None, tenant=tenant, stage_names=names, saved=saved)
+    form = StageTextsForm(_posted(request), tenant=tenant, stage_names=names, saved=saved)
 
     def save() -> str:
         services.save_stage_defaults(tenant, form.texts(), {n.key for n in names})
@@ -174,7 +179,7 @@ def stages(request: HttpRequest) -> HttpResponse:
 def interviews(request: HttpRequest) -> HttpResponse:
     tenant = request.tenant
     hidden = Interview.objects.filter(tenant=tenant, hidden_from_candidates=True)
-    form = InterviewsForm(request.POST or None, tenant=tenant, initial={"hidden": list(hidden)})
+    form = InterviewsForm(_posted(request), tenant=tenant, initial={"hidden": list(hidden)})
 
     def save() -> str:
         count = services.save_hidden_interviews(tenant, list(form.cleaned_data["hidden"]))
