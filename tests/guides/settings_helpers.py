@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
@@ -30,10 +29,3 @@ def exif_with_gps() -> bytes:
     exif[0x010F] = "SpyCam Inc."  # Make
     exif[0x8825] = {1: "N", 2: (48.0, 51.0, 30.0)}  # GPSInfo
     return exif.tobytes()
-
-
-@pytest.fixture
-def media(settings, tmp_path):
-    """Uploads go to a fresh folder per test."""
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path

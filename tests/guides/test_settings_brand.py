@@ -13,7 +13,7 @@ from PIL import Image
 
 from guides.models import GuideSettings
 from tests.guides import factories as f
-from tests.guides.settings_helpers import BRAND, exif_with_gps, image_file, media  # noqa: F401
+from tests.guides.settings_helpers import BRAND, exif_with_gps, image_file
 
 pytestmark = pytest.mark.django_db
 

@@ -14,13 +14,12 @@ from django.utils import timezone
 
 from guides.models import Application, GuideSettings, Interview
 from tests.guides import factories as f
-from tests.guides.settings_helpers import (  # noqa: F401
+from tests.guides.settings_helpers import (
     BRAND,
     INTERVIEWS,
     STAGES,
     TEXTS,
     image_file,
-    media,
 )
 
 pytestmark = pytest.mark.django_db
