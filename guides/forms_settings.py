@@ -56,7 +56,7 @@ class PreviewChoiceMixin:
             queryset=guides.order_by("-updated_at", "-pk"),
             required=False,
             label="Preview with the guide of",
-            empty_label="Choose a candidate",
+            empty_label="The latest candidate in progress",
             error_messages={"invalid_choice": "That candidate is not one of yours."},
         )
         self.fields["preview_guide"].label_from_instance = lambda g: g.candidate.name

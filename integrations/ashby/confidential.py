@@ -41,7 +41,7 @@ class ConfidentialState:
     def how_to_change(self) -> str:
         return (
             f"In Ashby, open {ADMIN_PATH}, edit the key Guide uses, tick “{SETTING}”, save, "
-            "then press Sync now here."
+            "then press Sync now on Guide's Settings › Integrations page."
         )
 
     @property

@@ -76,13 +76,14 @@ def test_an_archived_guide_shows_the_neutral_default_then_the_companys_text(
     app.save()
     html = _html(client, guide)
     assert "This process is closed" in html
-    assert "your recruiter Rita Recruiter is happy to answer it" in html
+    assert "Your application with Acme is closed." in html
+    assert "Your recruiter is <strong>Rita Recruiter</strong>" in html
     assert "rita.recruiter@acme.test" in html and "Too junior" not in html
 
     tenant_admin_client.post(TEXTS, _texts(archived_message="We went another way. Thank you!"))
     html = _html(client, guide)
     assert "We went another way. Thank you!" in html and "This process is closed" in html
-    assert "happy to answer it" not in html and "Too junior" not in html
+    assert "Your application with Acme is closed." not in html and "Too junior" not in html
 
 
 def test_a_hired_guide_shows_the_companys_welcome(client, tenant_admin_client, tenant_a):
