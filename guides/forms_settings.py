@@ -115,7 +115,7 @@ def _text_field(label: str, help_text: str) -> forms.CharField:
 
 class TextsForm(PreviewChoiceMixin, forms.ModelForm):
     company_intro = _text_field(
-        "Company introduction", "Shown at the top of every guide in progress."
+        "Company introduction", "Shown on every guide in progress, after the interviews."
     )
     what_to_expect = _text_field(
         "What to expect", "How your process works: its length, who the candidate meets, tips."
@@ -123,7 +123,7 @@ class TextsForm(PreviewChoiceMixin, forms.ModelForm):
     archived_message = _text_field(
         "When an application is closed",
         "Shown when Ashby archives the application. Empty: a neutral 'This process is closed' "
-        "with the recruiter's name; the archive reason is never shown.",
+        "and the recruiter's contact; the archive reason is never shown.",
     )
     hired_message = _text_field(
         "When the candidate is hired", "Empty: a short congratulation and welcome."

@@ -1,6 +1,6 @@
 """Whether the tenant's Ashby key sees confidential jobs, and what it hides when it does not.
 
-Ashby's facts (docs/ashby.md §8): by default an API key cannot read confidential jobs, "job
+Ashby's facts (docs/ashby.md §10): by default an API key cannot read confidential jobs, "job
 considerations, and candidates for confidential jobs"; the key's "Allow access to confidential
 jobs and projects" setting changes that. No endpoint says whether a key has it, so Guide
 reads the evidence its own data holds:

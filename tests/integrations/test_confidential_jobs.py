@@ -66,7 +66,7 @@ def test_after_a_sync_with_a_key_that_hides_a_candidate_both_pages_say_so(
     seed(fake, candidates=2)
     hidden = add_candidate(fake, 7)
     # Ashby hides a candidate who applied to a confidential job from candidate.list; their
-    # other applications are still listed (docs/ashby.md §8).
+    # other applications are still listed (docs/ashby.md §10).
     fake.delete("candidate.list", hidden["candidate"]["id"])
     _sync(ashby)
     assert (
