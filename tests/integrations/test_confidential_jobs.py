@@ -5,44 +5,24 @@ hides (a floor), and the key setting that changes it."""
 from __future__ import annotations
 
 import pytest
-import responses
 from django.urls import reverse
 from django.utils import timezone
 
 from guides import models as g
-from integrations.ashby.client import AshbyClient, RetryPolicy
 from integrations.models import AshbyConnection
-from integrations.sync_runs import run_queued_sync
 from tests.guides import factories as f
-from tests.integrations.sync_fake import BASE_URL, FakeAshby, add_candidate, seed
+
+# The sync engine's tests' fake Ashby, connection and sync (their fixtures, not their tests).
+from tests.integrations import test_sync_engine as _engine
+from tests.integrations.sync_fake import add_candidate, seed
 
 pytestmark = pytest.mark.django_db
 
-API_KEY = "test-key-0123456789abcdef"
+fake, ashby, sync = _engine.fake, _engine.ashby, _engine.sync
+
 INTEGRATIONS = reverse("integrations:integrations")
 GUIDES = reverse("guides:list")
 SETTING = "Allow access to confidential jobs and projects"
-
-
-@pytest.fixture
-def fake():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield FakeAshby().install(mock)
-
-
-@pytest.fixture
-def ashby(tenant_a) -> AshbyConnection:
-    connection = AshbyConnection(tenant=tenant_a, key_title="Guide")
-    connection.api_key = API_KEY
-    connection.save()
-    return connection
-
-
-def _sync(connection: AshbyConnection) -> None:
-    client = AshbyClient(
-        API_KEY, base_url=BASE_URL, sleep=lambda s: None, retry=RetryPolicy(max_attempts=2)
-    )
-    assert run_queued_sync(connection.pk, client=client) is not None
 
 
 def _visible_candidate(tenant, name: str = "Ada Lovelace"):
@@ -68,7 +48,7 @@ def test_after_a_sync_with_a_key_that_hides_a_candidate_both_pages_say_so(
     # Ashby hides a candidate who applied to a confidential job from candidate.list; their
     # other applications are still listed (docs/ashby.md §10).
     fake.delete("candidate.list", hidden["candidate"]["id"])
-    _sync(ashby)
+    sync(ashby)
     assert (
         g.Candidate.objects.filter(tenant=tenant_a, external_updated_at__isnull=True).count() == 1
     )
