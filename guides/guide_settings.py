@@ -70,7 +70,8 @@ def save_brand(
     tenant: Tenant, *, brand_color: str, logo: ContentFile | None, remove_logo: bool
 ) -> None:
     """Save the brand colour and the logo (a cleaned upload, or removal) together."""
-    new_name = default_storage.save(f"logos/{logo.name}", logo) if logo is not None else None
+    folder = f"logos/{tenant.pk}"
+    new_name = default_storage.save(f"{folder}/{logo.name}", logo) if logo is not None else None
     try:
         with transaction.atomic():
             row = _settings_row(tenant)

@@ -72,7 +72,7 @@ def test_a_logo_is_resized_stripped_stored_and_shown(client, tenant_admin_client
     assert response.status_code == 302
 
     row = GuideSettings.objects.get(tenant=tenant_a)
-    assert row.logo.name.startswith("logos/") and "brand" not in row.logo.name
+    assert row.logo.name.startswith(f"logos/{tenant_a.pk}/") and "brand" not in row.logo.name
     stored = Image.open(media / row.logo.name)
     assert stored.size == (600, 133) and stored.format == "JPEG"
     assert not stored.getexif() and "exif" not in stored.info
