@@ -9,7 +9,7 @@ from django import forms
 from django.core.validators import URLValidator
 from django.forms import BaseModelFormSet, modelformset_factory
 
-from guides.models import Interviewer, InterviewStage, Job
+from guides.models import GuideSettings, Interviewer, InterviewStage, Job
 from tenants.models import Tenant
 
 HTTP_URL = URLValidator(
@@ -118,12 +118,32 @@ class StageTextForm(forms.ModelForm):
         labels = {"candidate_title": "Name shown to candidates", "what_to_expect": "What to expect"}
         widgets = {"what_to_expect": forms.Textarea(attrs={"rows": 4})}
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, defaults: dict | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        # Empty means "use the ATS's name": show that name as the placeholder.
-        self.fields["candidate_title"].widget.attrs["placeholder"] = self.instance.title
+        # Empty means "use the tenant's text for this stage name (Settings > Guide > Stages),
+        # else the ATS's name": show what would apply as the placeholder.
+        defaults = defaults or {}
+        title = defaults.get("title") or self.instance.title
+        self.fields["candidate_title"].widget.attrs["placeholder"] = title
+        if defaults.get("description"):
+            self.fields["what_to_expect"].widget.attrs["placeholder"] = defaults["description"]
+
+
+class StageTextBaseFormSet(BaseModelFormSet):
+    """Each stage's form knows the tenant's texts for its name (the placeholders)."""
+
+    def __init__(self, *args, texts: GuideSettings | None = None, **kwargs) -> None:
+        self.texts = texts
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        kwargs = super().get_form_kwargs(index)
+        stages = self.get_queryset()
+        if self.texts is not None and index is not None and index < len(stages):
+            kwargs["defaults"] = self.texts.stage_text(stages[index].title)
+        return kwargs
 
 
 StageTextFormSet: type[BaseModelFormSet] = modelformset_factory(
-    InterviewStage, form=StageTextForm, extra=0, edit_only=True
+    InterviewStage, form=StageTextForm, formset=StageTextBaseFormSet, extra=0, edit_only=True
 )

@@ -302,3 +302,18 @@ def test_the_guide_page_query_count_is_the_same_with_every_setting(
     html = _html(client, guide)
     assert "Lunch included." in html and "/media/logos/" in html
     assert _queries(client, guide) == bare == 5
+
+
+def test_a_jobs_stage_texts_page_shows_the_tenants_texts_as_placeholders(
+    tenant_admin_client, tenant_a
+):
+    _, app = f.candidate_with_guide(tenant_a)
+    GuideSettings.objects.create(
+        tenant=tenant_a,
+        stage_texts={
+            "onsite": {"title": "Meet the team", "description": "Lunch.", "hidden": False}
+        },
+    )
+    html = tenant_admin_client.get(reverse("guides:job_stages", args=[app.job.pk])).content.decode()
+    assert 'placeholder="Meet the team"' in html and 'placeholder="Lunch."' in html
+    assert 'placeholder="Offer"' in html  # no tenant text: the ATS's name
