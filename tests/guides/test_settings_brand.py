@@ -42,6 +42,11 @@ def test_a_bad_colour_is_refused_with_what_to_do(tenant_admin_client, tenant_a, 
     assert tenant_a.brand_color == "#4f46e5"
 
 
+def test_the_swatch_follows_the_typed_colour(tenant_admin_client):
+    html = tenant_admin_client.get(BRAND).content.decode()
+    assert 'class="swatch" style="background: #4f46e5"' in html and "js/brand-swatch.js" in html
+
+
 def test_the_suggested_darker_colour_is_accepted(tenant_admin_client, tenant_a):
     html = tenant_admin_client.post(BRAND, {"brand_color": "#ffcc00"}).content.decode()
     suggestion = html.split("such as ")[1][:7]
