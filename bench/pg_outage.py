@@ -33,6 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness as h  # noqa: E402
+import migrated  # noqa: E402
 
 
 def ops(env, *args: str) -> str:
@@ -87,7 +88,7 @@ def start_sandbox(args, guide_url: str) -> dict[str, str]:
     db_path = Path(f"/tmp/guide-bench-outage-sandbox-{args.sandbox_port}.sqlite3")
     db_path.unlink(missing_ok=True)
     env = h.sandbox_env(db_path, SANDBOX_WEBHOOK_TIME_SCALE="0.05")
-    h.manage(env, "migrate", "--noinput")
+    migrated.migrate(env)
     h.manage(env, "sandbox_seed", "--candidates", str(args.candidates), "--seed", "4")
     h.gunicorn(env, args.sandbox_port, workers=2, threads=4, name="sandbox")
     return env
@@ -103,7 +104,7 @@ def run(args, pg) -> int:
         PUBLIC_BASE_URL=guide_url,
         ASHBY_API_URL=f"http://127.0.0.1:{args.sandbox_port}/sandbox/ashby/api",
     )
-    h.manage(env, "migrate", "--noinput")
+    migrated.migrate(env)
     sandbox = start_sandbox(args, guide_url)
     h.setup_django(env)
     h.gunicorn(env, args.port, workers=2, threads=4)

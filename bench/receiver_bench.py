@@ -51,6 +51,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness as h  # noqa: E402
+import migrated  # noqa: E402
 from http_load import HOST, cpu_seconds, pct, raw_request, run_level  # noqa: E402
 
 ROOT = h.ROOT
@@ -297,7 +298,7 @@ def main() -> None:
     env = guide_env(args)
     create_database(args.database)
     empty_queue(args.redis)
-    h.manage(env, "migrate", "--noinput")
+    migrated.migrate(env)
     token, secret = seed(env, args.applications)
     deliveries = Deliveries(secret, args.applications)
     deliveries.path = f"/webhooks/ashby/{token}/"

@@ -33,6 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness as h  # noqa: E402
+import migrated  # noqa: E402
 
 ROOT = h.ROOT
 PYTHON = h.PYTHON
@@ -48,7 +49,7 @@ def prepare_sandbox(args) -> tuple[subprocess.Popen, str, dict[str, str]]:
         for stale in (db_path, marker):
             stale.unlink(missing_ok=True)
         print(f"Seeding the sandbox with {args.candidates} candidates (once)...", flush=True)
-        h.manage(env, "migrate", "--noinput")
+        migrated.migrate(env)
         started = time.monotonic()
         h.manage(
             env, "sandbox_seed", "--candidates", str(args.candidates), "--seed", str(args.seed)

@@ -30,6 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness as h  # noqa: E402
+import migrated  # noqa: E402
 
 SKIP_FIELDS = {"id", "tenant", "synced_at"}
 
@@ -40,7 +41,7 @@ def start_sandbox(args) -> tuple:
     marker = db_path.with_suffix(".seeded")
     if not marker.exists():
         db_path.unlink(missing_ok=True)
-        h.manage(env, "migrate", "--noinput")
+        migrated.migrate(env)
         h.manage(env, "sandbox_seed", "--candidates", str(args.candidates), "--seed", "5")
         marker.write_text("ok")
     server = h.gunicorn(env, args.port, workers=3, threads=8, name="sandbox")
@@ -185,7 +186,7 @@ def main() -> int:
         ASHBY_API_URL=f"http://127.0.0.1:{args.port}/sandbox/ashby/api",
         GUIDE_SYNC_STALE_MINUTES="1",
     )
-    h.manage(env, "migrate", "--noinput")
+    migrated.migrate(env)
     h.setup_django(env)
     worker = h.qcluster(env, "worker", "bulk")
     try:

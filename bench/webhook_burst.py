@@ -41,6 +41,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness as h  # noqa: E402
+import migrated  # noqa: E402
 
 FIXTURES = h.ROOT / "tests" / "fixtures" / "ashby" / "webhooks"
 STATUSES = ["Active", "Active", "Lead", "Archived", "Hired"]
@@ -161,7 +162,7 @@ def prepare(args) -> tuple[dict, dict[str, str], dict[str, str], str]:
         Q_WORKERS="2",
         PUBLIC_BASE_URL=f"http://127.0.0.1:{args.port}",
     )
-    h.manage(env, "migrate", "--noinput")
+    migrated.migrate(env)
     h.setup_django(env)
     from integrations.models import WebhookSubscription
     from integrations.webhook_rows import receiver_url
