@@ -185,6 +185,12 @@ STORAGES = {
     },
 }
 
+# Uploaded images (interviewer photos): through STORAGES["default"], local files under
+# MEDIA_ROOT by default, served by Guide at MEDIA_URL with long cache headers (the names are
+# random and never reused). Any Django storage (e.g. S3) can take its place in STORAGES.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+MEDIA_URL = "/media/"
+
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # --- django-q2 -------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from guides.models import (
     Candidate,
     Department,
     Guide,
+    GuideSettings,
     Interview,
     Interviewer,
     InterviewEvent,
@@ -252,3 +253,31 @@ class GuideAdmin(ExactSearchAdmin, BigTableAdmin, ReadOnlyAdmin):
     def open_guide(self, guide: Guide) -> str:
         url = reverse("guides:public", args=[guide.token])
         return format_html('<a href="{}" target="_blank" rel="noopener">Open the guide</a>', url)
+
+
+@admin.register(GuideSettings)
+class GuideSettingsAdmin(ReadOnlyAdmin):
+    """What a tenant's admins set for every guide (Settings > Guide): looked at by support,
+    changed only by the tenant on its own pages."""
+
+    list_display = ["tenant", "has_logo", "stage_text_count", "updated_at"]
+    list_select_related = ["tenant"]
+    fields = [
+        "tenant",
+        "logo",
+        "company_intro",
+        "what_to_expect",
+        "archived_message",
+        "hired_message",
+        "stage_texts",
+        "updated_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="logo", boolean=True)
+    def has_logo(self, row: GuideSettings) -> bool:
+        return bool(row.logo)
+
+    @admin.display(description="stage texts")
+    def stage_text_count(self, row: GuideSettings) -> int:
+        return len(row.stage_texts or {})

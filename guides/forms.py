@@ -9,7 +9,7 @@ from django import forms
 from django.core.validators import URLValidator
 from django.forms import BaseModelFormSet, modelformset_factory
 
-from guides.models import Interviewer, InterviewStage, Job
+from guides.models import GuideSettings, Interviewer, InterviewStage, Job
 from tenants.models import Tenant
 
 HTTP_URL = URLValidator(
@@ -28,15 +28,41 @@ class GuideFilterForm(forms.Form):
     stage = forms.ModelChoiceField(
         queryset=InterviewStage.objects.none(), required=False, empty_label="All stages"
     )
+    opened = forms.ChoiceField(
+        label="Opened by the candidate",
+        required=False,
+        choices=[("", "Opened or not"), ("yes", "Opened"), ("no", "Not opened yet")],
+        error_messages={"invalid_choice": "Choose Opened or Not opened yet."},
+    )
 
     def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["job"].queryset = Job.objects.filter(tenant=tenant).order_by("title", "pk")
-        stages = InterviewStage.objects.filter(tenant=tenant).select_related("plan")
-        self.fields["stage"].queryset = stages.order_by("plan__title", "plan_id", "order", "pk")
-        self.fields["stage"].label_from_instance = lambda s: f"{s.plan} · {s.title}"
+        self.fields["stage"].queryset = InterviewStage.objects.filter(tenant=tenant)
+        self.fields["stage"].choices = self._stages_by_job(tenant)
         self.fields["job"].error_messages["invalid_choice"] = "That job is not one of yours."
         self.fields["stage"].error_messages["invalid_choice"] = "That stage is not one of yours."
+
+    def _stages_by_job(self, tenant: Tenant) -> list:
+        """The stage choices grouped under each job (a plan shared by jobs appears under each);
+        only the chosen job's group when the search names a job. Two queries."""
+        jobs = Job.objects.filter(tenant=tenant, interview_plan__isnull=False)
+        chosen = str(self.data.get("job", "")) if self.is_bound else ""
+        if chosen.isdigit():
+            jobs = jobs.filter(pk=int(chosen))
+        jobs = list(jobs.order_by("title", "pk"))
+        stages: dict[int, list] = {}
+        plan_ids = {job.interview_plan_id for job in jobs}
+        for stage in InterviewStage.objects.filter(tenant=tenant, plan_id__in=plan_ids).order_by(
+            "order", "pk"
+        ):
+            stages.setdefault(stage.plan_id, []).append((stage.pk, stage.title))
+        groups = [
+            (job.title, stages[job.interview_plan_id])
+            for job in jobs
+            if job.interview_plan_id in stages
+        ]
+        return [("", "All stages"), *groups]
 
 
 class SearchForm(forms.Form):
@@ -92,12 +118,32 @@ class StageTextForm(forms.ModelForm):
         labels = {"candidate_title": "Name shown to candidates", "what_to_expect": "What to expect"}
         widgets = {"what_to_expect": forms.Textarea(attrs={"rows": 4})}
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, defaults: dict | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        # Empty means "use the ATS's name": show that name as the placeholder.
-        self.fields["candidate_title"].widget.attrs["placeholder"] = self.instance.title
+        # Empty means "use the tenant's text for this stage name (Settings > Guide > Stages),
+        # else the ATS's name": show what would apply as the placeholder.
+        defaults = defaults or {}
+        title = defaults.get("title") or self.instance.title
+        self.fields["candidate_title"].widget.attrs["placeholder"] = title
+        if defaults.get("description"):
+            self.fields["what_to_expect"].widget.attrs["placeholder"] = defaults["description"]
+
+
+class StageTextBaseFormSet(BaseModelFormSet):
+    """Each stage's form knows the tenant's texts for its name (the placeholders)."""
+
+    def __init__(self, *args, texts: GuideSettings | None = None, **kwargs) -> None:
+        self.texts = texts
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        kwargs = super().get_form_kwargs(index)
+        stages = self.get_queryset()
+        if self.texts is not None and index is not None and index < len(stages):
+            kwargs["defaults"] = self.texts.stage_text(stages[index].title)
+        return kwargs
 
 
 StageTextFormSet: type[BaseModelFormSet] = modelformset_factory(
-    InterviewStage, form=StageTextForm, extra=0, edit_only=True
+    InterviewStage, form=StageTextForm, formset=StageTextBaseFormSet, extra=0, edit_only=True
 )

@@ -15,17 +15,19 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 import zoneinfo
 from dataclasses import dataclass, field
 
 from django.db.models import Case, F, IntegerField, Prefetch, QuerySet, Value, When
 
+from guides.colors import DEFAULT_BRAND_COLOR, brand_colors
+from guides.guide_company import CompanyView, Overrides, company_view, settings_of, stage_text
 from guides.ics import CalendarEvent
 from guides.models import (
     Application,
     Candidate,
     Guide,
+    GuideSettings,
     Interviewer,
     InterviewEvent,
     InterviewStage,
@@ -46,8 +48,6 @@ logger = logging.getLogger(__name__)
 # "Archived" is where rejected applications go.
 HIDDEN_STAGE_TYPES = frozenset({"Lead", "Archived"})
 CANCELLED = "Cancelled"
-DEFAULT_BRAND_COLOR = "#4f46e5"
-_HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 class GuideState:
@@ -115,6 +115,7 @@ class GuideContext:
     updated_label: str = ""
     brand_color: str = DEFAULT_BRAND_COLOR
     brand_text_color: str = "#ffffff"
+    company: CompanyView = field(default_factory=CompanyView)
 
     @property
     def is_closed(self) -> bool:
@@ -136,25 +137,6 @@ def display_timezone(candidate: Candidate, tenant: Tenant) -> tuple[zoneinfo.Zon
     if candidate.timezone:
         logger.info("Candidate %s has an unknown time zone; using the tenant's", candidate.pk)
     return zone_or_none(tenant.default_timezone) or zoneinfo.ZoneInfo("UTC"), False
-
-
-# --- Branding ---------------------------------------------------------------------------------
-
-
-def _relative_luminance(hex_color: str) -> float:
-    def channel(value: int) -> float:
-        c = value / 255
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
-    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
-
-
-def brand_colors(value: str) -> tuple[str, str]:
-    """The tenant's accent colour (validated) and a text colour readable on it (WCAG AA)."""
-    color = value if _HEX_COLOR.match(value or "") else DEFAULT_BRAND_COLOR
-    on_white = 1.05 / (_relative_luminance(color) + 0.05)
-    return color, "#ffffff" if on_white >= 4.5 else "#111111"
 
 
 # --- Data -------------------------------------------------------------------------------------
@@ -208,15 +190,22 @@ def application_state(application: Application | None) -> str:
     return GuideState.ACTIVE
 
 
-def live_events(application: Application) -> QuerySet[InterviewEvent]:
+def live_events(
+    application: Application, hidden_interview_ids: set[int] | None = None
+) -> QuerySet[InterviewEvent]:
     """The application's interview events on schedules that are not cancelled, in time order,
-    with their interview and interviewers loaded in a fixed number of queries."""
+    with their interview and interviewers loaded in a fixed number of queries. Interviews of a
+    kind hidden from candidates (Settings > Interviews; a preview passes its own set) are left
+    out."""
+    events = InterviewEvent.objects.filter(
+        tenant_id=application.tenant_id, schedule__application=application
+    ).exclude(schedule__status=CANCELLED)
+    if hidden_interview_ids is None:
+        events = events.exclude(interview__hidden_from_candidates=True)
+    else:
+        events = events.exclude(interview_id__in=hidden_interview_ids)
     return (
-        InterviewEvent.objects.filter(
-            tenant_id=application.tenant_id, schedule__application=application
-        )
-        .exclude(schedule__status=CANCELLED)
-        .select_related("interview")
+        events.select_related("interview")
         .prefetch_related(
             Prefetch("interviewers", queryset=Interviewer.objects.order_by("first_name", "pk"))
         )
@@ -224,21 +213,33 @@ def live_events(application: Application) -> QuerySet[InterviewEvent]:
     )
 
 
-def _steps(application: Application) -> list[StepView]:
+def _current_index(visible: list, stage: InterviewStage | None) -> int | None:
+    """Where the candidate is among the visible stages: their stage, or, when it is hidden
+    from them (a debrief), the last visible stage before it."""
+    if stage is None:
+        return None
+    at_or_before = [
+        i for i, (s, _) in enumerate(visible) if (s.order, s.pk) <= (stage.order, stage.pk)
+    ]
+    return at_or_before[-1] if at_or_before else None
+
+
+def _steps(application: Application, settings: GuideSettings) -> list[StepView]:
     stage = application.current_stage
     plan_id = stage.plan_id if stage else getattr(application.job, "interview_plan_id", None)
     if plan_id is None:
         return []
     stages = InterviewStage.objects.filter(tenant_id=application.tenant_id, plan_id=plan_id)
-    visible = [s for s in stages.order_by("order", "pk") if s.stage_type not in HIDDEN_STAGE_TYPES]
-    current_index = next((i for i, s in enumerate(visible) if stage and s.pk == stage.pk), None)
+    texts = [(s, stage_text(s, settings)) for s in stages.order_by("order", "pk")]
+    visible = [(s, t) for s, t in texts if s.stage_type not in HIDDEN_STAGE_TYPES and not t.hidden]
+    current_index = _current_index(visible, stage)
     steps = []
-    for index, s in enumerate(visible):
+    for index, (_, text) in enumerate(visible):
         if current_index is None or index > current_index:
             status = "upcoming"
         else:
             status = "current" if index == current_index else "done"
-        steps.append(StepView(index + 1, s.candidate_facing_title, s.what_to_expect, status))
+        steps.append(StepView(index + 1, text.title, text.description, status))
     return steps
 
 
@@ -281,15 +282,20 @@ def event_view(event: InterviewEvent, zone: zoneinfo.ZoneInfo) -> EventView:
     )
 
 
-def build_guide_context(guide: Guide, now: dt.datetime) -> GuideContext:
+def build_guide_context(
+    guide: Guide, now: dt.datetime, overrides: Overrides | None = None
+) -> GuideContext:
     """Everything the candidate's page shows at `now`, in the candidate's time zone.
 
-    `guide` should come with `tenant` and `candidate` loaded (select_related). Closing states
-    (hired, archived) list no interviews at all, so a stale schedule never shows.
+    `guide` should come with `tenant`, its settings and `candidate` loaded (select_related
+    `GUIDE_SELECT_RELATED`). Closing states (hired, archived) list no interviews at all, so a
+    stale schedule never shows. `overrides` (a preview) shows unsaved settings.
     """
     tenant, candidate = guide.tenant, guide.candidate
+    overrides = overrides or Overrides()
+    settings = overrides.settings or settings_of(tenant)
     zone, own_zone = display_timezone(candidate, tenant)
-    color, text_color = brand_colors(tenant.brand_color)
+    color, text_color = brand_colors(overrides.brand_color or tenant.brand_color)
     application = shown_application(candidate)
     updated = guide.updated_at.astimezone(zone) if guide.updated_at else None
     context = GuideContext(
@@ -297,7 +303,7 @@ def build_guide_context(guide: Guide, now: dt.datetime) -> GuideContext:
         tenant=tenant,
         candidate=candidate,
         first_name=candidate.first_name,
-        state=application_state(application),
+        state=(overrides.state if application else None) or application_state(application),
         application=application,
         timezone_name=zone.key,
         timezone_label=zone_label(zone),
@@ -308,6 +314,7 @@ def build_guide_context(guide: Guide, now: dt.datetime) -> GuideContext:
         else "",
         brand_color=color,
         brand_text_color=text_color,
+        company=company_view(tenant, overrides),
     )
     if application is None:
         return context
@@ -320,11 +327,11 @@ def build_guide_context(guide: Guide, now: dt.datetime) -> GuideContext:
         context.recruiter = person_view(application.recruiter, with_profile=False)
     if context.is_closed:
         return context
-    context.steps = _steps(application)
+    context.steps = _steps(application, settings)
     context.current_step = next((s for s in context.steps if s.status == "current"), None)
     if context.current_step is not None:
         context.next_step = next((s for s in context.steps if s.status == "upcoming"), None)
-    for event in live_events(application):
+    for event in live_events(application, overrides.hidden_interview_ids):
         view = event_view(event, zone)
         (context.upcoming if event.end_time > now else context.past).append(view)
     context.past.reverse()  # the most recent first

@@ -166,6 +166,8 @@ class Interview(SyncedRecord):
     external_title = models.CharField(max_length=255, blank=True)  # the candidate-facing title
     instructions = models.TextField(blank=True)
     is_archived = models.BooleanField("archived", default=False)
+    # Edited in Guide only (Settings > Interviews): e.g. debriefs, never shown to candidates.
+    hidden_from_candidates = models.BooleanField("hidden from candidates", default=False)
 
     class Meta:
         constraints = [SyncedRecord._unique("interview")]
@@ -279,9 +281,18 @@ class Guide(models.Model):
     updated_at = models.DateTimeField(
         "last updated", auto_now=True, help_text="When anything the guide shows last changed."
     )
+    # When the candidate opened the page (guides/opens.py records them, at most every few
+    # minutes, so an open costs the page one UPDATE at most).
+    first_opened_at = models.DateTimeField("first opened", null=True, blank=True)
+    last_opened_at = models.DateTimeField("last opened", null=True, blank=True)
+    open_count = models.PositiveIntegerField("opens", default=0)
 
     class Meta:
         indexes = [models.Index(fields=["tenant", "-updated_at"])]
 
     def __str__(self) -> str:
         return f"Guide for {self.candidate_id}"
+
+
+# The tenant's settings of every guide live in a module of their own.
+from guides.models_guide_settings import GuideSettings  # noqa: E402, F401

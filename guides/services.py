@@ -79,10 +79,14 @@ def search_guides(
     q: str = "",
     job: Job | None = None,
     stage: InterviewStage | None = None,
+    opened: bool | None = None,
 ) -> QuerySet[Guide]:
-    """The tenant's guides matching a name/email search and a job and/or current stage
-    (both on the same application), most recently updated first, applications prefetched."""
+    """The tenant's guides matching a name/email search, a job and/or current stage (both on
+    the same application) and whether the candidate opened it, most recently updated first,
+    applications prefetched."""
     guides = Guide.objects.filter(tenant=tenant).select_related("candidate")
+    if opened is not None:
+        guides = guides.filter(first_opened_at__isnull=not opened)
     if q:
         guides = guides.filter(every_word_matches(q, ("candidate__name", "candidate__email")))
     conditions = {"job": job, "current_stage": stage}

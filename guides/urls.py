@@ -1,6 +1,6 @@
 from django.urls import path
 
-from guides import views, views_public, views_staff
+from guides import views, views_public, views_settings, views_staff
 
 app_name = "guides"
 
@@ -11,6 +11,10 @@ urlpatterns = [
     path("interviewers/<int:pk>/edit/", views_staff.interviewer_edit, name="interviewer_edit"),
     path("jobs/", views_staff.job_list, name="jobs"),
     path("jobs/<int:pk>/stages/", views_staff.job_stages, name="job_stages"),
+    path("settings/guide/", views_settings.brand, name="settings_brand"),
+    path("settings/guide/texts/", views_settings.texts, name="settings_texts"),
+    path("settings/guide/stages/", views_settings.stages, name="settings_stages"),
+    path("settings/guide/interviews/", views_settings.interviews, name="settings_interviews"),
     path("tenants/switch/", views.switch, name="switch_tenant"),
     # The candidate's guide: public, reached by its token only.
     path("g/<str:token>/", views_public.guide_page, name="public"),

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from guides.forms import GuideFilterForm
+from guides.list_notices import notices_for
 from guides.models import Guide
 from guides.services import search_guides
 from guides.views_staff import PAGE_SIZE, guide_row
@@ -25,8 +26,13 @@ def home(request: HttpRequest) -> HttpResponse:
 def guide_list(request: HttpRequest) -> HttpResponse:
     form = GuideFilterForm(request.GET or None, tenant=request.tenant)
     filters = form.cleaned_data if form.is_valid() else {}
+    opened = {"yes": True, "no": False}.get(filters.get("opened", ""))
     guides = search_guides(
-        request.tenant, q=filters.get("q", ""), job=filters.get("job"), stage=filters.get("stage")
+        request.tenant,
+        q=filters.get("q", ""),
+        job=filters.get("job"),
+        stage=filters.get("stage"),
+        opened=opened,
     )
     page = Paginator(guides, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [guide_row(guide) for guide in page.object_list]
@@ -37,6 +43,7 @@ def guide_list(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "filtered": bool(filters and any(filters.values())),
         "has_any_guide": bool(rows) or Guide.objects.filter(tenant=request.tenant).exists(),
+        "notices": notices_for(request.tenant),
     }
     return render(request, "guides/guide_list.html", context)
 

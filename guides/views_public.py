@@ -19,8 +19,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from guides import ics
+from guides.guide_company import GUIDE_SELECT_RELATED
 from guides.guide_page import build_guide_context, calendar_event, guide_calendar_events
 from guides.models import Guide
+from guides.opens import is_candidate_visit, record_open
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +49,7 @@ def private_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
 def guide_by_token(token: str) -> Guide:
     # An exact, case-sensitive match on the unique token: nothing else finds a guide. A guide
     # whose candidate was deleted is gone with it (the foreign key cascades).
-    return get_object_or_404(Guide.objects.select_related("tenant", "candidate"), token=token)
+    return get_object_or_404(Guide.objects.select_related(*GUIDE_SELECT_RELATED), token=token)
 
 
 def public_url(guide: Guide) -> str:
@@ -58,8 +60,12 @@ def public_url(guide: Guide) -> str:
 @private_page
 def guide_page(request: HttpRequest, token: str) -> HttpResponse:
     guide = guide_by_token(token)
-    context = build_guide_context(guide, timezone.now())
-    return render(request, "guides/public/guide.html", {"g": context, "preview": False})
+    now = timezone.now()
+    context = build_guide_context(guide, now)
+    response = render(request, "guides/public/guide.html", {"g": context, "preview": False})
+    if is_candidate_visit(request):
+        record_open(guide, now)
+    return response
 
 
 def _calendar_response(body: bytes, filename: str) -> HttpResponse:

@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from guides.forms import InterviewerProfileForm, SearchForm, StageTextFormSet
+from guides.guide_company import GUIDE_SELECT_RELATED, settings_of
 from guides.guide_page import HIDDEN_STAGE_TYPES, build_guide_context, pick_application
 from guides.models import Application, Guide, Interviewer, Job
 from guides.search import every_word_matches
@@ -58,7 +59,7 @@ def _require_admin_for_writes(request: HttpRequest) -> None:
 @require_safe
 def guide_preview(request: HttpRequest, pk: int) -> HttpResponse:
     guide = get_object_or_404(
-        Guide.objects.select_related("tenant", "candidate"), pk=pk, tenant=request.tenant
+        Guide.objects.select_related(*GUIDE_SELECT_RELATED), pk=pk, tenant=request.tenant
     )
     context = build_guide_context(guide, timezone.now())
     response = render(request, "guides/public/guide.html", {"g": context, "preview": True})
@@ -120,7 +121,9 @@ def job_stages(request: HttpRequest, pk: int) -> HttpResponse:
         .exclude(stage_type__in=HIDDEN_STAGE_TYPES)
         .order_by("order", "pk")
     )
-    formset = StageTextFormSet(request.POST or None, queryset=stages, prefix="stages")
+    formset = StageTextFormSet(
+        request.POST or None, queryset=stages, prefix="stages", texts=settings_of(request.tenant)
+    )
     if request.method == "POST" and formset.is_valid():
         saved = save_stage_texts(request.tenant, plan, formset.save(commit=False))
         messages.success(request, f"Saved {saved} stage{'s' if saved != 1 else ''}.")

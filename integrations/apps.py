@@ -7,7 +7,9 @@ class IntegrationsConfig(AppConfig):
     verbose_name = "Integrations"
 
     def ready(self) -> None:
+        from guides.list_notices import register_notice
         from integrations.deliveries import ensure_sweep_schedule
+        from integrations.list_notices import hidden_candidates_notice
         from integrations.personal_holders import register_holders
         from integrations.retention import ensure_retention_schedule
         from integrations.schedule import on_post_migrate
@@ -20,3 +22,5 @@ class IntegrationsConfig(AppConfig):
         post_migrate.connect(ensure_retention_schedule, sender=self, dispatch_uid="guide-retention")
         # Where personal data is held (tenants/personal_data.py): erasure and export ask them.
         register_holders()
+        # The Guides page's notice of candidates the key cannot see (confidential jobs).
+        register_notice("hidden-candidates", hidden_candidates_notice)

@@ -54,6 +54,9 @@ PROVIDED: dict[str, str] = {
     # Personal data (integrations/erasure.py).
     "candidate_in": _A + "mentions.candidate_in",  # (payload) -> the candidate's id, or ""
     "person_in": _A + "mentions.person_in",  # (payload) -> {"names", "emails", "phones"}
+    # What the key cannot see: (tenant) -> a state with .hides_candidates, .summary and
+    # .how_to_change (the Integrations and Guides pages).
+    "confidential_state": _A + "confidential.confidential_state",
 }
 
 # The integration's own pages (Connect, Disconnect, Check, Configure Webhooks), included by

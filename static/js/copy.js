@@ -15,8 +15,10 @@
     if (!target) { return; }
     var label = button.firstChild.textContent;
     button.hidden = false;
+    // With the button working, the link itself need not take room (it stays for no-JS use).
+    if (target.classList.contains("share-url")) { target.classList.add("share-link-hidden"); target.tabIndex = -1; }
     button.addEventListener("click", function () {
-      copyText(target.textContent.trim()).then(function () {
+      copyText((target.value || target.textContent).trim()).then(function () {
         button.firstChild.textContent = "Copied";
         say("Link copied to the clipboard.");
         window.setTimeout(function () { button.firstChild.textContent = label; }, 2000);

@@ -123,7 +123,7 @@ def open_candidate_guide(guide: Page, context, name: str) -> Page:
     guide.get_by_role("button", name="Filter").click()
     row = guide.get_by_role("row").filter(has_text=name)
     expect(row).to_have_count(1)
-    link = row.locator(".share-url").inner_text().strip()
+    link = row.locator(".share-url").input_value().strip()  # a read-only field behind Copy
     candidate_page = context.new_page()
     candidate_page.goto(link)
     expect(candidate_page.get_by_role("heading", level=1)).to_contain_text(name.split()[0])

@@ -243,7 +243,7 @@ def test_a_hired_candidate_sees_congratulations_and_no_interviews(client, tenant
 
 
 @pytest.mark.parametrize("via", ["status", "stage"])
-def test_an_archived_candidate_sees_a_kind_closing_and_no_interviews(
+def test_an_archived_candidate_sees_a_neutral_closing_and_no_interviews(
     client, tenant_a, frozen_now, via
 ):
     guide, app = f.candidate_with_guide(tenant_a)
@@ -259,7 +259,9 @@ def test_an_archived_candidate_sees_a_kind_closing_and_no_interviews(
 
     html = page(client, guide)
 
-    assert "Thank you for your time" in html
+    # Issue 19: neutral by default (Ashby may archive before the recruiter told the candidate).
+    assert "This process is closed" in html and "Hi Ada</h1>" in html
+    assert "welcome" not in html and "not be moving forward" not in html
     assert "Stale" not in html and "Upcoming interviews" not in html
     assert "Position filled" not in html  # the internal reason is not the candidate's business
 

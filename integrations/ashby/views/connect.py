@@ -14,6 +14,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from guides.models import Candidate
 from integrations.ashby import permissions as perms
+from integrations.ashby.confidential import SETTING as CONFIDENTIAL_SETTING
+from integrations.ashby.confidential import confidential_state
 from integrations.ashby.connect import check_connection, connect_ashby, disconnect_ashby
 from integrations.ashby.forms import ConnectForm, DisconnectForm
 from integrations.ashby.key_check import ConnectError
@@ -56,6 +58,8 @@ def panel_context(request: HttpRequest, form: ConnectForm | None = None, **extra
         "required_permissions": perms.REQUIRED,
         "optional_permissions": perms.OPTIONAL,
         "admin_path": perms.ADMIN_PATH,
+        "confidential": confidential_state(request.tenant),
+        "confidential_setting": CONFIDENTIAL_SETTING,
         **extra,
     }
 
