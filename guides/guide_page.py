@@ -20,6 +20,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 
 from django.db.models import Case, F, IntegerField, Prefetch, QuerySet, Value, When
+from django.utils.translation import gettext as _
 
 from guides.ics import CalendarEvent
 from guides.models import (
@@ -249,7 +250,7 @@ def safe_url(value: str) -> str:
 
 
 def person_view(person: Interviewer, *, with_profile: bool = True) -> PersonView:
-    name = person.name or person.email or "Your recruiter"
+    name = person.name or person.email or _("Your recruiter")
     initials = "".join(part[0] for part in name.split()[:2]).upper()
     if not with_profile:
         return PersonView(name=name, initials=initials, email=person.email)
@@ -257,7 +258,7 @@ def person_view(person: Interviewer, *, with_profile: bool = True) -> PersonView
         name=name,
         initials=initials,
         title=person.title,
-        photo_url=safe_url(person.photo_url),
+        photo_url=person.photo.url if person.photo else safe_url(person.photo_url),
         pronouns=person.pronouns,
         bio=person.bio,
         linkedin_url=safe_url(person.linkedin_url),
@@ -266,7 +267,7 @@ def person_view(person: Interviewer, *, with_profile: bool = True) -> PersonView
 
 def event_view(event: InterviewEvent, zone: zoneinfo.ZoneInfo) -> EventView:
     start, end = event.start_time.astimezone(zone), event.end_time.astimezone(zone)
-    title = event.interview.candidate_facing_title if event.interview else "Interview"
+    title = event.interview.candidate_facing_title if event.interview else _("Interview")
     return EventView(
         external_id=event.external_id,
         title=title,

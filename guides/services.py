@@ -98,7 +98,15 @@ def search_guides(
     )
 
 
-PROFILE_FIELDS = ["display_name", "title", "photo_url", "pronouns", "bio", "linkedin_url"]
+PROFILE_FIELDS = [
+    "display_name",
+    "title",
+    "photo_url",
+    "photo",
+    "pronouns",
+    "bio",
+    "linkedin_url",
+]
 
 
 @transaction.atomic

@@ -16,16 +16,15 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from guides.forms import InterviewerProfileForm, SearchForm, StageTextFormSet
-from guides.guide_page import HIDDEN_STAGE_TYPES, build_guide_context, pick_application
+from guides.guide_page import HIDDEN_STAGE_TYPES, pick_application
 from guides.models import Application, Guide, Interviewer, Job
 from guides.search import every_word_matches
 from guides.services import save_interviewer_profile, save_stage_texts
-from guides.views_public import ROBOTS, public_url
+from guides.views_public import ROBOTS, public_url, render_guide
 from tenants.tenancy import tenant_admin_required, tenant_required
 
 logger = logging.getLogger(__name__)
@@ -60,8 +59,7 @@ def guide_preview(request: HttpRequest, pk: int) -> HttpResponse:
     guide = get_object_or_404(
         Guide.objects.select_related("tenant", "candidate"), pk=pk, tenant=request.tenant
     )
-    context = build_guide_context(guide, timezone.now())
-    response = render(request, "guides/public/guide.html", {"g": context, "preview": True})
+    response = render_guide(request, guide, preview=True)
     response["X-Robots-Tag"] = ROBOTS
     return response
 
