@@ -153,3 +153,16 @@ class StageTextForm(forms.ModelForm):
 StageTextFormSet: type[BaseModelFormSet] = modelformset_factory(
     InterviewStage, form=StageTextForm, extra=0, edit_only=True
 )
+
+
+class GuideLanguageForm(forms.ModelForm):
+    """The tenant's default language for candidates' guides."""
+
+    class Meta:
+        model = Tenant
+        fields = ["guide_language"]
+        labels = {"guide_language": "Default language of the candidates' guides"}
+        help_texts = {
+            "guide_language": "A candidate whose browser asks for a language Guide has "
+            "(English, Español) reads their guide in it; everyone else reads it in this one."
+        }

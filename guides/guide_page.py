@@ -348,14 +348,14 @@ def calendar_event(
     event: InterviewEvent, guide: Guide, *, now: dt.datetime, guide_url: str
 ) -> CalendarEvent:
     """One interview as an iCalendar event; its UID is stable across downloads."""
-    title = event.interview.candidate_facing_title if event.interview else "Interview"
+    title = event.interview.candidate_facing_title if event.interview else _("Interview")
     names = ", ".join(p.name for p in event.interviewers.all())
-    description = [f"Your interview with {guide.tenant.name}."]
+    description = [_("Your interview with %(tenant)s.") % {"tenant": guide.tenant.name}]
     if names:
-        description.append(f"Interviewers: {names}")
+        description.append(_("Interviewers: %(names)s") % {"names": names})
     if safe_url(event.meeting_link):
-        description.append(f"Join: {event.meeting_link}")
-    description.append(f"Your guide: {guide_url}")
+        description.append(_("Join: %(link)s") % {"link": event.meeting_link})
+    description.append(_("Your guide: %(url)s") % {"url": guide_url})
     return CalendarEvent(
         uid=f"{event.external_id}-t{guide.tenant_id}@guide-interviews",
         start=event.start_time,

@@ -42,7 +42,7 @@ def accepted_languages(header: str) -> list[str]:
     return [tag for _, _, tag in sorted(ranked)]
 
 
-def guide_language(request: HttpRequest, tenant: Tenant) -> str:
+def guide_language(request: HttpRequest, tenant: Tenant | None) -> str:
     """The language code to render this candidate's page in (one of settings.LANGUAGES)."""
     asked = _supported(request.GET.get("lang", "")) if request.GET.get("lang") else None
     if asked:
@@ -51,4 +51,5 @@ def guide_language(request: HttpRequest, tenant: Tenant) -> str:
         found = _supported(tag)
         if found:
             return found
-    return _supported(tenant.guide_language) or _supported(settings.LANGUAGE_CODE) or "en"
+    chosen = _supported(tenant.guide_language) if tenant is not None else None
+    return chosen or _supported(settings.LANGUAGE_CODE) or "en"

@@ -13,6 +13,7 @@ urlpatterns = [
     path("interviewers/invite-all/", views_profiles.invite_all, name="invite_all"),
     path("interviewers/<int:pk>/invite/", views_profiles.invite_one, name="invite_one"),
     path("interviewers/links/<int:pk>/revoke/", views_profiles.invite_revoke, name="invite_revoke"),
+    path("guides/language/", views_staff.guide_language_settings, name="language"),
     path("jobs/", views_staff.job_list, name="jobs"),
     path("jobs/<int:pk>/stages/", views_staff.job_stages, name="job_stages"),
     path("tenants/switch/", views.switch, name="switch_tenant"),

@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -42,7 +43,8 @@ def private_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
         try:
             response = view(request, *args, **kwargs)
         except Http404:
-            response = render(request, "guides/public/not_found.html", status=404)
+            with translation.override(guide_language(request, None)):
+                response = render(request, "guides/public/not_found.html", status=404)
         response["X-Robots-Tag"] = ROBOTS
         return response
 
@@ -90,7 +92,8 @@ def event_ics(request: HttpRequest, token: str, event_id: str) -> HttpResponse:
     event = next((e for e in events if e.external_id == event_id), None)
     if event is None:
         raise Http404("No such interview in this guide.")
-    item = calendar_event(event, guide, now=now, guide_url=public_url(guide))
+    with translation.override(guide_language(request, guide.tenant)):
+        item = calendar_event(event, guide, now=now, guide_url=public_url(guide))
     return _calendar_response(ics.build_calendar([item]), "interview.ics")
 
 
@@ -100,8 +103,9 @@ def calendar_ics(request: HttpRequest, token: str) -> HttpResponse:
     now = timezone.now()
     events = [e for e in guide_calendar_events(guide, now) or [] if e.end_time > now]
     url = public_url(guide)
-    items = [calendar_event(e, guide, now=now, guide_url=url) for e in events]
-    name = f"Interviews with {guide.tenant.name}"
+    with translation.override(guide_language(request, guide.tenant)):
+        items = [calendar_event(e, guide, now=now, guide_url=url) for e in events]
+        name = _("Interviews with %(tenant)s") % {"tenant": guide.tenant.name}
     return _calendar_response(ics.build_calendar(items, name=name), "interviews.ics")
 
 
