@@ -193,7 +193,7 @@ STORAGES = {
 # Uploaded images (interviewer photos): through STORAGES["default"], local files under
 # MEDIA_ROOT by default, served by Guide at MEDIA_URL with long cache headers (the names are
 # random and never reused). Any Django storage (e.g. S3) can take its place in STORAGES.
-MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default="") or BASE_DIR / "media")
 MEDIA_URL = "/media/"
 # How long an interviewer's profile link works (guides/profile_invites.py).
 GUIDE_PROFILE_LINK_DAYS = env.float("GUIDE_PROFILE_LINK_DAYS", default=14)
