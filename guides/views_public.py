@@ -67,7 +67,8 @@ def render_guide(request: HttpRequest, guide: Guide, *, preview: bool) -> HttpRe
     language = guide_language(request, guide.tenant)
     with translation.override(language):
         context = build_guide_context(guide, timezone.now())
-        response = render(request, "guides/public/guide.html", {"g": context, "preview": preview})
+        page = {"g": context, "preview": preview, "languages": settings.LANGUAGES}
+        response = render(request, "guides/public/guide.html", page)
     response["Content-Language"] = language
     patch_vary_headers(response, ["Accept-Language"])
     return response
