@@ -143,3 +143,40 @@ def test_the_spanish_catalogue_is_complete_and_compiled():
     # Every entry of the .po is in the .mo: `manage.py compilemessages` was run after editing.
     missing = {i for i in ids if i and i not in compiled_ids}
     assert missing == set()
+
+
+LANGUAGE_PAGE = reverse("guides:language")
+
+
+def test_an_admin_sets_the_default_language(tenant_admin_client, tenant_a, tenant_b):
+    response = tenant_admin_client.post(LANGUAGE_PAGE, {"guide_language": "es"}, follow=True)
+    assert "Guides now default to Español." in response.content.decode()
+    tenant_a.refresh_from_db()
+    tenant_b.refresh_from_db()
+    assert (tenant_a.guide_language, tenant_b.guide_language) == ("es", "en")
+
+
+def test_an_unknown_language_is_refused(tenant_admin_client, tenant_a):
+    response = tenant_admin_client.post(LANGUAGE_PAGE, {"guide_language": "xx"})
+    assert "Select a valid choice" in response.content.decode()
+    tenant_a.refresh_from_db()
+    assert tenant_a.guide_language == "en"
+
+
+def test_a_read_only_member_sees_the_language_but_cannot_change_it(member_client, tenant_a):
+    html = member_client.get(LANGUAGE_PAGE).content.decode()
+    assert "Only an admin of Acme can change this." in html and "disabled" in html
+    assert member_client.post(LANGUAGE_PAGE, {"guide_language": "es"}).status_code == 403
+    tenant_a.refresh_from_db()
+    assert tenant_a.guide_language == "en"
+
+
+def test_an_outsider_changes_only_their_own_tenant(outsider_client, tenant_a, tenant_b):
+    outsider_client.post(LANGUAGE_PAGE, {"guide_language": "es"})
+    tenant_a.refresh_from_db()
+    tenant_b.refresh_from_db()
+    assert (tenant_a.guide_language, tenant_b.guide_language) == ("en", "es")
+
+
+def test_signing_in_is_required(client):
+    assert client.get(LANGUAGE_PAGE).status_code == 302
