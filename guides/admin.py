@@ -95,9 +95,12 @@ class InterviewerAdmin(SyncedRecordAdmin):
         "external_updated_at",
         "synced_at",
         "profile_updated_at",
+        # An upload here would skip guides.images (type, size, metadata): photos are uploaded
+        # on the tenant's Interviewers page or by the interviewer's own link only.
+        "photo",
     ]
     fieldsets = [
-        ("From the ATS (synced, read-only)", {"fields": readonly_fields[:-1]}),
+        ("From the ATS (synced, read-only)", {"fields": readonly_fields[:-2]}),
         ("Profile shown to candidates", {"fields": [*PROFILE_FIELDS, "profile_updated_at"]}),
     ]
 

@@ -337,3 +337,23 @@ def test_the_guide_page_reads_the_same_queries_with_profiles_and_photos(client, 
         return len(queries)
 
     assert queries_for(1) == queries_for(20) == 5
+
+
+def test_deleting_the_synced_data_deletes_the_photos_too(
+    client, tenant_a, grace, media, django_capture_on_commit_callbacks
+):
+    from guides.services import delete_synced_data
+
+    client.post(link_for(tenant_a, grace), {**PROFILE, "photo": upload(image_bytes())})
+    assert len(stored_files(media)) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        delete_synced_data(tenant_a)
+    assert stored_files(media) == [] and ProfileInvite.objects.count() == 0
+
+
+def test_the_support_console_cannot_upload_a_photo(client, grace):
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.create_superuser("root", "r@example.com", "pw"))
+    html = client.get(f"/admin/guides/interviewer/{grace.pk}/change/").content.decode()
+    assert 'type="file"' not in html and "Profile shown to candidates" in html
