@@ -357,3 +357,37 @@ def test_the_support_console_cannot_upload_a_photo(client, grace):
     client.force_login(get_user_model().objects.create_superuser("root", "r@example.com", "pw"))
     html = client.get(f"/admin/guides/interviewer/{grace.pk}/change/").content.decode()
     assert 'type="file"' not in html and "Profile shown to candidates" in html
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_saves_of_one_link_save_once(tenant_a):
+    import threading
+
+    from guides.profile_invites import InviteError
+    from guides.profiles import save_own_profile
+
+    grace = f.interviewer(tenant_a, "Grace", "Hopper")
+    token = link_for(tenant_a, grace).rstrip("/").rsplit("/", 1)[1]
+    start = threading.Barrier(2)
+    outcomes = []
+
+    def save(title: str) -> None:
+        try:
+            start.wait(timeout=10)
+            save_own_profile(token, {**PROFILE, "title": title}, photo=None, remove_photo=False)
+            outcomes.append(("saved", title))
+        except InviteError as error:
+            outcomes.append((error.reason, title))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=save, args=(t,)) for t in ("One", "Two")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(reason for reason, _ in outcomes) == ["saved", "used"]
+    grace.refresh_from_db()
+    assert grace.title == next(title for reason, title in outcomes if reason == "saved")
