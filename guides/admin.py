@@ -25,6 +25,7 @@ from guides.models import (
     InterviewStage,
     Job,
     Location,
+    ProfileInvite,
 )
 from guides.services import PROFILE_FIELDS, SYNCED_MODELS, save_interviewer_profile
 from tenants.admin import extend_tenant_page
@@ -226,6 +227,28 @@ class GuideStaleFilter(StaleFilter):
 
     def lookups(self, request, model_admin):
         return [("yes", f"Not updated for {self.days}+ days"), ("no", "Updated recently")]
+
+
+@admin.register(ProfileInvite)
+class ProfileInviteAdmin(ReadOnlyAdmin):
+    """Interviewers' profile links: who made one for whom, and whether it is live. The key is
+    half of the link and is never shown."""
+
+    list_display = ["interviewer", "tenant", "state", "created_by", "created_at", "expires_at"]
+    list_filter = ["tenant"]
+    list_select_related = ["interviewer", "tenant", "created_by"]
+    search_fields = ["interviewer__first_name", "interviewer__last_name", "interviewer__email"]
+    fields = [
+        "tenant",
+        "interviewer",
+        "state",
+        "created_by",
+        "created_at",
+        "expires_at",
+        "used_at",
+        "revoked_at",
+    ]
+    readonly_fields = fields
 
 
 @admin.register(Guide)

@@ -4,7 +4,32 @@ import django.db.models.deletion
 import django.utils.timezone
 import guides.models
 from django.conf import settings
+from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
+
+
+def grant(apps, schema_editor) -> None:
+    """The Support group views every model of the console: the profile links too."""
+    app_config = apps.get_app_config("guides")
+    app_config.models_module = True
+    create_permissions(app_config, apps=apps, verbosity=0)
+    app_config.models_module = None
+    Permission = apps.get_model("auth", "Permission")
+    permission = Permission.objects.get(
+        content_type__app_label="guides", codename="view_profileinvite"
+    )
+    for group in apps.get_model("auth", "Group").objects.filter(name="Support"):
+        group.permissions.add(permission)
+
+
+def revoke(apps, schema_editor) -> None:
+    Permission = apps.get_model("auth", "Permission")
+    for group in apps.get_model("auth", "Group").objects.filter(name="Support"):
+        group.permissions.remove(
+            *Permission.objects.filter(
+                content_type__app_label="guides", codename="view_profileinvite"
+            )
+        )
 
 
 class Migration(migrations.Migration):
@@ -12,6 +37,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('guides', '0005_verbose_names'),
         ('tenants', '0003_staff_profile_and_verbose_names'),
+        ('integrations', '0005_support_group'),  # the Support group exists
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -38,4 +64,5 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['tenant', 'interviewer', '-created_at'], name='guides_prof_tenant__22a063_idx')],
             },
         ),
+        migrations.RunPython(grant, revoke),
     ]
