@@ -1,7 +1,8 @@
 """Benchmark: render the candidate's guide page with 1, 20 and 100 interviews (3 interviewers
-each) and print the number of queries and the median render time, for a tenant with no
-settings and for one with every guide setting (logo, colour, texts, stage texts by name, a
-hidden interview kind); and the queries of a candidate's first open (recorded: one UPDATE).
+each, with uploaded photos, titles and bios) and print the number of queries and the median
+render time, for a tenant with no settings and for one with every guide setting (logo,
+colour, texts, stage texts by name, a hidden interview kind); and the queries of a
+candidate's first open (recorded: one UPDATE).
 
     DATABASE_URL=sqlite:////tmp/bench.sqlite3 .venv/bin/python bench/guide_page.py
 
@@ -41,7 +42,16 @@ RUNS = 30
 def build(tenant: Tenant, interviews: int):
     guide, app = f.candidate_with_guide(tenant, f"Bench {interviews}", timezone="Europe/Paris")
     people = [
-        f.interviewer(tenant, f"P{n}", str(interviews), photo_url="https://img.example.com/p.jpg")
+        f.interviewer(
+            tenant,
+            f"P{n}",
+            str(interviews),
+            photo=f"interviewers/{tenant.pk}/benchphoto{interviews:04d}{n}.jpg",  # as uploaded
+            title="Staff Engineer",
+            pronouns="they/them",
+            bio="Builds the payments platform.",
+            linkedin_url="https://www.linkedin.com/in/someone",
+        )
         for n in range(3)
     ]
     sched = f.schedule(tenant, app)

@@ -172,6 +172,11 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# The languages of the candidate's pages (guides/languages.py picks one per request: the
+# browser's Accept-Language when Guide has it, else the tenant's choice); the staff pages
+# stay in English. The catalogues are compiled and committed (locale/*/LC_MESSAGES/django.mo).
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -190,6 +195,8 @@ STORAGES = {
 # random and never reused). Any Django storage (e.g. S3) can take its place in STORAGES.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "/media/"
+# How long an interviewer's profile link works (guides/profile_invites.py).
+GUIDE_PROFILE_LINK_DAYS = env.float("GUIDE_PROFILE_LINK_DAYS", default=14)
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 

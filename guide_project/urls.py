@@ -6,7 +6,6 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
 from guides import views as guide_views
-from guides.media_files import serve_upload
 from integrations.views import metrics as metrics_views
 from tenants import views as tenant_views
 
@@ -23,7 +22,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("integrations.urls")),
     path("", include("guides.urls")),
-    path("media/<path:path>", serve_upload, name="media"),
 ]
 
 if settings.ASHBY_SANDBOX:

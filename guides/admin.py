@@ -26,6 +26,7 @@ from guides.models import (
     InterviewStage,
     Job,
     Location,
+    ProfileInvite,
 )
 from guides.services import PROFILE_FIELDS, SYNCED_MODELS, save_interviewer_profile
 from tenants.admin import extend_tenant_page
@@ -96,9 +97,12 @@ class InterviewerAdmin(SyncedRecordAdmin):
         "external_updated_at",
         "synced_at",
         "profile_updated_at",
+        # An upload here would skip guides.images (type, size, metadata): photos are uploaded
+        # on the tenant's Interviewers page or by the interviewer's own link only.
+        "photo",
     ]
     fieldsets = [
-        ("From the ATS (synced, read-only)", {"fields": readonly_fields[:-1]}),
+        ("From the ATS (synced, read-only)", {"fields": readonly_fields[:-2]}),
         ("Profile shown to candidates", {"fields": [*PROFILE_FIELDS, "profile_updated_at"]}),
     ]
 
@@ -224,6 +228,28 @@ class GuideStaleFilter(StaleFilter):
 
     def lookups(self, request, model_admin):
         return [("yes", f"Not updated for {self.days}+ days"), ("no", "Updated recently")]
+
+
+@admin.register(ProfileInvite)
+class ProfileInviteAdmin(ReadOnlyAdmin):
+    """Interviewers' profile links: who made one for whom, and whether it is live. The key is
+    half of the link and is never shown."""
+
+    list_display = ["interviewer", "tenant", "state", "created_by", "created_at", "expires_at"]
+    list_filter = ["tenant"]
+    list_select_related = ["interviewer", "tenant", "created_by"]
+    search_fields = ["interviewer__first_name", "interviewer__last_name", "interviewer__email"]
+    fields = [
+        "tenant",
+        "interviewer",
+        "state",
+        "created_by",
+        "created_at",
+        "expires_at",
+        "used_at",
+        "revoked_at",
+    ]
+    readonly_fields = fields
 
 
 @admin.register(Guide)

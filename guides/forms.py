@@ -9,6 +9,7 @@ from django import forms
 from django.core.validators import URLValidator
 from django.forms import BaseModelFormSet, modelformset_factory
 
+from guides.images import clean_image
 from guides.models import GuideSettings, Interviewer, InterviewStage, Job
 from tenants.models import Tenant
 
@@ -16,6 +17,8 @@ HTTP_URL = URLValidator(
     schemes=["http", "https"], message="Enter a web address starting with https://."
 )
 BIO_MAX = Interviewer._meta.get_field("bio").max_length
+PHOTO_MAX_BYTES = 5 * 1024 * 1024
+PHOTO_SIDE = 400  # pixels: sharp at the guide's largest avatar (96 CSS px) on a 4x screen
 
 
 class GuideFilterForm(forms.Form):
@@ -82,14 +85,12 @@ def _http_url_field(label: str, help_text: str) -> forms.URLField:
     )
 
 
-class InterviewerProfileForm(forms.ModelForm):
-    """The profile candidates see. The ATS never writes these fields."""
+def _linkedin_field() -> forms.URLField:
+    return _http_url_field("LinkedIn profile", "For example https://www.linkedin.com/in/name")
 
-    photo_url = _http_url_field("Photo URL", "A square image, at least 128×128 pixels.")
-    linkedin_url = _http_url_field(
-        "LinkedIn profile", "For example https://www.linkedin.com/in/name"
-    )
-    bio = forms.CharField(
+
+def _bio_field() -> forms.CharField:
+    return forms.CharField(
         label="Short bio",
         required=False,
         max_length=BIO_MAX,
@@ -97,11 +98,26 @@ class InterviewerProfileForm(forms.ModelForm):
         help_text=f"A few sentences, at most {BIO_MAX} characters.",
     )
 
-    class Meta:
-        model = Interviewer
-        fields = ["display_name", "title", "photo_url", "pronouns", "bio", "linkedin_url"]
-        labels = {"display_name": "Name shown to candidates", "title": "Job title"}
-        help_texts = {"display_name": "Leave empty to use the name from your ATS."}
+
+class ProfileFields(forms.Form):
+    """What every profile form shares: the photo upload and the LinkedIn check."""
+
+    photo = forms.FileField(
+        label="Photo",
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        help_text=(
+            f"A JPEG, PNG or WebP photo of your face, at most {PHOTO_MAX_BYTES // 2**20} MB; "
+            "it is cropped to a square and its metadata (location, camera) removed."
+        ),
+    )
+    remove_photo = forms.BooleanField(label="Remove the current photo", required=False)
+
+    def clean_photo(self):
+        uploaded = self.cleaned_data.get("photo")
+        if not uploaded:
+            return None
+        return clean_image(uploaded, max_bytes=PHOTO_MAX_BYTES, max_side=PHOTO_SIDE, square=True)
 
     def clean_linkedin_url(self) -> str:
         url = self.cleaned_data["linkedin_url"]
@@ -109,6 +125,42 @@ class InterviewerProfileForm(forms.ModelForm):
         if url and host != "linkedin.com" and not host.endswith(".linkedin.com"):
             raise forms.ValidationError("Enter a LinkedIn address (on linkedin.com).")
         return url
+
+
+class InterviewerProfileForm(ProfileFields, forms.ModelForm):
+    """The profile candidates see, edited by an admin. The ATS never writes these fields."""
+
+    photo_url = _http_url_field(
+        "Photo address", "Instead of an upload: a square image on the web, at least 128×128."
+    )
+    linkedin_url = _linkedin_field()
+    bio = _bio_field()
+
+    class Meta:
+        model = Interviewer
+        fields = ["display_name", "title", "photo_url", "pronouns", "bio", "linkedin_url"]
+        labels = {"display_name": "Name shown to candidates", "title": "Job title"}
+        help_texts = {"display_name": "Leave empty to use the name from your ATS."}
+
+    field_order = ["display_name", "title", "photo", "remove_photo", "photo_url"]
+
+
+class OwnProfileForm(ProfileFields, forms.ModelForm):
+    """What an interviewer edits through their link: photo, title, pronouns, LinkedIn, bio."""
+
+    linkedin_url = _linkedin_field()
+    bio = _bio_field()
+
+    class Meta:
+        model = Interviewer
+        fields = ["title", "pronouns", "linkedin_url", "bio"]
+        labels = {"title": "Job title", "pronouns": "Pronouns"}
+        help_texts = {
+            "title": "As candidates should read it, e.g. Staff Engineer, Payments.",
+            "pronouns": "Optional, e.g. she/her, he/him, they/them.",
+        }
+
+    field_order = ["photo", "remove_photo", "title", "pronouns", "linkedin_url", "bio"]
 
 
 class StageTextForm(forms.ModelForm):
@@ -147,3 +199,16 @@ class StageTextBaseFormSet(BaseModelFormSet):
 StageTextFormSet: type[BaseModelFormSet] = modelformset_factory(
     InterviewStage, form=StageTextForm, formset=StageTextBaseFormSet, extra=0, edit_only=True
 )
+
+
+class GuideLanguageForm(forms.ModelForm):
+    """The tenant's default language for candidates' guides."""
+
+    class Meta:
+        model = Tenant
+        fields = ["guide_language"]
+        labels = {"guide_language": "Default language of the candidates' guides"}
+        help_texts = {
+            "guide_language": "A candidate whose browser asks for a language Guide has "
+            "(English, Español) reads their guide in it; everyone else reads it in this one."
+        }

@@ -19,6 +19,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 
 from django.db.models import Case, F, IntegerField, Prefetch, QuerySet, Value, When
+from django.utils.translation import gettext as _
 
 from guides.colors import DEFAULT_BRAND_COLOR, brand_colors
 from guides.guide_company import CompanyView, Overrides, company_view, settings_of, stage_text
@@ -234,7 +235,7 @@ def _steps(application: Application, settings: GuideSettings) -> list[StepView]:
     visible = [(s, t) for s, t in texts if s.stage_type not in HIDDEN_STAGE_TYPES and not t.hidden]
     current_index = _current_index(visible, stage)
     steps = []
-    for index, (_, text) in enumerate(visible):
+    for index, (_stage, text) in enumerate(visible):
         if current_index is None or index > current_index:
             status = "upcoming"
         else:
@@ -250,7 +251,7 @@ def safe_url(value: str) -> str:
 
 
 def person_view(person: Interviewer, *, with_profile: bool = True) -> PersonView:
-    name = person.name or person.email or "Your recruiter"
+    name = person.name or person.email or _("Your recruiter")
     initials = "".join(part[0] for part in name.split()[:2]).upper()
     if not with_profile:
         return PersonView(name=name, initials=initials, email=person.email)
@@ -258,7 +259,7 @@ def person_view(person: Interviewer, *, with_profile: bool = True) -> PersonView
         name=name,
         initials=initials,
         title=person.title,
-        photo_url=safe_url(person.photo_url),
+        photo_url=person.photo.url if person.photo else safe_url(person.photo_url),
         pronouns=person.pronouns,
         bio=person.bio,
         linkedin_url=safe_url(person.linkedin_url),
@@ -267,7 +268,7 @@ def person_view(person: Interviewer, *, with_profile: bool = True) -> PersonView
 
 def event_view(event: InterviewEvent, zone: zoneinfo.ZoneInfo) -> EventView:
     start, end = event.start_time.astimezone(zone), event.end_time.astimezone(zone)
-    title = event.interview.candidate_facing_title if event.interview else "Interview"
+    title = event.interview.candidate_facing_title if event.interview else _("Interview")
     return EventView(
         external_id=event.external_id,
         title=title,
@@ -354,14 +355,14 @@ def calendar_event(
     event: InterviewEvent, guide: Guide, *, now: dt.datetime, guide_url: str
 ) -> CalendarEvent:
     """One interview as an iCalendar event; its UID is stable across downloads."""
-    title = event.interview.candidate_facing_title if event.interview else "Interview"
+    title = event.interview.candidate_facing_title if event.interview else _("Interview")
     names = ", ".join(p.name for p in event.interviewers.all())
-    description = [f"Your interview with {guide.tenant.name}."]
+    description = [_("Your interview with %(tenant)s.") % {"tenant": guide.tenant.name}]
     if names:
-        description.append(f"Interviewers: {names}")
+        description.append(_("Interviewers: %(names)s") % {"names": names})
     if safe_url(event.meeting_link):
-        description.append(f"Join: {event.meeting_link}")
-    description.append(f"Your guide: {guide_url}")
+        description.append(_("Join: %(link)s") % {"link": event.meeting_link})
+    description.append(_("Your guide: %(url)s") % {"url": guide_url})
     return CalendarEvent(
         uid=f"{event.external_id}-t{guide.tenant_id}@guide-interviews",
         start=event.start_time,

@@ -58,7 +58,16 @@ def _open(data: bytes) -> Image.Image:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # Pillow's own guard, for headers claiming far more than MAX_INPUT_PIXELS.
+        raise _error(
+            "The image has far more pixels than Guide accepts (at most %(side)s pixels a "
+            "side, %(mp)s megapixels). Resize it and upload it again.",
+            "too_large_dimensions",
+            side=MAX_INPUT_SIDE,
+            mp=MAX_INPUT_PIXELS // 1_000_000,
+        )
+    except UnidentifiedImageError:
         raise _error(
             "This file is not a JPEG, PNG or WebP image (whatever its name says). Choose a "
             "photo saved in one of those formats.",

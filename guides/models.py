@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from tenants.models import Tenant
 
@@ -65,9 +67,10 @@ class Location(SyncedRecord):
 class Interviewer(SyncedRecord):
     """A user of the ATS who interviews candidates, with the profile candidates see.
 
-    The ATS only knows name, email and whether the user is active; the profile fields (title,
-    photo, pronouns, bio, LinkedIn) are written by the tenant in Guide and a sync never touches
-    them.
+    The ATS only knows name, email and whether the user is active (Ashby's User has no title,
+    photo or bio: docs/ashby.md); the profile fields (title, photo, pronouns, bio, LinkedIn)
+    are written in Guide, by an admin or by the interviewer from an invitation link
+    (ProfileInvite), and a sync never touches them.
     """
 
     # From the ATS.
@@ -78,7 +81,10 @@ class Interviewer(SyncedRecord):
     # Edited in Guide only.
     display_name = models.CharField(max_length=200, blank=True, help_text="Overrides the ATS name.")
     title = models.CharField(max_length=200, blank=True)
-    photo_url = models.URLField("photo URL", blank=True)
+    photo_url = models.URLField("photo URL", blank=True)  # older profiles; `photo` wins
+    # Uploaded, validated and re-encoded by guides.images, stored through Django's storage API
+    # (STORAGES["default"]) under a random name, so it can be cached for ever.
+    photo = models.ImageField(upload_to="interviewers/", blank=True, max_length=200)
     pronouns = models.CharField(max_length=40, blank=True)
     bio = models.TextField(blank=True, max_length=2000)
     linkedin_url = models.URLField("LinkedIn URL", blank=True)
@@ -94,6 +100,48 @@ class Interviewer(SyncedRecord):
     @property
     def name(self) -> str:
         return self.display_name or f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def has_profile(self) -> bool:
+        """Whether anything beyond the ATS's name and email is written for candidates."""
+        fields = (self.photo, self.photo_url, self.title, self.pronouns, self.bio)
+        return any(fields) or bool(self.linkedin_url)
+
+
+class ProfileInvite(models.Model):
+    """A link that lets one interviewer edit their own profile, once, until it expires.
+
+    The link carries `key` signed with a timestamp (guides.profile_invites); the row says
+    whether it was used or revoked. A new invite for the same interviewer revokes the older
+    ones, so one person has at most one live link.
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    interviewer = models.ForeignKey(
+        Interviewer, on_delete=models.CASCADE, related_name="profile_invites"
+    )
+    key = models.CharField(max_length=64, unique=True, default=new_guide_token, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField("created", default=timezone.now)
+    expires_at = models.DateTimeField("expires")
+    used_at = models.DateTimeField("used", null=True, blank=True)
+    revoked_at = models.DateTimeField("revoked", null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "interviewer", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"Profile link for {self.interviewer_id} ({self.state})"
+
+    @property
+    def state(self) -> str:
+        if self.revoked_at:
+            return "revoked"
+        if self.used_at:
+            return "used"
+        return "expired" if self.expires_at <= timezone.now() else "live"
 
 
 class InterviewPlan(SyncedRecord):

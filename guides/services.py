@@ -102,7 +102,15 @@ def search_guides(
     )
 
 
-PROFILE_FIELDS = ["display_name", "title", "photo_url", "pronouns", "bio", "linkedin_url"]
+PROFILE_FIELDS = [
+    "display_name",
+    "title",
+    "photo_url",
+    "photo",
+    "pronouns",
+    "bio",
+    "linkedin_url",
+]
 
 
 @transaction.atomic
@@ -156,12 +164,20 @@ SYNCED_MODELS = (
 )
 
 
+def _delete_files_after_commit(names: list[str]) -> None:
+    """Uploaded files of deleted rows go too, once the deletion is committed."""
+    storage = Interviewer._meta.get_field("photo").storage
+    transaction.on_commit(lambda: [storage.delete(name) for name in names])
+
+
 @transaction.atomic
 def delete_synced_data(tenant: Tenant) -> dict[str, int]:
     """Delete every record the tenant's ATS integration synced, and the guides built on
     them (they cannot outlive their candidates). Returns the count deleted per model.
     Other tenants' data and the tenant itself are untouched."""
     counts: dict[str, int] = {}
+    photos = Interviewer.objects.filter(tenant=tenant).exclude(photo="")
+    _delete_files_after_commit(list(photos.values_list("photo", flat=True)))
     for model in SYNCED_MODELS:
         _, per_model = model.objects.filter(tenant=tenant).delete()
         counts[str(model._meta.verbose_name_plural)] = per_model.get(model._meta.label, 0)

@@ -1,7 +1,11 @@
 """Time zones and the wording of dates, times and durations on a candidate's guide.
 
-Times are stored in UTC and converted for display only, with `zoneinfo`. The words are English
-("Sunday, 8 March 2026", "11:00 AM – 12:00 PM EDT", "1 hour 30 minutes"), as the guide is.
+Times are stored in UTC and converted for display only, with `zoneinfo`. The words follow the
+active language (the guide's: guides/languages.py): in English "Sunday, 8 March 2026",
+"11:00 AM – 12:00 PM EDT", "1 hour 30 minutes"; in Spanish "domingo, 8 de marzo de 2026",
+"11:00 – 12:00 EDT", "1 hora 30 minutos". The formats themselves are in the catalogue
+(Django's date-format letters, translated per language), the zone's abbreviation is always
+shown.
 """
 
 from __future__ import annotations
@@ -10,6 +14,9 @@ import datetime as dt
 import functools
 import logging
 import zoneinfo
+
+from django.utils import dateformat
+from django.utils.translation import ngettext, pgettext
 
 logger = logging.getLogger(__name__)
 
@@ -31,11 +38,13 @@ def zone_label(zone: zoneinfo.ZoneInfo) -> str:
 
 
 def format_date(moment: dt.datetime) -> str:
-    return f"{moment:%A}, {moment.day} {moment:%B %Y}"
+    # Translators: a date in Django's date format letters (l weekday, j day, F month, Y year).
+    return dateformat.format(moment, pgettext("guide date format", "l, j F Y"))
 
 
 def format_clock(moment: dt.datetime) -> str:
-    return f"{moment.hour % 12 or 12}:{moment:%M} {'AM' if moment.hour < 12 else 'PM'}"
+    # Translators: a time of day in Django's date format letters (g:i A is 3:30 PM, H:i 15:30).
+    return dateformat.format(moment, pgettext("guide time format", "g:i A"))
 
 
 def format_duration(start: dt.datetime, end: dt.datetime) -> str:
@@ -46,9 +55,11 @@ def format_duration(start: dt.datetime, end: dt.datetime) -> str:
     hours, minutes = divmod(minutes, 60)
     parts = []
     if hours:
-        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+        parts.append(ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours})
     if minutes or not hours:
-        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+        parts.append(
+            ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
+        )
     return " ".join(parts)
 
 

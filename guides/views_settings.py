@@ -15,15 +15,13 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from guides import guide_settings as services
 from guides.forms_settings import BrandForm, InterviewsForm, StageTextsForm, TextsForm
 from guides.guide_company import GUIDE_SELECT_RELATED, Overrides, company_view, settings_of
-from guides.guide_page import build_guide_context
 from guides.models import Application, Guide, Interview
-from guides.views_public import ROBOTS
+from guides.views_public import ROBOTS, render_guide
 from tenants.tenancy import tenant_required
 
 
@@ -53,12 +51,7 @@ def _preview(request: HttpRequest, form: forms.Form, overrides: Overrides) -> Ht
     if guide is None:
         form.add_error("preview_guide", "There is no candidate guide to preview yet: sync first.")
         return None
-    context = build_guide_context(guide, timezone.now(), overrides)
-    response = render(
-        request,
-        "guides/public/guide.html",
-        {"g": context, "preview": True, "preview_unsaved": True},
-    )
+    response = render_guide(request, guide, preview=True, overrides=overrides)
     response["X-Robots-Tag"] = ROBOTS
     return response
 

@@ -13,20 +13,21 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from guides.forms import InterviewerProfileForm, SearchForm, StageTextFormSet
+from guides.forms import GuideLanguageForm, InterviewerProfileForm, SearchForm, StageTextFormSet
 from guides.guide_company import GUIDE_SELECT_RELATED, settings_of
-from guides.guide_page import HIDDEN_STAGE_TYPES, build_guide_context, pick_application
+from guides.guide_page import HIDDEN_STAGE_TYPES, pick_application
 from guides.models import Application, Guide, Interviewer, Job
+from guides.profile_invites import live_invites, without_profile
+from guides.profiles import save_profile
 from guides.search import every_word_matches
-from guides.services import save_interviewer_profile, save_stage_texts
-from guides.views_public import ROBOTS, public_url
+from guides.services import save_stage_texts
+from guides.views_public import ROBOTS, public_url, render_guide
 from tenants.tenancy import tenant_admin_required, tenant_required
 
 logger = logging.getLogger(__name__)
@@ -61,8 +62,7 @@ def guide_preview(request: HttpRequest, pk: int) -> HttpResponse:
     guide = get_object_or_404(
         Guide.objects.select_related(*GUIDE_SELECT_RELATED), pk=pk, tenant=request.tenant
     )
-    context = build_guide_context(guide, timezone.now())
-    response = render(request, "guides/public/guide.html", {"g": context, "preview": True})
+    response = render_guide(request, guide, preview=True)
     response["X-Robots-Tag"] = ROBOTS
     return response
 
@@ -76,16 +76,32 @@ def interviewer_list(request: HttpRequest) -> HttpResponse:
     if q:
         interviewers = interviewers.filter(every_word_matches(q, INTERVIEWER_SEARCH))
     interviewers = interviewers.order_by("-is_enabled", "first_name", "last_name", "pk")
-    page = Paginator(interviewers, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "guides/interviewer_list.html", {"form": form, "page": page})
+    live = Prefetch("profile_invites", live_invites(request.tenant), to_attr="live_links")
+    page = Paginator(interviewers.prefetch_related(live), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context = {"form": form, "page": page, "to_invite": _to_invite(request)}
+    return render(request, "guides/interviewer_list.html", context)
+
+
+def _to_invite(request: HttpRequest) -> int:
+    """How many of the tenant's interviewers "invite all" would send a link to (admins only)."""
+    if not request.membership.is_admin:
+        return 0
+    return without_profile(request.tenant).filter(invited=False).count()
 
 
 @tenant_admin_required
 def interviewer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     interviewer = get_object_or_404(Interviewer, pk=pk, tenant=request.tenant)
-    form = InterviewerProfileForm(request.POST or None, instance=interviewer)
+    form = InterviewerProfileForm(request.POST or None, request.FILES or None, instance=interviewer)
     if request.method == "POST" and form.is_valid():
-        save_interviewer_profile(request.tenant, form.save(commit=False))
+        save_profile(
+            request.tenant,
+            form.save(commit=False),
+            photo=form.cleaned_data["photo"],
+            remove_photo=form.cleaned_data["remove_photo"],
+        )
         messages.success(request, f"Saved the profile of {interviewer.name}.")
         return redirect("guides:interviewers")
     return render(
@@ -137,3 +153,18 @@ def job_stages(request: HttpRequest, pk: int) -> HttpResponse:
         plan.jobs.filter(tenant=request.tenant).exclude(pk=job.pk).order_by("title")
     )
     return render(request, "guides/job_stages.html", context)
+
+
+@tenant_required
+def guide_language_settings(request: HttpRequest) -> HttpResponse:
+    """The tenant's default language for guides: admins change it, members see it."""
+    _require_admin_for_writes(request)
+    form = GuideLanguageForm(request.POST or None, instance=request.tenant)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        language = form.instance.get_guide_language_display()
+        messages.success(request, f"Guides now default to {language}.")
+        return redirect("guides:language")
+    if not request.membership.is_admin:
+        form.fields["guide_language"].disabled = True
+    return render(request, "guides/language.html", {"form": form})

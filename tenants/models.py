@@ -38,6 +38,14 @@ class Tenant(models.Model):
         validators=[validate_timezone],
         help_text="Shown to candidates whose own time zone Ashby does not know.",
     )
+    # The candidate's browser language wins when Guide has it (settings.LANGUAGES); else this.
+    guide_language = models.CharField(
+        "candidates' default language",
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default="en",
+        help_text="The language of the candidate guides when a browser asks for none Guide has.",
+    )
     created_at = models.DateTimeField("created", auto_now_add=True)
 
     class Meta:

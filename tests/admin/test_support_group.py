@@ -108,6 +108,7 @@ def test_superuser_may_edit_a_tenant(superuser_client, tenant_a):
         "brand_color": "#4f46e5",
         "default_timezone": "UTC",
         "logo_url": "",
+        "guide_language": "en",
         "memberships-TOTAL_FORMS": "0",
         "memberships-INITIAL_FORMS": "0",
         "ashby_connection-TOTAL_FORMS": "0",

@@ -239,6 +239,7 @@ def test_a_hired_candidate_sees_congratulations_and_no_interviews(client, tenant
     assert "Congratulations, and welcome to Acme!" in html
     assert "Stale" not in html and "Old" not in html
     assert "Upcoming interviews" not in html and "Past interviews" not in html
+    assert "Your next interview" not in html  # the heading while one is coming up
     assert "Your process" not in html
 
 
@@ -263,6 +264,7 @@ def test_an_archived_candidate_sees_a_neutral_closing_and_no_interviews(
     assert "This process is closed" in html and "Hi Ada</h1>" in html
     assert "welcome" not in html and "not be moving forward" not in html
     assert "Stale" not in html and "Upcoming interviews" not in html
+    assert "Your next interview" not in html
     assert "Position filled" not in html  # the internal reason is not the candidate's business
 
 

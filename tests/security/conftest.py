@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pytest
 from django.apps import apps
 
+from guides.profile_invites import invite_interviewer
 from integrations.models import AshbyConnection, WebhookDelivery
 from integrations.webhook_rows import ensure_subscriptions
 from tenants.models import Tenant
@@ -69,6 +70,7 @@ def world(tenant_a, tenant_b, admin_user, member_user, outsider_user) -> World:
         "event": sched.events.first(),
         "subscription": subscription,
         "delivery": delivery,
+        "profile_invite": invite_interviewer(tenant_a, ines, user=admin_user).invite,
     }
     return World(tenant_a, tenant_b, objects)
 

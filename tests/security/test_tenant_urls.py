@@ -27,6 +27,8 @@ PUBLIC = {
     "guides:calendar_ics": "the guide's calendar feed, by the same token",
     "guides:event_ics": "one interview's calendar file, by the same token",
     "integrations:receiver": "Ashby's webhook deliveries, authenticated by signature",
+    "guides:own_profile": "an interviewer's profile page, reached by a signed single-use link",
+    "guides:media": "uploaded photos shown on guides, under random names",
 }
 # Acts on the signed-in user, not on a tenant's data: any member may use it.
 USER_SCOPED = {"guides:switch_tenant": "choosing which of one's own tenants to act for"}
@@ -42,6 +44,8 @@ READ_PAGES = {
 OBJECT_PARAMS = {
     "guides:preview": {"pk": "guide"},
     "guides:interviewer_edit": {"pk": "interviewer"},
+    "guides:invite_one": {"pk": "interviewer"},
+    "guides:invite_revoke": {"pk": "profile_invite"},
     "guides:job_stages": {"pk": "job"},
     "integrations:webhooks_rotate": {"pk": "subscription"},
     "integrations:webhooks_replay": {"pk": "delivery"},
