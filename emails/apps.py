@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class EmailsConfig(AppConfig):
+    name = "emails"
+    verbose_name = "Emails"
+
+    def ready(self) -> None:
+        from emails.schedule import on_post_migrate
+
+        post_migrate.connect(on_post_migrate, sender=self, dispatch_uid="guide-email-schedule")
