@@ -72,11 +72,24 @@ def send_claimed(ids: list[int], now: dt.datetime) -> dict[str, int]:
     rows = Email.objects.filter(pk__in=ids, status=Email.Status.SENDING).select_related(
         "tenant", "candidate"
     )
-    with get_connection() as connection:
+    connection = get_connection()
+    try:
+        _open(connection)
         for email in rows.order_by("pk").iterator(chunk_size=200):
             outcome = deliver(email, connection, now)
             counts[outcome] = counts.get(outcome, 0) + 1
+    finally:
+        connection.close()
     return counts
+
+
+def _open(connection) -> None:
+    """One connection for the batch (send_messages closes a connection it opened itself).
+    A server that does not answer is recorded on each email by `deliver`."""
+    try:
+        connection.open()
+    except (smtplib.SMTPException, OSError):
+        logger.warning("The mail server does not answer; each email records the failure")
 
 
 def deliver(email: Email, connection, now: dt.datetime) -> str:

@@ -32,15 +32,33 @@ def tick(monkeypatch, now: dt.datetime) -> int:
     return plan_and_send_emails()
 
 
-def test_one_reminder_lists_the_days_interviews_with_ics_and_link(tenant_a, smtp, loop, monkeypatch):
+def test_one_reminder_lists_the_days_interviews_with_ics_and_link(
+    tenant_a, smtp, loop, monkeypatch
+):
     guide, app, sched = loop
     ines = f.interviewer(tenant_a, "Ines", "Park")
     design = f.interview(tenant_a, "Systems design (internal)", external_title="Systems design")
-    f.event(tenant_a, sched, f.at("2026-05-12 14:00"), the_interview=design, interviewers=[ines],
-            meeting_link="https://meet.example.com/abc")
-    f.event(tenant_a, sched, f.at("2026-05-12 16:00"), the_interview=f.interview(tenant_a, "Culture chat"))
+    f.event(
+        tenant_a,
+        sched,
+        f.at("2026-05-12 14:00"),
+        the_interview=design,
+        interviewers=[ines],
+        meeting_link="https://meet.example.com/abc",
+    )
+    f.event(
+        tenant_a,
+        sched,
+        f.at("2026-05-12 16:00"),
+        the_interview=f.interview(tenant_a, "Culture chat"),
+    )
     cancelled = f.schedule(tenant_a, app, status="Cancelled")
-    f.event(tenant_a, cancelled, f.at("2026-05-12 18:00"), the_interview=f.interview(tenant_a, "Dropped talk"))
+    f.event(
+        tenant_a,
+        cancelled,
+        f.at("2026-05-12 18:00"),
+        the_interview=f.interview(tenant_a, "Dropped talk"),
+    )
 
     assert tick(monkeypatch, f.at("2026-05-11 13:00")) == 0  # 25 h before: not yet
     assert tick(monkeypatch, f.at("2026-05-11 14:00")) == 1
@@ -67,7 +85,11 @@ def test_one_reminder_lists_the_days_interviews_with_ics_and_link(tenant_a, smtp
     starts = sorted(e.decoded("dtstart") for e in calendar.walk("VEVENT"))
     assert starts == [f.at("2026-05-12 14:00"), f.at("2026-05-12 16:00")]
     row = Email.objects.get(kind="reminder")
-    assert (row.status, row.to_address, str(row.interview_day)) == ("sent", "ada@example.com", "2026-05-12")
+    assert (row.status, row.to_address, str(row.interview_day)) == (
+        "sent",
+        "ada@example.com",
+        "2026-05-12",
+    )
 
 
 def test_an_interview_made_23_hours_ahead_is_reminded_at_once(tenant_a, smtp, loop, monkeypatch):
@@ -121,8 +143,12 @@ def test_a_cancelled_schedule_removes_the_reminder(tenant_a, smtp, loop, monkeyp
 
 def test_a_started_interview_is_never_mentioned(tenant_a, smtp, loop, monkeypatch):
     _, _, sched = loop
-    f.event(tenant_a, sched, f.at("2026-05-12 13:00"), the_interview=f.interview(tenant_a, "Early one"))
-    f.event(tenant_a, sched, f.at("2026-05-12 15:00"), the_interview=f.interview(tenant_a, "Late one"))
+    f.event(
+        tenant_a, sched, f.at("2026-05-12 13:00"), the_interview=f.interview(tenant_a, "Early one")
+    )
+    f.event(
+        tenant_a, sched, f.at("2026-05-12 15:00"), the_interview=f.interview(tenant_a, "Late one")
+    )
     # The tick was down all day: at 13:30 the first interview has started.
     assert tick(monkeypatch, f.at("2026-05-12 13:30")) == 1
     text = parts(smtp.messages[0])["text"]
