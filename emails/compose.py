@@ -40,8 +40,13 @@ def template_for(tenant_id: int, kind: str) -> tuple[str, str]:
 
 
 def settings_for(tenant) -> EmailSettings:
-    """The tenant's email settings (defaults, unsaved, when it never saved any)."""
-    return EmailSettings.objects.filter(tenant=tenant).first() or EmailSettings(tenant=tenant)
+    """The tenant's email settings (defaults, unsaved, when it never saved any), read once per
+    tenant instance: a sending batch shares one instance per tenant (outbox.send_claimed)."""
+    cached = getattr(tenant, "_guide_email_settings", None)
+    if cached is None:
+        cached = EmailSettings.objects.filter(tenant=tenant).first() or EmailSettings(tenant=tenant)
+        tenant._guide_email_settings = cached
+    return cached
 
 
 def build_content(

@@ -72,10 +72,12 @@ def send_claimed(ids: list[int], now: dt.datetime) -> dict[str, int]:
     rows = Email.objects.filter(pk__in=ids, status=Email.Status.SENDING).select_related(
         "tenant", "candidate"
     )
+    tenants: dict[int, object] = {}  # one instance per tenant: its settings are read once
     connection = get_connection()
     try:
         _open(connection)
         for email in rows.order_by("pk").iterator(chunk_size=200):
+            email.tenant = tenants.setdefault(email.tenant_id, email.tenant)
             outcome = deliver(email, connection, now)
             counts[outcome] = counts.get(outcome, 0) + 1
     finally:

@@ -44,9 +44,10 @@ def prepare(email: Email, now: dt.datetime) -> Ready | NotSent:
     candidate = email.candidate
     if candidate is None:
         return NotSent(Email.Status.SKIPPED, "The candidate was deleted.")
-    guide = Guide.objects.filter(candidate=candidate).select_related("tenant", "candidate").first()
+    guide = Guide.objects.filter(candidate=candidate).select_related("candidate").first()
     if guide is None:
         return NotSent(Email.Status.SKIPPED, "The candidate has no guide.")
+    guide.tenant = email.tenant  # the batch's instance, with its settings read once
     refusal = _refusal(email, guide)
     if refusal is not None:
         return refusal

@@ -262,7 +262,9 @@ GUIDE_ASHBY_TENANT_CONCURRENCY = env.int("GUIDE_ASHBY_TENANT_CONCURRENCY", defau
 # STARTTLS, smtp+ssl:// for TLS from the start), consolemail:// (printed by the process that
 # sends: `make run` shows them in its terminal), filemail:///path, dummymail://. Without it:
 # the console with DEBUG on, else smtp://localhost:25.
-globals().update(env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25"))
+globals().update(
+    env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # The address every email comes from; each tenant sets the sender's name and where replies go
 # (its own domain in From would fail SPF/DMARC unless it authorises Guide's mail server).

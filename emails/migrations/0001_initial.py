@@ -2,7 +2,22 @@
 
 import django.db.models.deletion
 from django.conf import settings
+from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
+
+
+def grant_support(apps, schema_editor) -> None:
+    """The Support group (integrations 0005) may view the emails and suppressions."""
+    app_config = apps.get_app_config("emails")
+    app_config.models_module = True
+    create_permissions(app_config, apps=apps, verbosity=0)
+    app_config.models_module = None
+    Permission = apps.get_model("auth", "Permission")
+    wanted = Permission.objects.filter(
+        content_type__app_label="emails", codename__in=["view_email", "view_suppression"]
+    )
+    for group in apps.get_model("auth", "Group").objects.filter(name="Support"):
+        group.permissions.add(*wanted)
 
 
 class Migration(migrations.Migration):
@@ -10,6 +25,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
+        ("integrations", "0005_support_group"),
         ('guides', '0005_verbose_names'),
         ('tenants', '0003_staff_profile_and_verbose_names'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
@@ -102,4 +118,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('tenant', 'address'), name='suppression_unique_address')],
             },
         ),
+        migrations.RunPython(grant_support, migrations.RunPython.noop),
     ]
