@@ -16,7 +16,7 @@ from emails.models import EmailSettings, Kind, MessageTemplate
 from emails.tokens import Values, render_html, render_text
 from guides.guide_page import calendar_event, event_view, shown_application
 from guides.ics import build_calendar
-from guides.models import Guide, InterviewEvent
+from guides.models import Application, Guide, InterviewEvent
 from guides.timefmt import format_date
 from guides.views_public import public_url
 
@@ -39,6 +39,14 @@ def template_for(tenant_id: int, kind: str) -> tuple[str, str]:
     return (row.subject, row.body) if row else DEFAULTS[Kind(kind)]
 
 
+def _cached_template(tenant, kind: str) -> tuple[str, str]:
+    """`template_for`, read once per tenant instance (a sending batch shares one)."""
+    cache = tenant.__dict__.setdefault("_guide_email_templates", {})
+    if kind not in cache:
+        cache[kind] = template_for(tenant.pk, kind)
+    return cache[kind]
+
+
 def settings_for(tenant) -> EmailSettings:
     """The tenant's email settings (defaults, unsaved, when it never saved any), read once per
     tenant instance: a sending batch shares one instance per tenant (outbox.send_claimed)."""
@@ -54,14 +62,16 @@ def build_content(
     kind: str,
     *,
     events: list[InterviewEvent],
-    day: dt.date | None,
     now: dt.datetime,
     template: tuple[str, str] | None = None,
     unsubscribe_url: str = "",
+    application: Application | None = None,
 ) -> Content:
-    """The email of `kind` for the guide's candidate, listing `events` (a reminder's day)."""
-    subject, body = template or template_for(guide.tenant_id, kind)
-    values, recruiter_email = _values(guide, events, day)
+    """The email of `kind` for the guide's candidate, listing `events` (a reminder's day);
+    `application`: the one the guide shows, when the caller has it already."""
+    subject, body = template or _cached_template(guide.tenant, kind)
+    application = application or shown_application(guide.candidate)
+    values, recruiter_email = _values(guide, application, events)
     url = public_url(guide)
     ics = None
     if events:
@@ -77,9 +87,10 @@ def build_content(
     return Content(render_text(subject, values), text, html, ics, reply_to, unsubscribe_url)
 
 
-def _values(guide: Guide, events: list[InterviewEvent], day: dt.date | None) -> tuple[Values, str]:
+def _values(
+    guide: Guide, application: Application | None, events: list[InterviewEvent]
+) -> tuple[Values, str]:
     tenant, candidate = guide.tenant, guide.candidate
-    application = shown_application(candidate)
     recruiter = application.recruiter if application else None
     zone = candidate_zone(candidate, tenant)
     views = [event_view(e, zone) for e in events]

@@ -17,7 +17,7 @@ from emails.interviews import day_events
 from emails.models import Email, EmailSettings, JobEmailSetting, Kind
 from emails.unsubscribe import suppression_of, unsubscribe_url
 from guides.guide_page import GuideState, application_state, shown_application
-from guides.models import Guide
+from guides.models import Application, Guide
 
 logger = logging.getLogger(__name__)
 
@@ -48,17 +48,20 @@ def prepare(email: Email, now: dt.datetime) -> Ready | NotSent:
     if guide is None:
         return NotSent(Email.Status.SKIPPED, "The candidate has no guide.")
     guide.tenant = email.tenant  # the batch's instance, with its settings read once
-    refusal = _refusal(email, guide)
+    application = shown_application(candidate)
+    refusal = _refusal(email, guide, application)
     if refusal is not None:
         return refusal
     if email.kind == Kind.REMINDER:
-        return _reminder(email, guide, now)
+        return _reminder(email, guide, application, now)
     url = unsubscribe_url(email.tenant_id, candidate.email)
-    content = build_content(guide, email.kind, events=[], day=None, now=now, unsubscribe_url=url)
+    content = build_content(
+        guide, email.kind, events=[], now=now, unsubscribe_url=url, application=application
+    )
     return Ready(content, candidate.email, [])
 
 
-def _refusal(email: Email, guide: Guide) -> NotSent | None:
+def _refusal(email: Email, guide: Guide, application: Application | None) -> NotSent | None:
     address = guide.candidate.email
     if not address:
         return NotSent(Email.Status.SKIPPED, "The candidate has no email address.")
@@ -72,39 +75,42 @@ def _refusal(email: Email, guide: Guide) -> NotSent | None:
     if email.requested_by_id is not None:
         return None  # a recruiter's own send: the company chose it
     chosen = settings_for(guide.tenant)
-    state = application_state(shown_application(guide.candidate))
+    state = application_state(application)
     if state == GuideState.ARCHIVED and not chosen.email_archived:
         return NotSent(
             Email.Status.SKIPPED,
             "The candidate is archived, and the company sends no automatic email to archived candidates.",
         )
-    return _turned_off(email, chosen, guide)
+    return _turned_off(email, chosen, application)
 
 
-def _turned_off(email: Email, chosen: EmailSettings, guide: Guide) -> NotSent | None:
+def _turned_off(
+    email: Email, chosen: EmailSettings, application: Application | None
+) -> NotSent | None:
     if email.kind == Kind.REMINDER and not chosen.reminder_hours:
         return NotSent(Email.Status.CANCELLED, "Interview reminders were turned off.")
     if email.kind == Kind.GUIDE_LINK:
         if chosen.guide_link_trigger == EmailSettings.Trigger.OFF:
             return NotSent(Email.Status.CANCELLED, "Guide link emails were turned off.")
-        if not job_wants_guide_link(chosen, guide):
+        if not job_wants_guide_link(chosen, application):
             return NotSent(
                 Email.Status.CANCELLED, "The candidate's job does not send the guide link."
             )
     return None
 
 
-def job_wants_guide_link(chosen: EmailSettings, guide: Guide) -> bool:
+def job_wants_guide_link(chosen: EmailSettings, application: Application | None) -> bool:
     """Whether the guide link goes to this candidate under the tenant's per-job choice."""
     if chosen.guide_link_jobs == EmailSettings.Jobs.ALL:
         return True
-    application = shown_application(guide.candidate)
     if application is None or application.job_id is None:
         return False
     return JobEmailSetting.objects.filter(job_id=application.job_id, guide_link=True).exists()
 
 
-def _reminder(email: Email, guide: Guide, now: dt.datetime) -> Ready | NotSent:
+def _reminder(
+    email: Email, guide: Guide, application: Application | None, now: dt.datetime
+) -> Ready | NotSent:
     events = day_events(guide.candidate, guide.tenant, email.interview_day, now)
     if not events:
         return NotSent(Email.Status.CANCELLED, "No interview is left on that day.")
@@ -119,7 +125,12 @@ def _reminder(email: Email, guide: Guide, now: dt.datetime) -> Ready | NotSent:
         return NotSent(Email.Status.SCHEDULED, "The interviews moved later.", due_at=due)
     url = unsubscribe_url(email.tenant_id, guide.candidate.email)
     content = build_content(
-        guide, Kind.REMINDER, events=events, day=email.interview_day, now=now, unsubscribe_url=url
+        guide,
+        Kind.REMINDER,
+        events=events,
+        now=now,
+        unsubscribe_url=url,
+        application=application,
     )
     return Ready(content, guide.candidate.email, [e.external_id for e in events])
 

@@ -116,7 +116,7 @@ def _preview(tenant, kind: str, picker: PreviewForm, template: tuple[str, str]):
         if first is not None:
             day = first.start_time.astimezone(candidate_zone(guide.candidate, tenant)).date()
             events = day_events(guide.candidate, tenant, day, now)
-    content = build_content(guide, kind, events=events, day=day, now=now, template=template)
+    content = build_content(guide, kind, events=events, now=now, template=template)
     return {"guide": guide, "content": content}
 
 
