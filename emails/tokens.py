@@ -92,15 +92,20 @@ def render_html(body: str, values: Values) -> str:
     """The body as HTML paragraphs: the tenant's text escaped, the guide link a link, the
     interviews a list (a block of its own when alone in its paragraph)."""
     held: list[str] = []
+    blocks: set[str] = set()
 
     def hold(match: re.Match) -> str:
-        held.append(_html_value(match.group(1).strip(), values))
-        return f"\x00{len(held) - 1}\x00"
+        name = match.group(1).strip()
+        held.append(_html_value(name, values))
+        placeholder = f"\x00{len(held) - 1}\x00"
+        if name in MULTILINE:
+            blocks.add(placeholder)
+        return placeholder
 
     text = escape(_TOKEN.sub(hold, body.replace("\x00", "").replace("\r\n", "\n")))
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
     html = "".join(
-        p if _HELD.fullmatch(p) else "<p>" + p.replace("\n", "<br>\n") + "</p>\n"
+        p if p in blocks else "<p>" + p.replace("\n", "<br>\n") + "</p>\n"
         for p in paragraphs
     )
     return _HELD.sub(lambda m: held[int(m.group(1))], html)

@@ -138,3 +138,17 @@ def test_the_cast_on_settings(tenant_a, member_client, outsider_client, client):
     assert outsider_client.post("/settings/emails/", form).status_code == 302
     assert not EmailSettings.objects.filter(tenant=tenant_a).exists()
     assert client.get("/settings/emails/").status_code == 302
+
+
+def test_a_token_alone_in_its_paragraph_is_still_a_paragraph_and_the_list_a_block():
+    values = Values(
+        text={"guide_link": "https://g.test/g/x/", "recruiter_name": "Rita"},
+        interviews_html='<ul class="interviews"><li>9:00</li></ul>',
+    )
+    html = render_html("Hi\n\n{{guide_link}}\n\n{{interviews}}\n\n{{recruiter_name}}", values)
+    assert html == (
+        "<p>Hi</p>\n"
+        '<p><a href="https://g.test/g/x/">https://g.test/g/x/</a></p>\n'
+        '<ul class="interviews"><li>9:00</li></ul>'
+        "<p>Rita</p>\n"
+    )
