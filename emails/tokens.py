@@ -105,8 +105,7 @@ def render_html(body: str, values: Values) -> str:
     text = escape(_TOKEN.sub(hold, body.replace("\x00", "").replace("\r\n", "\n")))
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
     html = "".join(
-        p if p in blocks else "<p>" + p.replace("\n", "<br>\n") + "</p>\n"
-        for p in paragraphs
+        p if p in blocks else "<p>" + p.replace("\n", "<br>\n") + "</p>\n" for p in paragraphs
     )
     return _HELD.sub(lambda m: held[int(m.group(1))], html)
 

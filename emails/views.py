@@ -106,6 +106,7 @@ def _preview(tenant, kind: str, picker: PreviewForm, template: tuple[str, str]):
     guide = guide or picker.fields["guide"].queryset.first()
     if guide is None:
         return None
+    picker.fields["guide"].initial = guide.pk
     now = timezone.now()
     events, day = [], None
     if kind == Kind.REMINDER:

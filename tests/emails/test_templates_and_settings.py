@@ -152,3 +152,13 @@ def test_a_token_alone_in_its_paragraph_is_still_a_paragraph_and_the_list_a_bloc
         '<ul class="interviews"><li>9:00</li></ul>'
         "<p>Rita</p>\n"
     )
+
+
+def test_the_preview_keeps_the_email_inside_its_sandboxed_frame(tenant_a, tenant_admin_client):
+    cand = f.candidate(tenant_a, "Grace Hopper")
+    f.application(tenant_a, cand, f.job(tenant_a))
+    f.guide(tenant_a, cand)
+    html = tenant_admin_client.get("/settings/emails/templates/guide_link/").content.decode()
+    frame = html[html.index("<iframe") : html.index("</iframe>")]
+    assert 'srcdoc="&lt;!doctype html&gt;' in frame and 'class="preview-frame"' in frame
+    assert "<p>Hi Grace,</p>" not in html  # only escaped, inside the attribute
