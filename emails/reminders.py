@@ -52,7 +52,12 @@ def plan_reminders(tenant: Tenant, hours: int, now: dt.datetime) -> int:
     planned = _planned(tenant, lead, now)
     existing = {
         (row.candidate_id, row.dedupe_key): row
-        for row in Email.objects.filter(tenant=tenant, kind=Kind.REMINDER, status__in=WAITING)
+        for row in Email.objects.filter(
+            tenant=tenant,
+            kind=Kind.REMINDER,
+            status__in=WAITING,
+            interview_day__gte=(now - dt.timedelta(days=1)).date(),  # past days stay as they are
+        )
     }
     changed = _create(tenant, [p for p in planned if (p.candidate_id, p.key) not in existing])
     changed += _move(planned, existing, now)
