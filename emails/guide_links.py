@@ -87,5 +87,13 @@ def request_guide_link(guide: Guide, *, user) -> Email:
             requested_by=user,
             due_at=timezone.now(),
         )
-        transaction.on_commit(lambda: enqueue(BULK, "emails.tasks.send_email", email.pk))
+        transaction.on_commit(lambda: _enqueue_send(email.pk))
     return email
+
+
+def _enqueue_send(email_id: int) -> None:
+    """Queue the send now; if the queue does not answer, the every-minute tick sends it."""
+    try:
+        enqueue(BULK, "emails.tasks.send_email", email_id)
+    except Exception:
+        logger.warning("Email %s: the queue did not answer; the next tick sends it", email_id)
