@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from emails.compose import settings_for
 from emails.models import Email, Suppression
-from emails.prepare import NotSent, Ready, prepare
+from emails.prepare import NotSent, Preloaded, Ready, preload, prepare
 from emails.unsubscribe import suppress
 
 logger = logging.getLogger(__name__)
@@ -76,9 +76,11 @@ def send_claimed(ids: list[int], now: dt.datetime) -> dict[str, int]:
     connection = get_connection()
     try:
         _open(connection)
-        for email in rows.order_by("pk").iterator(chunk_size=200):
+        batch = list(rows.order_by("pk"))  # at most GUIDE_EMAIL_BATCH rows
+        known = preload(batch)
+        for email in batch:
             email.tenant = tenants.setdefault(email.tenant_id, email.tenant)
-            outcome = deliver(email, connection, now)
+            outcome = deliver(email, connection, now, known)
             counts[outcome] = counts.get(outcome, 0) + 1
     finally:
         connection.close()
@@ -94,10 +96,10 @@ def _open(connection) -> None:
         logger.warning("The mail server does not answer; each email records the failure")
 
 
-def deliver(email: Email, connection, now: dt.datetime) -> str:
+def deliver(email: Email, connection, now: dt.datetime, known: Preloaded | None = None) -> str:
     """Send one claimed email (or record why not); returns its new status."""
     try:
-        decision = prepare(email, now)
+        decision = prepare(email, now, known)
     except Exception as exc:  # a bug must fail this email visibly, not the batch
         logger.exception("Email %s could not be prepared", email.pk)
         return _finish(email, Email.Status.FAILED, f"Guide could not write this email: {exc}")

@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import defaultdict
 from dataclasses import dataclass
 
 from emails.compose import Content, build_content, settings_for
 from emails.interviews import day_events
-from emails.models import Email, EmailSettings, JobEmailSetting, Kind
-from emails.unsubscribe import suppression_of, unsubscribe_url
-from guides.guide_page import GuideState, application_state, shown_application
+from emails.models import Email, EmailSettings, JobEmailSetting, Kind, Suppression
+from emails.unsubscribe import normalise, unsubscribe_url
+from guides.guide_page import GuideState, application_state, pick_application
 from guides.models import Application, Guide
 
 logger = logging.getLogger(__name__)
+
+# What `shown_application` loads with an application (the email's words use them).
+SHOWN_RELATED = ("job__department", "job__location", "current_stage", "recruiter")
 
 # A reminder found due more than this much later than planned goes back to waiting.
 RESCHEDULE_SLACK = dt.timedelta(minutes=1)
@@ -39,21 +43,56 @@ class Ready:
     event_ids: list[str]
 
 
-def prepare(email: Email, now: dt.datetime) -> Ready | NotSent:
-    """What to send for this claimed email now, or why nothing is sent."""
-    candidate = email.candidate
-    if candidate is None:
+@dataclass(frozen=True)
+class Preloaded:
+    """What a batch of emails needs about its candidates, read in a few queries for all."""
+
+    guides: dict[int, Guide]  # by candidate id, candidate loaded
+    applications: dict[int, Application]  # the application each guide shows
+    suppressions: dict[tuple[int, str], Suppression]  # by (tenant id, address)
+    reminded: dict[int, set[str]]  # interviews listed in each candidate's sent reminders
+
+
+def preload(emails: list[Email]) -> Preloaded:
+    """Four queries for the whole batch, whatever its size."""
+    ids = {e.candidate_id for e in emails if e.candidate_id}
+    guides = Guide.objects.filter(candidate_id__in=ids).select_related("candidate")
+    guides = {g.candidate_id: g for g in guides}
+    loaded = Application.objects.filter(candidate_id__in=ids).select_related(*SHOWN_RELATED)
+    per_candidate: dict[int, list[Application]] = defaultdict(list)
+    for application in loaded:
+        per_candidate[application.candidate_id].append(application)
+    addresses = {normalise(g.candidate.email) for g in guides.values() if g.candidate.email}
+    suppressions = Suppression.objects.filter(address__in=addresses)
+    sent = Email.objects.filter(candidate_id__in=ids, kind=Kind.REMINDER, status=Email.Status.SENT)
+    reminded: dict[int, set[str]] = defaultdict(set)
+    for candidate_id, event_ids in sent.values_list("candidate_id", "event_ids"):
+        reminded[candidate_id].update(event_ids)
+    return Preloaded(
+        guides=guides,
+        applications={cid: pick_application(apps) for cid, apps in per_candidate.items()},
+        suppressions={(s.tenant_id, s.address): s for s in suppressions},
+        reminded=reminded,
+    )
+
+
+def prepare(email: Email, now: dt.datetime, known: Preloaded | None = None) -> Ready | NotSent:
+    """What to send for this claimed email now, or why nothing is sent (`known`: the batch's
+    preloaded rows; read for this email alone when not given)."""
+    known = known or preload([email])
+    if email.candidate_id is None:
         return NotSent(Email.Status.SKIPPED, "The candidate was deleted.")
-    guide = Guide.objects.filter(candidate=candidate).select_related("candidate").first()
+    guide = known.guides.get(email.candidate_id)
     if guide is None:
         return NotSent(Email.Status.SKIPPED, "The candidate has no guide.")
     guide.tenant = email.tenant  # the batch's instance, with its settings read once
-    application = shown_application(candidate)
-    refusal = _refusal(email, guide, application)
+    candidate = guide.candidate
+    application = known.applications.get(candidate.pk)
+    refusal = _refusal(email, guide, application, known)
     if refusal is not None:
         return refusal
     if email.kind == Kind.REMINDER:
-        return _reminder(email, guide, application, now)
+        return _reminder(email, guide, application, now, known)
     url = unsubscribe_url(email.tenant_id, candidate.email)
     content = build_content(
         guide, email.kind, events=[], now=now, unsubscribe_url=url, application=application
@@ -61,11 +100,13 @@ def prepare(email: Email, now: dt.datetime) -> Ready | NotSent:
     return Ready(content, candidate.email, [])
 
 
-def _refusal(email: Email, guide: Guide, application: Application | None) -> NotSent | None:
+def _refusal(
+    email: Email, guide: Guide, application: Application | None, known: Preloaded
+) -> NotSent | None:
     address = guide.candidate.email
     if not address:
         return NotSent(Email.Status.SKIPPED, "The candidate has no email address.")
-    suppression = suppression_of(email.tenant_id, address)
+    suppression = known.suppressions.get((email.tenant_id, normalise(address)))
     if suppression is not None:
         when = f"{suppression.created_at:%Y-%m-%d %H:%M} UTC"
         return NotSent(
@@ -109,12 +150,14 @@ def job_wants_guide_link(chosen: EmailSettings, application: Application | None)
 
 
 def _reminder(
-    email: Email, guide: Guide, application: Application | None, now: dt.datetime
+    email: Email, guide: Guide, application: Application | None, now: dt.datetime, known: Preloaded
 ) -> Ready | NotSent:
     events = day_events(guide.candidate, guide.tenant, email.interview_day, now)
     if not events:
         return NotSent(Email.Status.CANCELLED, "No interview is left on that day.")
-    already = _already_reminded(email)
+    # A change of time zone can move an interview to another local day: it is still reminded
+    # of once (the interviews the candidate's sent reminders listed are left out).
+    already = known.reminded.get(email.candidate_id, set())
     events = [e for e in events if e.external_id not in already]
     if not events:
         return NotSent(
@@ -133,15 +176,3 @@ def _reminder(
         application=application,
     )
     return Ready(content, guide.candidate.email, [e.external_id for e in events])
-
-
-def _already_reminded(email: Email) -> set[str]:
-    """Interviews a sent reminder of this candidate listed (a change of time zone can move an
-    interview to another local day: it is still reminded of once)."""
-    sent = Email.objects.filter(
-        tenant_id=email.tenant_id,
-        candidate_id=email.candidate_id,
-        kind=Kind.REMINDER,
-        status=Email.Status.SENT,
-    ).exclude(pk=email.pk)
-    return {event_id for ids in sent.values_list("event_ids", flat=True) for event_id in ids}
