@@ -54,6 +54,7 @@ def render_panel(tenant: Tenant, request: HttpRequest) -> str:
         "latest": emails.select_related("candidate").order_by("-updated_at")[:10],
         "all_url": changelist_url(Email, tenant__id__exact=tenant.pk),
         "failed_url": changelist_url(Email, tenant__id__exact=tenant.pk, status__exact="failed"),
+        "failed": counts.get(Email.Status.FAILED, 0),
     }
     return render_to_string("admin/emails/tenant_panel.html", context, request)
 

@@ -17,7 +17,7 @@ SCHEDULE_FUNC = "emails.tasks.plan_and_send_emails"
 
 
 def ensure_email_schedule(using: str = DEFAULT_DB_ALIAS):
-    """Create the schedule once (idempotent)."""
+    """Create the schedule once, or put it back on the bulk queue (idempotent)."""
     from django_q.models import Schedule
 
     schedule, created = Schedule.objects.using(using).get_or_create(
@@ -33,6 +33,9 @@ def ensure_email_schedule(using: str = DEFAULT_DB_ALIAS):
     )
     if created:
         logger.info("Created the email schedule (every minute, bulk queue)")
+    elif (schedule.func, schedule.cluster) != (SCHEDULE_FUNC, BULK):
+        schedule.func, schedule.cluster = SCHEDULE_FUNC, BULK
+        schedule.save(update_fields=["func", "cluster"])
     return schedule
 
 
