@@ -41,6 +41,12 @@ SECTIONS = (
         models=("guides.guide", "guides.candidate", "guides.application", "guides.job"),
         apps=("guides",),
     ),
+    Section(
+        "Emails",
+        "emails",
+        models=("emails.email", "emails.suppression"),
+        apps=("emails",),
+    ),
     Section("Access", "access", models=("auth.user", "auth.group"), apps=("auth", "axes")),
 )
 

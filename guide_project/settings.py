@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "guides",
     "integrations",
     "integrations.ashby",  # Ashby's pages and templates; no models
+    "emails",  # the emails Guide sends candidates (issue 20)
 ]
 if ASHBY_SANDBOX:
     INSTALLED_APPS.append("ashby_sandbox")
@@ -299,6 +300,22 @@ for _position, _token in enumerate(GUIDE_METRICS_TOKENS, start=1):
 # writes its counts there and a scrape adds them all up (prometheus-client's multiprocess
 # mode). Without it a scrape sees only the answering process's counts.
 PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
+# --- Email to candidates (emails/) ---------------------------------------------------------
+# EMAIL_URL picks Django's email backend: smtp://user:pass@host:587 (smtp+tls:// for
+# STARTTLS, smtp+ssl:// for TLS from the start), consolemail:// (printed by the process that
+# sends: `make run` shows them in its terminal), filemail:///path, dummymail://. Without it:
+# the console with DEBUG on, else smtp://localhost:25.
+globals().update(
+    env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# The address every email comes from; each tenant sets the sender's name and where replies go
+# (its own domain in From would fail SPF/DMARC unless it authorises Guide's mail server).
+DEFAULT_FROM_EMAIL = env.str("GUIDE_EMAIL_FROM", default="guide@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+GUIDE_EMAIL_MAX_ATTEMPTS = env.int("GUIDE_EMAIL_MAX_ATTEMPTS", default=5)
+GUIDE_EMAIL_BATCH = env.int("GUIDE_EMAIL_BATCH", default=200)
+GUIDE_EMAIL_CLAIM_MINUTES = env.int("GUIDE_EMAIL_CLAIM_MINUTES", default=10)
 
 # --- Production hardening (DEBUG off) ----------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

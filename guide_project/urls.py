@@ -22,6 +22,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("integrations.urls")),
     path("", include("guides.urls")),
+    path("", include("emails.urls")),
 ]
 
 if settings.ASHBY_SANDBOX:

@@ -9,10 +9,11 @@ import logging
 from typing import Any
 
 from django.apps import apps
-from django.db.models import Q, QuerySet
+from django.db.models import FileField, Q, QuerySet
 
 from guides.models import Application, Candidate, Guide, InterviewEvent, InterviewSchedule
-from guides.services import SYNCED_MODELS
+from guides.models_guide_settings import GuideSettings
+from guides.services import SYNCED_MODELS, delete_files_after_commit
 from tenants.models import Tenant
 from tenants.personal_data import Holder, Person, row_dict
 
@@ -73,13 +74,23 @@ def erase(person: Person) -> dict[str, int]:
 
 def erase_tenant(tenant: Tenant, batch: int) -> int:
     """Delete up to `batch` of the tenant's synced rows (guides first, as their candidates
-    go); 0 once none is left."""
-    for model in SYNCED_MODELS:
-        ids = list(model.objects.filter(tenant=tenant).values_list("pk", flat=True)[:batch])
+    go), then its guide settings; uploaded files (interviewers' photos, the logo) go once
+    their rows' deletion commits. 0 once none is left."""
+    for model in (*SYNCED_MODELS, GuideSettings):
+        rows = model.objects.filter(tenant=tenant)
+        ids = list(rows.values_list("pk", flat=True)[:batch])
         if ids:
-            _, by_model = model.objects.filter(pk__in=ids).delete()
+            rows = model.objects.filter(pk__in=ids)
+            delete_files_after_commit(_uploads(rows))
+            _, by_model = rows.delete()
             return sum(by_model.values())
     return 0
+
+
+def _uploads(rows: QuerySet) -> list[str]:
+    """The names of the files the rows' file fields hold (a photo, a logo)."""
+    fields = [f.name for f in rows.model._meta.concrete_fields if isinstance(f, FileField)]
+    return [name for f in fields for name in rows.exclude(**{f: ""}).values_list(f, flat=True)]
 
 
 def _plural(label: str) -> str:

@@ -164,7 +164,7 @@ SYNCED_MODELS = (
 )
 
 
-def _delete_files_after_commit(names: list[str]) -> None:
+def delete_files_after_commit(names: list[str]) -> None:
     """Uploaded files of deleted rows go too, once the deletion is committed."""
     storage = Interviewer._meta.get_field("photo").storage
     transaction.on_commit(lambda: [storage.delete(name) for name in names])
@@ -177,7 +177,7 @@ def delete_synced_data(tenant: Tenant) -> dict[str, int]:
     Other tenants' data and the tenant itself are untouched."""
     counts: dict[str, int] = {}
     photos = Interviewer.objects.filter(tenant=tenant).exclude(photo="")
-    _delete_files_after_commit(list(photos.values_list("photo", flat=True)))
+    delete_files_after_commit(list(photos.values_list("photo", flat=True)))
     for model in SYNCED_MODELS:
         _, per_model = model.objects.filter(tenant=tenant).delete()
         counts[str(model._meta.verbose_name_plural)] = per_model.get(model._meta.label, 0)

@@ -14,7 +14,7 @@ from pathlib import Path
 from integrations.ashby.permissions import ENDPOINT_PERMISSIONS
 
 ROOT = Path(__file__).resolve().parent.parent
-SCANNED = ("guide_project", "tenants", "guides", "integrations", "templates", "static")
+SCANNED = ("guide_project", "tenants", "guides", "integrations", "emails", "templates", "static")
 SUFFIXES = (".py", ".html", ".js", ".txt")
 EXEMPT = ("integrations/ashby/",)
 

@@ -8,7 +8,7 @@ import statistics
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("guide_project", "tenants", "guides", "integrations", "ashby_sandbox")
+APPS = ("guide_project", "tenants", "guides", "integrations", "emails", "ashby_sandbox")
 MAX_MODULE_LINES = 400
 MAX_MEDIAN_FUNCTION_LINES = 10
 

@@ -220,7 +220,14 @@ def test_guide_users_are_sent_to_the_admin_sign_in(request, who, cast):
 def test_the_console_groups_models_by_what_support_does(support_client):
     response = support_client.get(HOME)
     sections = [app["name"] for app in response.context["app_list"]]
-    assert sections == ["Customers", "Real-time", "Sync", "Candidates and guides", "Access"]
+    assert sections == [
+        "Customers",
+        "Real-time",
+        "Sync",
+        "Candidates and guides",
+        "Emails",
+        "Access",
+    ]
     by_section = {
         app["name"]: [m["object_name"] for m in app["models"]]
         for app in response.context["app_list"]
@@ -228,6 +235,7 @@ def test_the_console_groups_models_by_what_support_does(support_client):
     assert by_section["Customers"][:4] == ["Tenant", "Membership", "AshbyConnection", "AuditEvent"]
     assert {"SyncRun", "SyncState", "Schedule"} <= set(by_section["Sync"])
     assert {"User", "Group", "AccessAttempt"} <= set(by_section["Access"])
+    assert set(by_section["Emails"]) == {"Email", "Suppression"}
     html = response.content.decode()
     assert "<title>Who needs help | Guide support</title>" in html
     sidebar = support_client.get(reverse("admin:tenants_tenant_changelist"))

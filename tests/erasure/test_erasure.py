@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
 
+from emails.models import Email, Suppression
 from guides.models import Application, Candidate, Guide
 from integrations import deliveries, support, tasks
 from integrations.ashby.storing import Context, Counts, store_applications, store_candidates
@@ -43,6 +45,16 @@ def ada(client, tenant_a):
         user_id=_staff().pk,
     )
     AuditEvent.record(tenant_a, None, AuditEvent.Action.KEY_CHECKED, message=f"Asked by {EMAIL}")
+    # The emails Guide sent her (issue 20), and her address among those not written to.
+    Email.objects.create(
+        tenant=tenant_a,
+        candidate=candidate,
+        kind="reminder",
+        to_address=EMAIL,
+        subject=f"Reminder for {NAME}",
+        due_at=timezone.now(),
+    )
+    Suppression.objects.create(tenant=tenant_a, address=EMAIL.lower(), reason="unsubscribed")
     return candidate
 
 
@@ -64,6 +76,9 @@ def test_the_receiver_notes_the_candidate_a_delivery_is_about(client, tenant_a, 
         f"admin.LogEntry.object_repr: {NAME}",
         f"admin.LogEntry.change_message: {EMAIL}",
         f"integrations.AuditEvent.message: {EMAIL}",
+        f"emails.Email.to_address: {EMAIL}",
+        f"emails.Email.subject: {NAME}",
+        f"emails.Suppression.address: {EMAIL}",
     }
 
 

@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import pytest
 from django.apps import apps
+from django.core.files.base import ContentFile
 from django.urls import reverse
+from django.utils import timezone
 
+from emails.models import Email, Suppression
 from guides.models import Candidate
+from guides.models_guide_settings import GuideSettings
 from integrations import tasks, tenant_erasure
 from integrations.models import AuditEvent, TenantErasure, WebhookDelivery
 from tenants.personal_data import Holder, register
 from tests.erasure.people import CANDIDATE, application_payload, deliver, traces
+from tests.guides import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -184,3 +189,25 @@ def test_a_connected_tenant_must_disconnect_first(tenant_admin_client, acme_conn
 
     assert "Disconnect Ashby first" in response.content.decode()
     assert not TenantErasure.objects.exists()
+
+
+def test_it_deletes_the_uploaded_files_the_settings_and_the_emails(
+    held, tenant_a, admin_user, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    ines = factories.interviewer(tenant_a, "Ines", "Park")
+    ines.photo.save("ines.jpg", ContentFile(b"a photo"), save=True)
+    brand = GuideSettings.objects.create(tenant=tenant_a, company_intro="We build ships.")
+    brand.logo.save("logo.jpg", ContentFile(b"a logo"), save=True)
+    Email.objects.create(
+        tenant=tenant_a, kind="guide_link", to_address="ada@example.com", due_at=timezone.now()
+    )
+    Suppression.objects.create(tenant=tenant_a, address="ada@example.com", reason="unsubscribed")
+    assert len(list(tmp_path.rglob("*.jpg"))) == 2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        erasure = _erase(tenant_a, admin_user)
+
+    assert erasure.status == "done"
+    assert set(_rows_of(tenant_a)) <= KEPT
+    assert list(tmp_path.rglob("*.jpg")) == []

@@ -14,6 +14,7 @@ from django_q.conf import Conf
 from django_q.models import OrmQ, Schedule
 from django_q.signing import SignedPackage
 
+from emails.schedule import ensure_email_schedule
 from integrations import deliveries, retention, sync_runs
 from integrations.models import AshbyConnection
 from integrations.schedule import SCHEDULE_NAME, ensure_sync_schedule
@@ -118,6 +119,7 @@ def test_a_schedule_made_before_the_split_is_moved_to_its_cluster():
     ensure_sync_schedule()
     deliveries.ensure_sweep_schedule()
     retention.ensure_retention_schedule()
+    ensure_email_schedule()
 
     assert set(Schedule.objects.values_list("cluster", flat=True)) == {"realtime", "bulk"}
 

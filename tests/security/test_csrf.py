@@ -16,6 +16,8 @@ from tests.security.conftest import PLACEHOLDERS, all_urls, params_of
 CSRF_EXEMPT = {
     "ashby_sandbox:api": "the sandbox's Ashby API: HTTP Basic auth with an API key",
     "integrations:receiver": "Ashby's webhook deliveries: the Ashby-Signature HMAC",
+    "emails:unsubscribe": "RFC 8058 one-click unsubscribe: mail providers POST with no cookie; "
+    "the signed token in the URL is the proof",
 }
 # The Django admin's URLs are checked through its registered models (test_admin_pages.py,
 # and the sandbox's admin site in tests/admin/test_sandbox_admin.py); their regex routes
