@@ -1,0 +1,51 @@
+"""Several organisations in one sandbox, as Ashby hosts many companies behind one API.
+
+An API key belongs to one organisation (as an Ashby key does) and an API request sees only
+that organisation's records: the API view runs its handler inside `scope(key's org)`, and the
+default manager of every organisation-owned model filters on the scope when one is set.
+Outside a scope (the sandbox's own pages, management commands without --organisation) every
+organisation is visible, which is what a sandbox with one organisation always was.
+
+Records created inside a scope belong to it (the field's default reads the scope), so the
+seeder, the activity functions and webhook.create need no organisation argument.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import Iterator
+
+from django.db import models
+
+DEFAULT_ID = 1  # "the organisation" of a sandbox that never named one (data migration 0002)
+
+_current: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "sandbox_organisation", default=None
+)
+
+
+def current_id() -> int:
+    """The organisation new records belong to: the scope's, else the default one."""
+    return _current.get() or DEFAULT_ID
+
+
+@contextlib.contextmanager
+def scope(organisation_id: int) -> Iterator[None]:
+    """See and create only `organisation_id`'s records inside the block."""
+    token = _current.set(organisation_id)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+class ScopedManager(models.Manager):
+    """The default manager: the current organisation's rows inside a scope, all outside."""
+
+    def get_queryset(self) -> models.QuerySet:
+        queryset = super().get_queryset()
+        organisation_id = _current.get()
+        if organisation_id is None:
+            return queryset
+        return queryset.filter(organization_id=organisation_id)
