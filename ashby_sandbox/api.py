@@ -70,7 +70,7 @@ def _body(request: HttpRequest) -> dict[str, Any]:
 def endpoint(request: HttpRequest, name: str) -> JsonResponse:
     entry = request_log.arrival()
     response = _answer(request, name, entry)
-    request_log.record(entry, name, response.status_code)
+    request_log.record(entry, name, response.status_code, response.get("X-RateLimit-Scope", ""))
     return response
 
 

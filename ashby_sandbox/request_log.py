@@ -1,7 +1,7 @@
 """Every API request's arrival, as the sandbox saw it, for benchmarks to count from its side.
 
 With SANDBOX_REQUEST_LOG set to a file, each request appends one JSON line: its arrival time
-(Unix seconds), endpoint, HTTP status, the key's organisation and partner, and `paused`: the
+(Unix seconds), endpoint, HTTP status (and a 429's X-RateLimit-Scope), the key's organisation and partner, and `paused`: the
 seconds since the partner's current pause began when the request arrived during one (a
 partner-scope 429 asks the whole partner to wait Retry-After seconds; a well-behaved
 integration sends nothing until then), else null. Off by default: nothing is written.
@@ -51,7 +51,7 @@ def partner_paused(partner: str, retry_after: int) -> None:
         _pauses[partner] = (began, max(ends, now + retry_after))
 
 
-def record(entry: Entry, endpoint: str, status: int) -> None:
+def record(entry: Entry, endpoint: str, status: int, scope: str = "") -> None:
     path = conf.get("SANDBOX_REQUEST_LOG")
     if not path:
         return
@@ -60,6 +60,7 @@ def record(entry: Entry, endpoint: str, status: int) -> None:
             "t": round(entry.arrived, 4),
             "endpoint": endpoint,
             "status": status,
+            "scope": scope,
             "org": entry.organization,
             "partner": entry.partner,
             "paused": entry.paused,

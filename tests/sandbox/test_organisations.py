@@ -90,5 +90,6 @@ def test_the_log_counts_calls_during_a_partner_pause(db, call, settings, tmp_pat
     lines = [json.loads(line) for line in (tmp_path / "requests.jsonl").read_text().splitlines()]
     assert [line["status"] for line in lines] == [200, 429, 429]
     assert [line["paused"] is not None for line in lines] == [False, False, True]
+    assert [line["scope"] for line in lines] == ["", "integration-partner", "integration-partner"]
     assert {line["partner"] for line in lines} == {"Zapier"}
     assert len({line["org"] for line in lines}) == 2
