@@ -12,7 +12,7 @@ import uuid
 
 from django.db import models
 
-from ashby_sandbox.organisations import ScopedManager, current_id
+from ashby_sandbox.organisations import Organization, ScopedManager, owner  # noqa: F401 (m.Organization)
 
 
 class Sequence(models.Model):
@@ -25,32 +25,11 @@ class Sequence(models.Model):
         return f"{self.name}={self.value}"
 
 
-class Organization(models.Model):
-    """A company using Ashby. Its keys see only its records (see organisations.py)."""
-
-    name = models.CharField(max_length=200, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    def __str__(self) -> str:
-        return self.name
-
-    @classmethod
-    def named(cls, name: str) -> int:
-        """The id of the organisation called `name`, created when missing."""
-        return cls.objects.get_or_create(name=name)[0].pk
-
-
-def _owner() -> models.ForeignKey:
-    return models.ForeignKey(
-        Organization, on_delete=models.CASCADE, default=current_id, related_name="+"
-    )
-
-
 class Tracked(models.Model):
     """Fields shared by every record the API lists."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    organization = _owner()
+    organization = owner()
     created_at = models.DateTimeField(db_index=True)
     updated_at = models.DateTimeField()
     updated_seq = models.BigIntegerField(unique=True)
@@ -318,7 +297,7 @@ class ApiKey(models.Model):
     ]
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    organization = _owner()
+    organization = owner()
     title = models.CharField(max_length=200)
     partner = models.CharField(max_length=60, blank=True, choices=PARTNERS)
     key_hash = models.CharField(max_length=64, unique=True)
@@ -342,7 +321,7 @@ class Webhook(models.Model):
     """A webhook setting: one type, one URL, an optional secret."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    organization = _owner()
+    organization = owner()
     name = models.CharField(max_length=200, blank=True)
     webhook_type = models.CharField(max_length=40)
     request_url = models.URLField(max_length=1000)

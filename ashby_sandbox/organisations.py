@@ -49,3 +49,25 @@ class ScopedManager(models.Manager):
         if organisation_id is None:
             return queryset
         return queryset.filter(organization_id=organisation_id)
+
+
+class Organization(models.Model):
+    """A company using Ashby; its keys see only its records (the scope above)."""
+
+    name = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def named(cls, name: str) -> int:
+        """The id of the organisation called `name`, created when missing."""
+        return cls.objects.get_or_create(name=name)[0].pk
+
+
+def owner() -> models.ForeignKey:
+    """The field saying which organisation a row belongs to (the scope's, when created)."""
+    return models.ForeignKey(
+        Organization, on_delete=models.CASCADE, default=current_id, related_name="+"
+    )

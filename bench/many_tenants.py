@@ -211,7 +211,7 @@ def main() -> int:
         h.stop_all()
         h.release_redis_db(redis_url)
         parts.say("every process stopped")
-    result["sandbox"] = parts.sandbox_side(request_log, args.max_rps)
+    result["sandbox"] = reporting.sandbox_side(request_log, args.max_rps)
     result["memory"] = memory.peaks()
     reporting.report(args, mode, result)
     return h.verdict(reporting.problems(result), "OK")

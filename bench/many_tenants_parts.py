@@ -366,36 +366,3 @@ def rss_mb(status: Path) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
-
-
-# --- the sandbox's side --------------------------------------------------------------------
-
-
-def sandbox_side(log: Path, budget: float) -> dict:
-    """Guide's requests as the sandbox saw them: rate against the budget, 429s, pauses."""
-    lines = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
-    guide = [line for line in lines if line["partner"] == "Guide"]
-    times = sorted(line["t"] for line in guide)
-    span = (times[-1] - times[0]) if len(times) > 1 else 0.0
-    paused = [line["paused"] for line in guide if line["paused"] is not None]
-    return {
-        "requests": len(guide),
-        "span": span,
-        "mean_rps": len(guide) / span if span else 0.0,
-        "max_1s": busiest(times, 1.0),
-        "max_10s": busiest(times, 10.0) / 10,
-        "budget": budget,
-        "partner_429": sum(1 for x in guide if x["status"] == 429 and x["scope"]),
-        "key_429": sum(1 for x in guide if x["status"] == 429 and not x["scope"]),
-        "during_pause": len(paused),
-        "during_pause_after_1s": sum(1 for age in paused if age > 1.0),
-    }
-
-
-def busiest(times: list[float], window: float) -> int:
-    most, start = 0, 0
-    for end, moment in enumerate(times):
-        while moment - times[start] >= window:
-            start += 1
-        most = max(most, end - start + 1)
-    return most

@@ -73,3 +73,11 @@ def test_deliveries_during_a_database_outage_arrive_once_it_is_back(needs_redis)
         *("--changes", "6", "--candidates", "15", "--outage-seconds", "2"),
     )
     assert "OK" in output
+
+
+def test_many_tenants_connecting_at_once_all_sync_and_get_their_webhooks(needs_redis):
+    output = bench("many_tenants.py", "--short", "--database", "guide_bench_short")
+    assert "OK" in output
+    assert "every tenant's full sync:" in output
+    assert "calls during a partner pause:" in output
+    assert "backlog: 80/80 deliveries drained" in output
