@@ -37,6 +37,7 @@ import argparse
 import json
 import os
 import random
+import signal
 import sys
 import time
 from pathlib import Path
@@ -51,7 +52,7 @@ SHORT = {
     "big": 300,
     "small": (30, 60),
     "latency_ms": 20,
-    "duration": 8.0,
+    "duration": 6.0,
     "webhook_rate": 8.0,
     "backlog": 80,
     "max_rps": 40.0,
@@ -205,9 +206,9 @@ def main() -> int:
     finally:
         memory.stop()
         parts.resume(roles["realtime cluster"])
-        for role, process in roles.items():  # idle by now: no graceful 20 s wait
+        for role, process in roles.items():  # idle by now: no graceful 20 s wait each
             if "cluster" in role:
-                h.stop(process, timeout=3)
+                h.stop(process, signal.SIGKILL)
         h.stop_all()
         h.release_redis_db(redis_url)
         parts.say("every process stopped")

@@ -100,22 +100,29 @@ def syncs_done(tenants: list[dict]) -> bool:
 
 
 def outcomes(tenants: list[dict]) -> None:
-    """Each tenant's first guide and first sync, from the database's own times."""
-    from django.db.models import Min
+    """Each tenant's first guide, and its full sync: every sync run since Connect succeeded,
+    done when the last resource finished its full pass (SyncState.last_full_sync_at; a
+    sync in slices or phases may be several runs, and the periodic tick adds more)."""
+    from django.db.models import Max, Min
 
     from guides.models import Guide
-    from integrations.models import SyncRun
+    from integrations.models import SyncRun, SyncState
 
     first_guides = dict(
         Guide.objects.values("tenant_id")
         .annotate(first=Min("created_at"))
         .values_list("tenant_id", "first")
     )
-    runs = SyncRun.objects.filter(connection__tenant_id__in=[t["id"] for t in tenants])
-    for run in runs.order_by("requested_at").select_related("connection"):
-        tenant = next(t for t in tenants if t["id"] == run.connection.tenant_id)
-        tenant.setdefault("sync", (run.status, run.finished_at, run.error))
+    full = dict(
+        SyncState.objects.values("connection__tenant_id")
+        .annotate(done=Max("last_full_sync_at"))
+        .values_list("connection__tenant_id", "done")
+    )
     for tenant in tenants:
+        runs = SyncRun.objects.filter(connection__tenant_id=tenant["id"]).order_by("requested_at")
+        failed = [(r.status, r.error) for r in runs if r.status != SyncRun.Status.SUCCEEDED]
+        tenant["sync_ok"], tenant["sync_problem"] = bool(runs) and not failed, failed[:1]
+        tenant["synced"] = full[tenant["id"]].timestamp() if full.get(tenant["id"]) else None
         first = first_guides.get(tenant["id"])
         tenant["first_guide"] = first.timestamp() if first else None
 

@@ -14,25 +14,22 @@ def seconds(value: float | None) -> str:
     return "never" if value is None else f"{value:.1f} s"
 
 
+def since(moment: float | None, start: float) -> float | None:
+    return None if moment is None else moment - start
+
+
 def tenant_times(result: dict) -> dict:
     """Times from each tenant's Connect, and from the common start for all of them."""
     began, tenants = result["began"], result["tenants"]
     big = tenants[0]
     guides = [t["first_guide"] for t in tenants if t.get("first_guide")]
-    finished = [t["sync"][1].timestamp() for t in tenants if t.get("sync") and t["sync"][1]]
-    big_sync = big.get("sync")
+    finished = [t["synced"] for t in tenants if t.get("synced")]
     return {
         "all_first_guide": max(guides) - began if len(guides) == len(tenants) else None,
         "all_synced": max(finished) - began if len(finished) == len(tenants) else None,
-        "big_first_guide": big["first_guide"] - big["connect_at"]
-        if big.get("first_guide")
-        else None,
-        "big_synced": big_sync[1].timestamp() - big["connect_at"]
-        if big_sync and big_sync[1]
-        else None,
-        "big_sync_end": big_sync[1].timestamp()
-        if big_sync and big_sync[1]
-        else result["syncs_over"],
+        "big_first_guide": since(big.get("first_guide"), big["connect_at"]),
+        "big_synced": since(big.get("synced"), big["connect_at"]),
+        "big_sync_end": big.get("synced") or result["syncs_over"],
     }
 
 
@@ -113,8 +110,8 @@ def problems(result: dict) -> list[str]:
     for tenant in result["tenants"]:
         if "connect_error" in tenant:
             found.append(f"{tenant['name']}: Connect failed: {tenant['connect_error']}")
-        elif not tenant.get("sync") or tenant["sync"][0] != "succeeded":
-            found.append(f"{tenant['name']}: its first sync did not succeed: {tenant.get('sync')}")
+        elif not tenant["sync_ok"] or not tenant["synced"]:
+            found.append(f"{tenant['name']}: no successful full sync: {tenant['sync_problem']}")
     refused = [s for s in result["stream"] if s[2] != 200]
     if refused:
         found.append(f"{len(refused)} deliveries were not accepted (statuses {refused[:3]})")
