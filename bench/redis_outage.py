@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import http.client
 import socket
 import sys
 import threading
@@ -113,6 +114,19 @@ def send(port: int, deliveries: rb.Deliveries, count: int) -> list[tuple[str, in
     return sent
 
 
+def healthz(port: int) -> str:
+    """/healthz's status and what it says of the queue."""
+    import json
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", "/healthz")
+        response = conn.getresponse()
+        return f"{response.status}, queue {json.loads(response.read()).get('queue')}"
+    finally:
+        conn.close()
+
+
 def wait_processed(env, ids: list[str], timeout: float) -> list[list]:
     deadline = time.monotonic() + timeout
     while True:
@@ -164,7 +178,7 @@ def run(args, env, port: int, proxy: Proxy, deliveries) -> int:
     )
     proxy.down()
     during = send(port, deliveries, args.during)
-    health, _ = rb.request(port, "GET", "/healthz")
+    health = healthz(port)
     stored = state(env, [s[0] for s in during])
     slowest = max(s[2] for s in during)
     print(
