@@ -74,16 +74,21 @@ def setup_django(env: dict[str, str]) -> None:
 
 
 def manage(env: dict[str, str], *args: str, timeout: float = 600) -> str:
+    return _run(env, ["manage.py", *args], f"manage.py {' '.join(args[:2])}", timeout)
+
+
+def sandbox_ops(env: dict[str, str], *args: str, timeout: float = 600) -> str:
+    """bench/sandbox_ops.py COMMAND ARGS with the sandbox's environment; its stdout."""
+    script = str(ROOT / "bench" / "sandbox_ops.py")
+    return _run(env, [script, *args], f"sandbox_ops {args[0]}", timeout)
+
+
+def _run(env: dict[str, str], args: list[str], what: str, timeout: float) -> str:
     result = subprocess.run(
-        [PYTHON, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
+        [PYTHON, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
     )
     if result.returncode != 0:
-        sys.exit(f"manage.py {' '.join(args[:2])} failed:\n{result.stderr[-3000:]}")
+        sys.exit(f"{what} failed:\n{result.stderr[-3000:]}")
     return result.stdout
 
 

@@ -120,11 +120,11 @@ def prepare_sandbox(args, port: int, log: Path):
             for n, (name, size) in enumerate(zip(names, sizes, strict=True))
         ]
         began = time.monotonic()
-        ops(env, "seed-organisations", json.dumps(spec), timeout=3600)
+        h.sandbox_ops(env, "seed-organisations", json.dumps(spec), timeout=3600)
         parts.say(f"seeded in {time.monotonic() - began:.0f} s")
         marker.write_text("ok")
     spec = {"names": names, "latency_ms": args.latency_ms, "partner": "Guide"}
-    secrets = json.loads(ops(env, "keys", json.dumps(spec)).strip().splitlines()[-1])
+    secrets = json.loads(h.sandbox_ops(env, "keys", json.dumps(spec)).strip().splitlines()[-1])
     log.unlink(missing_ok=True)
     server = h.start(
         "many-sandbox",
@@ -135,22 +135,6 @@ def prepare_sandbox(args, port: int, log: Path):
     )
     h.wait_http(f"http://127.0.0.1:{port}/healthz", server)
     return server, [(name, size, secrets[name]) for name, size in zip(names, sizes, strict=True)]
-
-
-def ops(env: dict[str, str], *args: str, timeout: float = 600) -> str:
-    import subprocess
-
-    result = subprocess.run(
-        [h.PYTHON, str(h.ROOT / "bench" / "sandbox_ops.py"), *args],
-        cwd=h.ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    if result.returncode != 0:
-        sys.exit(f"sandbox_ops {args[0]} failed:\n{result.stderr[-3000:]}")
-    return result.stdout
 
 
 def guide_env(args, db_url: str, redis_url: str, web: int, sandbox: int) -> dict[str, str]:
