@@ -179,6 +179,7 @@ def main() -> int:
         import tagged_qcluster
 
         tagged_qcluster.single_queue()
+    parts.fresh_schedules()
     tenants = parts.create_tenants(companies)
     parts.say(f"{len(tenants)} tenants created; starting gunicorn and the clusters")
     roles = start_guide(args, env, web_port)

@@ -46,6 +46,20 @@ def pct(values: list[float], share: float) -> float:
 # --- tenants and Connect ---------------------------------------------------------------------
 
 
+def fresh_schedules() -> None:
+    """Schedules due one interval from now, as `migrate` leaves them on a new database (the
+    template's were due an interval after it was built: the periodic sync tick would fire
+    at once, in the middle of the first syncs)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_q.models import Schedule
+
+    for pk, minutes in Schedule.objects.values_list("pk", "minutes"):
+        due = timezone.now() + timedelta(minutes=minutes or 1)
+        Schedule.objects.filter(pk=pk).update(next_run=due)
+
+
 def create_tenants(companies) -> list[dict]:
     """A tenant per company with its admin and webhook rows; the key to connect with."""
     from django.contrib.auth import get_user_model
