@@ -3,8 +3,9 @@ CI's time: each runs the script as a newcomer would, with smaller numbers, and t
 itself checks its outcome (exit 1 and a FAIL line on any problem).
 
 They need PostgreSQL (the PostgreSQL pass) and Redis; locally, without Redis, they skip.
-Each script picks free ports (8110-8119), a free Redis database (9-14, claimed atomically) and
-a free port for its private PostgreSQL, so a developer's run and the lead's do not collide.
+Each script picks free ports (8110-8119; many_tenants.py 8151-8159), a free Redis database
+(9-14, claimed atomically) and a free port for its private PostgreSQL, so a developer's run
+and the lead's do not collide.
 """
 
 from __future__ import annotations
