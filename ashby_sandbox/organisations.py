@@ -7,7 +7,9 @@ Outside a scope (the sandbox's own pages, management commands without --organisa
 organisation is visible, which is what a sandbox with one organisation always was.
 
 Records created inside a scope belong to it (the field's default reads the scope), so the
-seeder, the activity functions and webhook.create need no organisation argument.
+seeder, the activity functions and webhook.create need no organisation argument. Records of
+the default organisation (made outside any scope, or by a key of none) have no organisation
+(NULL): no row has to exist for them, so a test database flushed between tests still works.
 """
 
 from __future__ import annotations
@@ -18,22 +20,23 @@ from collections.abc import Iterator
 
 from django.db import models
 
-DEFAULT_ID = 1  # "the organisation" of a sandbox that never named one (data migration 0002)
+DEFAULT = 0  # the scope of the default organisation: rows whose organization is NULL
 
 _current: contextvars.ContextVar[int | None] = contextvars.ContextVar(
     "sandbox_organisation", default=None
 )
 
 
-def current_id() -> int:
-    """The organisation new records belong to: the scope's, else the default one."""
-    return _current.get() or DEFAULT_ID
+def current_id() -> int | None:
+    """The organisation new records belong to: the scope's, else none (the default one)."""
+    return _current.get() or None
 
 
 @contextlib.contextmanager
-def scope(organisation_id: int) -> Iterator[None]:
-    """See and create only `organisation_id`'s records inside the block."""
-    token = _current.set(organisation_id)
+def scope(organisation_id: int | None) -> Iterator[None]:
+    """See and create only `organisation_id`'s records inside the block (None: the default
+    organisation's)."""
+    token = _current.set(DEFAULT if organisation_id is None else organisation_id)
     try:
         yield
     finally:
@@ -48,6 +51,8 @@ class ScopedManager(models.Manager):
         organisation_id = _current.get()
         if organisation_id is None:
             return queryset
+        if organisation_id == DEFAULT:
+            return queryset.filter(organization__isnull=True)
         return queryset.filter(organization_id=organisation_id)
 
 
@@ -69,5 +74,10 @@ class Organization(models.Model):
 def owner() -> models.ForeignKey:
     """The field saying which organisation a row belongs to (the scope's, when created)."""
     return models.ForeignKey(
-        Organization, on_delete=models.CASCADE, default=current_id, related_name="+"
+        Organization,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        default=current_id,
+        related_name="+",
     )
