@@ -144,7 +144,8 @@ def main() -> int:
     parser.add_argument("--database", default="guide_bench_redis")
     parser.add_argument("--redis-db", type=int)
     args = parser.parse_args()
-    port, proxy_port = h.free_port(range(8151, 8160)), h.free_port(range(8160, 8170))
+    port = h.free_port(range(8151, 8160))
+    proxy_port = h.free_port(range(port + 1, 8160))
     redis_url = h.claim_redis_db(args.redis_db)
     db = redis_url.rsplit("/", 1)[1]
     proxy = Proxy(proxy_port, ("127.0.0.1", 6379))
