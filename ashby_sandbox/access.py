@@ -9,7 +9,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from ashby_sandbox import conf
+from ashby_sandbox import conf, request_log
 from ashby_sandbox.errors import ApiError
 from ashby_sandbox.keys import find_key
 from ashby_sandbox.models import ApiKey
@@ -100,6 +100,7 @@ def check_rate_limit(key: ApiKey) -> None:
             )
             error.retry_after = retry_after  # type: ignore[attr-defined]
             error.headers = {"X-RateLimit-Scope": "integration-partner"}  # type: ignore[attr-defined]
+            request_log.partner_paused(key.partner, retry_after)
             raise error
     budget = key.rate_limit_per_minute or conf.get("SANDBOX_RATE_LIMIT_PER_MINUTE")
     retry_after = _count(f"key:{key.pk}", budget)

@@ -14,7 +14,7 @@ from typing import Any
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from ashby_sandbox import access, webhook_sender
+from ashby_sandbox import access, organisations, request_log, webhook_sender
 from ashby_sandbox.api_context import Context
 from ashby_sandbox.api_handlers import ENDPOINTS
 from ashby_sandbox.api_input import json_type
@@ -68,6 +68,13 @@ def _body(request: HttpRequest) -> dict[str, Any]:
 
 @csrf_exempt
 def endpoint(request: HttpRequest, name: str) -> JsonResponse:
+    entry = request_log.arrival()
+    response = _answer(request, name, entry)
+    request_log.record(entry, name, response.status_code, response.get("X-RateLimit-Scope", ""))
+    return response
+
+
+def _answer(request: HttpRequest, name: str, entry: request_log.Entry) -> JsonResponse:
     request_id = new_request_id()
     try:
         if request.method != "POST":
@@ -76,10 +83,13 @@ def endpoint(request: HttpRequest, name: str) -> JsonResponse:
         if handler is None:
             raise ApiError("not_found", f"Unknown endpoint: {name}", status=404)
         key = access.authenticate(request.headers.get("Authorization", ""))
+        request_log.identify(entry, key)
         access.require_permission(key, name, PERMISSIONS[name])
         access.check_rate_limit(key)
         access.inject_faults(key)
-        result = handler(Context(key=key, request_id=request_id), _body(request))
+        # The key's organisation only: an Ashby key sees its own company's records.
+        with organisations.scope(key.organization_id):
+            result = handler(Context(key=key, request_id=request_id), _body(request))
     except ApiError as error:
         return _error(error, request_id)
     webhook_sender.ensure_sender()

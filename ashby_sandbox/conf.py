@@ -22,6 +22,9 @@ DEFAULTS: dict[str, Any] = {
     "SANDBOX_INCREMENTAL_SHOWS_HIDDEN": False,
     # Requests per minute shared by all keys of one integration partner (0: no such limit).
     "SANDBOX_PARTNER_RATE_LIMIT_PER_MINUTE": 0,
+    # A file that gets one JSON line per API request (arrival, status, organisation, whether
+    # it came during a partner pause) for benchmarks; empty: none (ashby_sandbox/request_log.py).
+    "SANDBOX_REQUEST_LOG": "",
     # Whether webhook.create takes every type of the Event dropdown (jobCreate, jobUpdate, ...)
     # or only the spec's enum (the default, so every response matches the spec).
     "SANDBOX_WEBHOOK_API_ALL_TYPES": False,

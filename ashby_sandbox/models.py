@@ -12,6 +12,8 @@ import uuid
 
 from django.db import models
 
+from ashby_sandbox.organisations import Organization, ScopedManager, owner  # noqa: F401 (m.Organization)
+
 
 class Sequence(models.Model):
     """One-row counter that hands out `updated_seq` values (see `changes.next_seq`)."""
@@ -27,12 +29,17 @@ class Tracked(models.Model):
     """Fields shared by every record the API lists."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = owner()
     created_at = models.DateTimeField(db_index=True)
     updated_at = models.DateTimeField()
     updated_seq = models.BigIntegerField(unique=True)
 
+    objects = ScopedManager()
+
     class Meta:
         abstract = True
+        # Each list walks one organisation's records in change order.
+        indexes = [models.Index(fields=["organization", "updated_seq"], name="sbx_%(class)s_org")]
 
 
 class Department(Tracked):
@@ -100,7 +107,7 @@ class InterviewStage(Tracked):
     order = models.PositiveIntegerField()
     group_id = models.CharField(max_length=64, blank=True)
 
-    class Meta:
+    class Meta(Tracked.Meta):
         ordering = ["plan", "order"]
         constraints = [
             models.UniqueConstraint(fields=["plan", "order"], name="sandbox_stage_plan_order")
@@ -140,8 +147,11 @@ class Job(Tracked):
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        indexes = [models.Index(fields=["status", "updated_seq"], name="sandbox_job_status_seq")]
+    class Meta(Tracked.Meta):
+        indexes = [
+            *Tracked.Meta.indexes,
+            models.Index(fields=["status", "updated_seq"], name="sandbox_job_status_seq"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -210,8 +220,9 @@ class Application(Tracked):
     hired_at = models.DateTimeField(null=True, blank=True)
     is_deleted = models.BooleanField(default=False)
 
-    class Meta:
+    class Meta(Tracked.Meta):
         indexes = [
+            *Tracked.Meta.indexes,
             models.Index(fields=["job", "updated_seq"], name="sandbox_app_job_seq"),
             models.Index(fields=["status", "updated_seq"], name="sandbox_app_status_seq"),
         ]
@@ -242,8 +253,9 @@ class InterviewSchedule(Tracked):
     status = models.CharField(max_length=40, choices=STATUSES, default="Scheduled")
     scheduled_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
 
-    class Meta:
+    class Meta(Tracked.Meta):
         indexes = [
+            *Tracked.Meta.indexes,
             models.Index(fields=["application", "updated_seq"], name="sandbox_sched_app_seq"),
             models.Index(fields=["stage", "updated_seq"], name="sandbox_sched_stage_seq"),
         ]
@@ -263,8 +275,9 @@ class InterviewEvent(Tracked):
     meeting_link = models.URLField(blank=True)
     has_submitted_feedback = models.BooleanField(default=False)
 
-    class Meta:
+    class Meta(Tracked.Meta):
         indexes = [
+            *Tracked.Meta.indexes,
             models.Index(fields=["schedule", "updated_seq"], name="sandbox_event_sched_seq"),
         ]
 
@@ -284,6 +297,7 @@ class ApiKey(models.Model):
     ]
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = owner()
     title = models.CharField(max_length=200)
     partner = models.CharField(max_length=60, blank=True, choices=PARTNERS)
     key_hash = models.CharField(max_length=64, unique=True)
@@ -307,6 +321,7 @@ class Webhook(models.Model):
     """A webhook setting: one type, one URL, an optional secret."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = owner()
     name = models.CharField(max_length=200, blank=True)
     webhook_type = models.CharField(max_length=40)
     request_url = models.URLField(max_length=1000)
@@ -315,6 +330,8 @@ class Webhook(models.Model):
     enabled = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager()
 
     class Meta:
         ordering = ["created_at"]

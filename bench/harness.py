@@ -74,16 +74,21 @@ def setup_django(env: dict[str, str]) -> None:
 
 
 def manage(env: dict[str, str], *args: str, timeout: float = 600) -> str:
+    return _run(env, ["manage.py", *args], f"manage.py {' '.join(args[:2])}", timeout)
+
+
+def sandbox_ops(env: dict[str, str], *args: str, timeout: float = 600) -> str:
+    """bench/sandbox_ops.py COMMAND ARGS with the sandbox's environment; its stdout."""
+    script = str(ROOT / "bench" / "sandbox_ops.py")
+    return _run(env, [script, *args], f"sandbox_ops {args[0]}", timeout)
+
+
+def _run(env: dict[str, str], args: list[str], what: str, timeout: float) -> str:
     result = subprocess.run(
-        [PYTHON, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
+        [PYTHON, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
     )
     if result.returncode != 0:
-        sys.exit(f"manage.py {' '.join(args[:2])} failed:\n{result.stderr[-3000:]}")
+        sys.exit(f"{what} failed:\n{result.stderr[-3000:]}")
     return result.stdout
 
 
@@ -110,7 +115,12 @@ def start(name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen:
 
 
 def stop_all() -> None:
-    """Stop every process this benchmark started and that still runs."""
+    """Stop every process this benchmark started and that still runs: all are asked at once
+    (a qcluster takes seconds to stop gracefully), then each is waited for."""
+    for process in reversed(STARTED):
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(process.pid, signal.SIGTERM)  # the leader stops its children
     for process in reversed(STARTED):
         stop(process)
 
@@ -195,6 +205,27 @@ def fresh_database(name: str, server: str = SHARED_PG) -> str:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
     return f"{server}/{name}"
+
+
+def source_hash(*patterns: str) -> str:
+    """A short hash of the files matching `patterns` under the project (their contents), to
+    tell whether something built from them (a migrated template, a seeded file) is current."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(p for pattern in patterns for p in ROOT.glob(pattern)):
+        digest.update(path.relative_to(ROOT).as_posix().encode() + path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+def migrated_database(name: str, env_for: Callable[[str], dict[str, str]]) -> str:
+    """Database `name` on the shared server, at today's migrations, copied from a migrated
+    template (bench/migrated.py); its URL."""
+    import migrated
+
+    url = f"{SHARED_PG}/{name}"
+    migrated.migrate(env_for(url))
+    return url
 
 
 def drop_database(name: str, server: str = SHARED_PG) -> None:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -37,17 +36,7 @@ import migrated  # noqa: E402
 
 
 def ops(env, *args: str) -> str:
-    result = subprocess.run(
-        [h.PYTHON, str(h.ROOT / "bench" / "sandbox_ops.py"), *args],
-        cwd=h.ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    if result.returncode != 0:
-        sys.exit(f"sandbox_ops {args[0]} failed:\n{result.stderr[-3000:]}")
-    return result.stdout
+    return h.sandbox_ops(env, *args)
 
 
 def sandbox_deliveries(env) -> list[list]:

@@ -4,6 +4,8 @@ database, configured by the environment): run with the sandbox's environment.
     python bench/sandbox_ops.py create-webhooks '[{"event": ..., "url": ..., "secret": ...}]'
     python bench/sandbox_ops.py activity COUNT SEED     # move stages and reschedule interviews
     python bench/sandbox_ops.py deliveries              # JSON: every delivery and its attempts
+    python bench/sandbox_ops.py seed-organisations '[{"name": ..., "candidates": N, "seed": S}]'
+    python bench/sandbox_ops.py keys '{"names": [...], "latency_ms": 150, "partner": "Guide"}'
 """
 
 from __future__ import annotations
@@ -61,11 +63,46 @@ def deliveries() -> None:
     print(json.dumps(rows))
 
 
+def seed_organisations(spec: str) -> None:
+    """Each organisation of `spec` seeded in its own scope (one process for all of them)."""
+    from ashby_sandbox import organisations, seed
+    from ashby_sandbox.models import Organization
+
+    for org in json.loads(spec):
+        with organisations.scope(Organization.named(org["name"])):
+            seed.seed(org["candidates"], seed=org["seed"])
+
+
+def keys(spec: str) -> None:
+    """A key with Guide's permissions for each named organisation; prints {name: secret}."""
+    from ashby_sandbox import organisations
+    from ashby_sandbox.keys import GUIDE_PERMISSIONS, create_key
+    from ashby_sandbox.models import Organization
+
+    options = json.loads(spec)
+    secrets = {}
+    for name in options["names"]:
+        with organisations.scope(Organization.named(name)):
+            secrets[name] = create_key(
+                f"Guide bench {name}",
+                GUIDE_PERMISSIONS,
+                partner=options.get("partner", ""),
+                latency_ms=options.get("latency_ms", 0),
+            ).secret
+    print(json.dumps(secrets))
+
+
+COMMANDS = {
+    "create-webhooks": create_webhooks,
+    "activity": activity,
+    "deliveries": deliveries,
+    "seed-organisations": seed_organisations,
+    "keys": keys,
+}
+
 if __name__ == "__main__":
     import django
 
     django.setup()
     command, *rest = sys.argv[1:]
-    {"create-webhooks": create_webhooks, "activity": activity, "deliveries": deliveries}[command](
-        *rest
-    )
+    COMMANDS[command](*rest)

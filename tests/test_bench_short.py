@@ -3,8 +3,9 @@ CI's time: each runs the script as a newcomer would, with smaller numbers, and t
 itself checks its outcome (exit 1 and a FAIL line on any problem).
 
 They need PostgreSQL (the PostgreSQL pass) and Redis; locally, without Redis, they skip.
-Each script picks free ports (8110-8119), a free Redis database (9-14, claimed atomically) and
-a free port for its private PostgreSQL, so a developer's run and the lead's do not collide.
+Each script picks free ports (8110-8119; many_tenants.py 8151-8159), a free Redis database
+(9-14, claimed atomically) and a free port for its private PostgreSQL, so a developer's run
+and the lead's do not collide.
 """
 
 from __future__ import annotations
@@ -73,3 +74,11 @@ def test_deliveries_during_a_database_outage_arrive_once_it_is_back(needs_redis)
         *("--changes", "6", "--candidates", "15", "--outage-seconds", "2"),
     )
     assert "OK" in output
+
+
+def test_many_tenants_connecting_at_once_all_sync_and_get_their_webhooks(needs_redis):
+    output = bench("many_tenants.py", "--short", "--database", "guide_bench_short")
+    assert "OK" in output
+    assert "every tenant's full sync:" in output
+    assert "calls during a partner pause:" in output
+    assert "backlog: 80/80 deliveries drained" in output

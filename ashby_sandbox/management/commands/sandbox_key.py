@@ -1,4 +1,5 @@
 """manage.py sandbox_key --name NAME [--partner Guide] [--permissions guide|a,b,c] [faults]
+    [--organisation NAME]   (the key's company, created when missing; default: the first)
 
 Prints the new key alone on the last line of stdout, so scripts can capture it:
     KEY=$(python manage.py sandbox_key --name demo --permissions guide | tail -n 1)
@@ -6,10 +7,13 @@ Prints the new key alone on the last line of stdout, so scripts can capture it:
 
 from __future__ import annotations
 
+import contextlib
+
 from django.core.management.base import BaseCommand, CommandError
 
+from ashby_sandbox import organisations
 from ashby_sandbox.keys import ALL_PERMISSIONS, GUIDE_PERMISSIONS, create_key
-from ashby_sandbox.models import ApiKey
+from ashby_sandbox.models import ApiKey, Organization
 
 
 class Command(BaseCommand):
@@ -25,6 +29,7 @@ class Command(BaseCommand):
             "candidatesRead,jobsRead.",
         )
         parser.add_argument("--allow-confidential", action="store_true")
+        parser.add_argument("--organisation", help="The key's organisation (created when missing).")
         parser.add_argument("--error-rate", type=float, default=0.0)
         parser.add_argument("--rate-limit-rate", type=float, default=0.0)
         parser.add_argument("--latency-ms", type=int, default=0)
@@ -41,7 +46,11 @@ class Command(BaseCommand):
             help="Print a line saying what the key is for before the key.",
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args, organisation: str | None = None, **options):
+        with _scope(organisation):
+            self.create(**options)
+
+    def create(self, **options):
         existing = ApiKey.objects.filter(title=options["name"], is_active=True)
         if options["if_absent"] and existing.exists():
             self.stdout.write(
@@ -75,3 +84,10 @@ class Command(BaseCommand):
                 "paste it into Guide's Connect dialog (it is shown only now):"
             )
         self.stdout.write(new.secret)
+
+
+def _scope(organisation: str | None):
+    """The named organisation's scope (created when missing); the default one for None."""
+    if organisation is None:
+        return contextlib.nullcontext()
+    return organisations.scope(Organization.named(organisation))
