@@ -17,8 +17,8 @@ instead of holding a worker for minutes. What a slice stored stays stored: every
 committed with its pass's checkpoint (the engine's; integrations/ashby/sync_passes.py).
 
 A running run writes a heartbeat after every page. A run whose heartbeat is older than
-GUIDE_SYNC_STALE_MINUTES while a worker holds it (its worker was killed), or older than
-GUIDE_SYNC_TIMEOUT_SECONDS while it waits in the queue for its next slice, is marked failed
+GUIDE_SYNC_STALE_MINUTES while a worker holds it (its worker was killed), or six times that
+while it waits in the queue for its next slice (QUEUE_WAIT_FACTOR), is marked failed
 by the next request or scheduled tick, so none stays "running" forever; the next run resumes
 the passes it left under way from their checkpoints.
 """
@@ -53,6 +53,11 @@ KEY_REFUSED = (
     "Ashby refused the API key during a sync: it was probably revoked or deactivated. "
     "Replace the key to resume syncing."
 )
+
+
+# A run waiting in the queue for its next slice waits behind every other tenant's slices:
+# it is taken for dead only after this many times GUIDE_SYNC_STALE_MINUTES.
+QUEUE_WAIT_FACTOR = 6
 
 
 def stale_after() -> timedelta:
@@ -98,7 +103,7 @@ def reap_stale_runs(*, connection_id: int | None = None) -> int:
     """Mark failed the active runs that stopped showing signs of life; returns how many."""
     now = timezone.now()
     cutoff = now - stale_after()
-    between_slices = now - timedelta(seconds=max(settings.GUIDE_SYNC_TIMEOUT_SECONDS, 60))
+    between_slices = now - stale_after() * QUEUE_WAIT_FACTOR
     waiting = Q(status=SyncRun.Status.RUNNING, in_slice=False)
     stale = SyncRun.objects.filter(status__in=SyncRun.ACTIVE).filter(
         Q(heartbeat_at__lt=cutoff, in_slice=True)

@@ -70,6 +70,8 @@ def _run(run: SyncRun) -> dict[str, Any]:
         "started_at": run.started_at,
         "finished_at": run.finished_at,
         "current": LABELS.get(run.current_resource, run.current_resource),
+        # Several passes may be under way at once (fetched side by side).
+        "under_way": [r["label"] for r in resources if not r["done"]] if run.is_active else [],
         # Between two slices a running sync waits its turn behind other tenants' work.
         "between_slices": run.status == SyncRun.Status.RUNNING and not run.in_slice,
         "slices": run.slices,
@@ -88,6 +90,7 @@ def _resource(name: str, run: SyncRun) -> dict[str, Any]:
         **{key: int(counts.get(key) or 0) for key in COUNTS},
         "error": counts.get("error") or "",
         "notes": list(counts.get("notes") or []),
+        "done": bool(counts.get("done")),
     }
 
 

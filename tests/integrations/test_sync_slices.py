@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import responses
+from django.urls import reverse
 from django.utils import timezone
 
 from guides import models as g
@@ -232,13 +233,42 @@ def test_progress_stays_right_across_slices(
         "pages": 4,
         "error": "",
         "notes": [],
+        "done": True,
     }
+
+
+@pytest.mark.django_db
+def test_the_page_says_a_sync_between_slices_goes_on_and_what_is_under_way(
+    member_client, outsider_client, ashby_a
+):
+    SyncRun.objects.create(
+        connection=ashby_a,
+        status=SyncRun.Status.RUNNING,
+        started_at=timezone.now(),
+        heartbeat_at=timezone.now(),
+        in_slice=False,
+        slices=2,
+        current_resource="applications",
+        progress={
+            "jobs": {"fetched": 3, "pages": 1, "done": True},
+            "candidates": {"fetched": 200, "created": 200, "pages": 2},
+            "applications": {"fetched": 100, "created": 100, "pages": 1},
+        },
+    )
+    status = reverse("integrations:sync_status")
+
+    data = member_client.get(status).json()
+
+    assert data["run"]["between_slices"] is True
+    assert data["run"]["under_way"] == ["Candidates", "Applications"]
+    assert "Syncing: Candidates, Applications…" in data["html"]
+    assert "Taking turns with other companies' syncs" in data["html"]
+    assert "Taking turns" not in outsider_client.get(status).json()["html"]
 
 
 @pytest.mark.django_db
 def test_a_run_waiting_for_its_next_slice_is_not_taken_for_a_dead_one(ashby_a, settings):
     settings.GUIDE_SYNC_STALE_MINUTES = 10
-    settings.GUIDE_SYNC_TIMEOUT_SECONDS = 3600
     waited = timezone.now() - timedelta(minutes=30)
     waiting = SyncRun.objects.create(
         connection=ashby_a,
@@ -251,7 +281,7 @@ def test_a_run_waiting_for_its_next_slice_is_not_taken_for_a_dead_one(ashby_a, s
 
     assert sync_service.reap_stale_runs() == 0  # 30 minutes in the queue: still waiting
 
-    SyncRun.objects.filter(pk=waiting.pk).update(heartbeat_at=waited - timedelta(hours=1))
+    SyncRun.objects.filter(pk=waiting.pk).update(heartbeat_at=waited - timedelta(minutes=31))
     assert sync_service.reap_stale_runs() == 1  # its next slice was lost
     waiting.refresh_from_db()
     assert waiting.status == SyncRun.Status.FAILED and "stopped responding" in waiting.error
