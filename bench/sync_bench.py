@@ -8,7 +8,8 @@ The sandbox runs as its own server process (gunicorn, on --port) with its own SQ
 seeded once per (--candidates, --seed) and reused unless --reseed (each run changes 1% of it,
 so figures for the record use --reseed); its rate limit is lifted so the figures
 measure Guide and the sandbox, not a throttle. This process is the Guide worker: it migrates
-and empties DATABASE_URL, then runs `integrations.sync_runs.run_queued_sync` exactly as the task does.
+and empties DATABASE_URL, then runs `integrations.sync_runs.run_sync_to_end`: the slices the tasks
+would run, one after another.
 
 Reported per sync: records fetched (list items plus the events embedded in schedules), wall
 time, time spent waiting on HTTP (measured around every request, apart), Guide's own time

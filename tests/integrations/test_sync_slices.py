@@ -5,7 +5,6 @@ are fetched side by side, never more at once than the tenant's share."""
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -23,6 +22,7 @@ from integrations.schedule import due_connection_ids, last_turn, next_turn, turn
 from integrations.sync_runs import request_sync, run_sync_to_end
 from integrations.sync_status import sync_status
 from tests.integrations.sync_fake import BASE_URL, FakeAshby, seed
+from tests.integrations.test_client import NoBudget  # pool threads then touch no database
 
 KEYS = {"a": "key-of-tenant-a-0123456789", "b": "key-of-tenant-b-0123456789"}
 
@@ -48,20 +48,6 @@ def ashby_a(tenant_a) -> AshbyConnection:
 @pytest.fixture
 def ashby_b(tenant_b) -> AshbyConnection:
     return _connect(tenant_b, KEYS["b"])
-
-
-class NoBudget:
-    """A client budget that never waits, so pool threads touch no database in a test."""
-
-    @contextlib.contextmanager
-    def turn(self):
-        yield
-
-    def pause_partner(self, seconds: float) -> None:
-        pass
-
-    def pause_account(self, seconds: float) -> None:
-        pass
 
 
 def client(key: str = KEYS["a"], **kwargs) -> AshbyClient:
