@@ -48,13 +48,14 @@ class StagePass:
         if after:
             plans = plans.filter(external_id__gt=after)
         self.plans = deque(plans.order_by("external_id").values_list("external_id", "pk"))
+        self.to_fetch = deque(self.plans)  # ahead of `plans` while a plan is being stored
         self.done = False
         if not self.plans:
             self._close()
 
     def fetch(self) -> tuple[str, int, Any]:
         """The next plan's stages, or the NotFound Ashby answered (no database work)."""
-        plan_id, plan_pk = self.plans[0]
+        plan_id, plan_pk = self.to_fetch[0]
         try:
             return (
                 plan_id,
@@ -63,6 +64,13 @@ class StagePass:
             )
         except errors.NotFound as exc:
             return plan_id, plan_pk, exc
+
+    @property
+    def more_to_fetch(self) -> bool:
+        return bool(self.to_fetch)
+
+    def fetched(self, fetched: tuple[str, int, Any]) -> None:
+        self.to_fetch.popleft()
 
     def store(self, fetched: tuple[str, int, Any]) -> None:
         plan_id, plan_pk, results = fetched

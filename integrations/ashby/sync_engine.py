@@ -80,7 +80,8 @@ class Engine:
 
     def _run_passes(self, pool: FetchPool, clock: SliceClock) -> None:
         """Start the passes whose references are in, keep `pool.width` fetches under way
-        (one per pass, taking turns), store each page as it arrives."""
+        (one per pass, taking turns; a pass alone fetches its next page while it stores
+        one), store each page as it arrives."""
         waiting: list[Any] = []
         flying: dict[Future, Any] = {}
         opened: set[str] = set()
@@ -94,9 +95,14 @@ class Engine:
                 return
             future = pool.first_done(flying)
             work = flying.pop(future)
-            if self._store(work, future):
+            fetched = self._fetched(work, future)
+            if fetched is not None:
+                alone = not waiting and len(flying) < pool.width
+                if alone and work.more_to_fetch and not clock.spent:
+                    flying[pool.submit(work.fetch)] = work
+                work.store(fetched)
                 clock.count_page()
-            if not work.done:
+            if not work.done and work not in flying.values():
                 waiting.append(work)
 
     def _open_ready(self, opened: set[str]) -> list[Any]:
@@ -132,9 +138,9 @@ class Engine:
             self.record(step.name, counts)
         return work
 
-    def _store(self, work: Any, future: Future) -> bool:
-        """Store the page the fetch brought; False when it brought none (a pass that starts
-        over, or stops for a missing permission). Any other failure of Ashby stops the run."""
+    def _fetched(self, work: Any, future: Future) -> Any:
+        """What the fetch brought, or None when it brought no page (a pass that starts over,
+        or stops for a missing permission). Any other failure of Ashby stops the run."""
         try:
             fetched = future.result()
         except errors.MissingPermission as exc:
@@ -142,14 +148,14 @@ class Engine:
             work.done = True
             self.finished(work.name, full=False)
             self.record(work.name, work.counts, error=str(exc))
-            return False
+            return None
         except errors.AshbyError as exc:
             if work.recover(exc):
-                return False
+                return None
             self.record(work.name, work.counts, error=str(exc))
             raise
-        work.store(fetched)
-        return True
+        work.fetched(fetched)
+        return fetched
 
     # --- what the passes call -----------------------------------------------------------
 

@@ -119,6 +119,7 @@ class ResourcePass:
             self._seen_rows().update(run=self.run)
             SyncState.objects.filter(pk=state.pk).update(pass_run=self.run)
         self.full, self.cursor = state.pass_full, state.cursor
+        self.fetch_cursor, self.more_to_fetch = state.cursor, True
         self.token = None if self.full else state.sync_token
         logger.info("Sync %s: %s resumes its pass", self.run.pk, self.name)
         return True
@@ -126,6 +127,7 @@ class ResourcePass:
     def _start(self, *, full: bool) -> None:
         self.token = None if full else (self.state.sync_token or None)
         self.full, self.cursor = self.token is None, None
+        self.fetch_cursor, self.more_to_fetch = None, True
         if self.full:
             self._seen_rows().delete()
         SyncState.objects.filter(pk=self.state.pk).update(cursor="", pass_run=None)
@@ -136,17 +138,23 @@ class ResourcePass:
     # --- a page -----------------------------------------------------------------------
 
     def fetch(self) -> tuple[Page, list]:
-        """The next page, with what its records need from Ashby (no database work)."""
+        """The next page to fetch, with what its records need from Ashby (no database work;
+        it may be fetched while the page before it is stored)."""
         page = self.ctx.client.list_page(
             self.resource.endpoint,
             {**self.resource.body, "limit": self.engine.page_size},
             sync_token=self.token,
-            cursor=self.cursor,
+            cursor=self.fetch_cursor,
         )
         records = page.results
         if self.resource.fetch is not None:  # any call to Ashby: before the page's locks
             records = self.resource.fetch(self.ctx, records)
         return page, records
+
+    def fetched(self, fetched: tuple[Page, list]) -> None:
+        """A fetch came back (before its page is stored): where the next fetch goes on."""
+        page = fetched[0]
+        self.fetch_cursor, self.more_to_fetch = page.next_cursor, page.more_data_available
 
     def store(self, fetched: tuple[Page, list]) -> None:
         """Store the page, its checkpoint and the progress in one transaction; the last page
