@@ -72,7 +72,8 @@ def prepare_sandbox(args) -> tuple[subprocess.Popen, str, dict[str, str]]:
     server = h.start(
         "sync-sandbox",
         [PYTHON, "-m", "gunicorn", "guide_project.wsgi", "-b", f"127.0.0.1:{args.port}"]
-        + ["-w", "1", "--threads", "4", "--timeout", "300", "--log-level", "warning"],
+        + ["-w", str(args.sandbox_workers), "--threads", "4", "--timeout", "300"]
+        + ["--log-level", "warning"],
         env,
     )
     h.wait_http(f"http://127.0.0.1:{args.port}/healthz", server)
@@ -306,6 +307,9 @@ def main() -> int:
     parser.add_argument("--page-size", type=int, default=100)
     parser.add_argument(
         "--latency-ms", type=int, default=0, help="the sandbox's added latency per call"
+    )
+    parser.add_argument(
+        "--sandbox-workers", type=int, default=1, help="gunicorn processes of the sandbox"
     )
     parser.add_argument(
         "--changed", type=float, default=0.01, help="share changed before the incremental sync"
