@@ -2,12 +2,14 @@
 
     DATABASE_URL=sqlite:////tmp/bench-guide.sqlite3 .venv/bin/python bench/sync_bench.py --candidates 20000
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/guide_bench .venv/bin/python bench/sync_bench.py --candidates 20000
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/guide_bench .venv/bin/python bench/sync_bench.py --candidates 20000 --latency-ms 150
 
 The sandbox runs as its own server process (gunicorn, on --port) with its own SQLite file,
 seeded once per (--candidates, --seed) and reused unless --reseed (each run changes 1% of it,
 so figures for the record use --reseed); its rate limit is lifted so the figures
 measure Guide and the sandbox, not a throttle. This process is the Guide worker: it migrates
-and empties DATABASE_URL, then runs `integrations.sync_runs.run_queued_sync` exactly as the task does.
+and empties DATABASE_URL, then runs `integrations.sync_runs.run_sync_to_end`: the slices the tasks
+would run, one after another.
 
 Reported per sync: records fetched (list items plus the events embedded in schedules), wall
 time, time spent waiting on HTTP (measured around every request, apart), Guide's own time
@@ -15,6 +17,13 @@ time, time spent waiting on HTTP (measured around every request, apart), Guide's
 (mean and max over its pages), and the worker's peak RSS. Then 1% of the candidates'
 applications move stage and 1% of the schedules are rescheduled in the sandbox, and an
 incremental sync runs.
+
+With --latency-ms the sandbox answers every call that much later (its key's fault injection),
+as Ashby's real latency would; the figures then show what fetching side by side (the tenant's
+GUIDE_ASHBY_TENANT_CONCURRENCY) and the order of the passes give: the time from the start of
+the sync to its first guide (the first page that made guides, timed when it was stored) and to
+its end. With concurrent fetches the HTTP wait overlaps itself and Guide's work, so "Guide's
+own" time (wall minus HTTP wait) is then only a lower bound.
 
 Targets (issue 5): >= 2,000 records/s of Guide's own processing time; peak RSS < 300 MB;
 queries per page independent of page size (compare --page-size 10 and 100).
@@ -56,14 +65,16 @@ def prepare_sandbox(args) -> tuple[subprocess.Popen, str, dict[str, str]]:
         )
         print(f"  seeded in {time.monotonic() - started:.0f}s", flush=True)
         marker.write_text("ok")
+    faults = ["--latency-ms", str(args.latency_ms)] if args.latency_ms else []
     key = h.manage(
-        env, "sandbox_key", "--name", f"bench-{time.time():.0f}", "--permissions", "guide"
+        env, "sandbox_key", "--name", f"bench-{time.time():.0f}", "--permissions", "guide", *faults
     )
     key = key.strip().splitlines()[-1]
     server = h.start(
         "sync-sandbox",
         [PYTHON, "-m", "gunicorn", "guide_project.wsgi", "-b", f"127.0.0.1:{args.port}"]
-        + ["-w", "1", "--threads", "2", "--timeout", "300", "--log-level", "warning"],
+        + ["-w", str(args.sandbox_workers), "--threads", "4", "--timeout", "300"]
+        + ["--log-level", "warning"],
         env,
     )
     h.wait_http(f"http://127.0.0.1:{args.port}/healthz", server)
@@ -128,6 +139,8 @@ class Meter:
         self.requests = 0
         self.queries: dict[str, list[int]] = defaultdict(list)
         self.embedded = 0  # interview events embedded in the schedules fetched
+        self.started = 0.0
+        self.first_guide: float | None = None  # seconds from the start to the first guides
 
     def session(self):
         import requests
@@ -168,23 +181,53 @@ class Meter:
 
         sync_resources.RESOURCES = tuple(
             sync_resources.Resource(
-                r.name, r.endpoint, r.body, counting(r.name, r.store), r.model, r.on_missing
+                r.name,
+                r.endpoint,
+                r.body,
+                counting(r.name, r.store),
+                r.model,
+                r.on_missing,
+                r.fetch,
             )
             for r in sync_resources.RESOURCES
         )
+        if hasattr(sync_resources, "BY_NAME"):  # the engine of issue 18 looks resources up
+            sync_resources.BY_NAME = {r.name: r for r in sync_resources.RESOURCES}
+        self.time_first_guide()
+
+    def time_first_guide(self) -> None:
+        """Note when the first page that made guides was stored (ensure_guides' first
+        creation, in that page's transaction, committed with it)."""
+        from integrations.ashby import storing
+
+        ensure = storing.ensure_guides
+        meter = self
+
+        def timed(tenant, candidate_ids):
+            created = ensure(tenant, candidate_ids)
+            if created and meter.first_guide is None:
+                meter.first_guide = time.perf_counter() - meter.started
+            return created
+
+        storing.ensure_guides = timed
 
 
 def run_once(label: str, connection_id: int, key: str, meter: Meter) -> dict:
     from guides import models as g
+    from integrations import sync_runs
     from integrations.ashby.client import AshbyClient
     from integrations.models import SyncRun
-    from integrations.sync_runs import run_queued_sync
+
+    # The code before issue 18 ran a whole sync in one call.
+    run_sync_to_end = getattr(sync_runs, "run_sync_to_end", sync_runs.run_queued_sync)
 
     meter.http_seconds, meter.requests, meter.embedded = 0.0, 0, 0
+    meter.first_guide = None
     meter.queries.clear()
     client = AshbyClient(key, session=meter.session())
     started, cpu_started = time.perf_counter(), time.process_time()
-    run = run_queued_sync(connection_id, client=client)
+    meter.started = started
+    run = run_sync_to_end(connection_id, client=client)
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     assert run is not None and run.status == SyncRun.Status.SUCCEEDED, run and run.error
     fetched = run.total("fetched")
@@ -198,6 +241,8 @@ def run_once(label: str, connection_id: int, key: str, meter: Meter) -> dict:
         "pages": run.total("pages"),
         "requests": meter.requests,
         "wall": wall,
+        "first_guide": meter.first_guide,
+        "slices": getattr(run, "slices", 1),
         "http": meter.http_seconds,
         "own": own,
         "own_rate": records / own,
@@ -231,6 +276,12 @@ def report(result: dict) -> None:
         f"{', plus embedded events' if result['records'] != result['fetched'] else ''}), "
         f"{result['written']} rows created/updated, {result['pages']} pages, {result['requests']} requests"
     )
+    first = result["first_guide"]
+    print(
+        f"first guides {first:.1f}s after the start, " if first is not None else "no new guide, ",
+        f"complete after {result['wall']:.1f}s ({result['slices']} slice(s))",
+        sep="",
+    )
     print(
         f"wall {result['wall']:.1f}s, HTTP wait {result['http']:.1f}s, Guide's own {result['own']:.1f}s"
     )
@@ -256,6 +307,12 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8103)
     parser.add_argument("--page-size", type=int, default=100)
     parser.add_argument(
+        "--latency-ms", type=int, default=0, help="the sandbox's added latency per call"
+    )
+    parser.add_argument(
+        "--sandbox-workers", type=int, default=1, help="gunicorn processes of the sandbox"
+    )
+    parser.add_argument(
         "--changed", type=float, default=0.01, help="share changed before the incremental sync"
     )
     parser.add_argument(
@@ -269,12 +326,18 @@ def main() -> int:
     server, key, env = prepare_sandbox(args)
     try:
         setup_guide(f"http://127.0.0.1:{args.port}/sandbox/ashby/api", args.page_size)
+        from django.conf import settings
         from django.db import connection
 
         from integrations.models import AshbyConnection
         from tenants.services import create_tenant
 
-        print(f"Guide database: {connection.vendor}; page size {args.page_size}")
+        print(
+            f"Guide database: {connection.vendor}; page size {args.page_size}; "
+            f"sandbox latency {args.latency_ms} ms a call; "
+            f"GUIDE_ASHBY_TENANT_CONCURRENCY {settings.GUIDE_ASHBY_TENANT_CONCURRENCY}, "
+            f"GUIDE_ASHBY_MAX_RPS {settings.GUIDE_ASHBY_MAX_RPS}; load {os.getloadavg()}"
+        )
         print(f"baseline RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
         tenant, _ = create_tenant("Bench", admin_username="bench-admin")
         ashby = AshbyConnection(tenant=tenant, key_title="bench")

@@ -268,6 +268,10 @@ GUIDE_SYNC_TIMEOUT_SECONDS = env.int("GUIDE_SYNC_TIMEOUT_SECONDS", default=3600)
 GUIDE_SYNC_KEEP_RUNS_DAYS = env.int("GUIDE_SYNC_KEEP_RUNS_DAYS", default=30)
 # Records asked of Ashby per page (Ashby's maximum and default is 100).
 GUIDE_SYNC_PAGE_SIZE = env.int("GUIDE_SYNC_PAGE_SIZE", default=100)
+# A sync task works one slice, then queues the next behind the other tenants' work: a slice
+# ends after this many seconds or pages stored, whichever comes first (0: no bound on it).
+GUIDE_SYNC_SLICE_SECONDS = env.float("GUIDE_SYNC_SLICE_SECONDS", default=20.0)
+GUIDE_SYNC_SLICE_PAGES = env.int("GUIDE_SYNC_SLICE_PAGES", default=200)
 
 # --- Webhooks ---------------------------------------------------------------------------
 # After a webhook secret is rotated, deliveries signed with the previous secret are accepted

@@ -36,6 +36,10 @@ Q_CLUSTER["orm"] = "default"
 # does not space the suite's calls to the fakes: its own tests set the caps they check.
 REDIS_URL = ""
 GUIDE_ASHBY_MAX_RPS = 0
+# A sync fetches its pages inline, in the test's thread: pool threads would reach the
+# budget's database store outside the test's transaction. The tests of concurrent fetching
+# set a wider share and give the client a budget of their own.
+GUIDE_ASHBY_TENANT_CONCURRENCY = 1
 
 # /metrics: off unless a test configures a token; counts kept in this process.
 GUIDE_METRICS_TOKENS: list[str] = []

@@ -34,7 +34,7 @@ PROVIDED: dict[str, str] = {
     "missing_permissions": _A + "permissions.missing_from",  # (granted) -> names not granted
     # A sync.
     "make_client": _A + "client.AshbyClient",  # (api_key, *, tenant_id) -> a sync's client
-    "sync_engine": _A + "sync_engine.Engine",  # (run, client) -> engine with .sync_all()
+    "sync_engine": _A + "sync_engine.Engine",  # (run, client) -> .sync_slice(clock), .sync_all()
     "RESOURCE_NAMES": _A + "resources.RESOURCE_NAMES",  # in the order a sync fetches them
     "ProviderError": _A + "errors.AshbyError",  # any refusal of the ATS's API
     "InvalidKey": _A + "errors.InvalidApiKey",

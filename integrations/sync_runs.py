@@ -1,17 +1,26 @@
-"""Starting, folding and locking the syncs of a tenant's Ashby data.
+"""Starting, folding, locking and slicing the syncs of a tenant's Ashby data.
 
 One sync per tenant at a time, enforced by the database, not by a flag in a cache:
 
 - `SyncRun` has a partial unique constraint: at most one run per connection is queued or
   running. A second request while one is queued or running is folded into it (the caller
   gets the existing run back).
-- `run_queued_sync` claims the queued run (queued -> running) in a short transaction holding the
-  connection row (`select_for_update`), so two workers handed the same task (a broker
-  redelivery, a second "Sync now") cannot both run it: the second finds it running and leaves.
-- A running run writes a heartbeat after every page. A run whose heartbeat is older than
-  GUIDE_SYNC_STALE_MINUTES (its worker was killed) is marked failed by the next request or
-  scheduled tick, so none stays "running" forever; the next run resumes (tokens are saved
-  per resource only after a whole pass, so an interrupted pass is redone).
+- `run_queued_sync` claims the run in a short transaction holding the connection row
+  (`select_for_update`): a queued run (queued -> running), or a running one between two
+  slices whose next slice this task is (`after_slice`). So two workers handed the same task (a
+  broker redelivery, a second "Sync now") cannot both work on it: the second leaves.
+
+A run is worked on in slices: each task works for GUIDE_SYNC_SLICE_SECONDS or
+GUIDE_SYNC_SLICE_PAGES pages, whichever comes first, then puts the run's next slice at the back
+of the bulk queue, so a big tenant's first sync takes turns with every other tenant's syncs
+instead of holding a worker for minutes. What a slice stored stays stored: every page is
+committed with its pass's checkpoint (the engine's; integrations/ashby/sync_passes.py).
+
+A running run writes a heartbeat after every page. A run whose heartbeat is older than
+GUIDE_SYNC_STALE_MINUTES while a worker holds it (its worker was killed), or six times that
+while it waits in the queue for its next slice (QUEUE_WAIT_FACTOR), is marked failed
+by the next request or scheduled tick, so none stays "running" forever; the next run resumes
+the passes it left under way from their checkpoints.
 """
 
 from __future__ import annotations
@@ -24,12 +33,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from integrations import metrics, registry
 from integrations.errors import RunAbandoned
-from integrations.models import AshbyConnection, SyncRun, SyncSeen
+from integrations.fetch_pool import SliceClock
+from integrations.models import AshbyConnection, SyncRun
+from integrations.schedule import due_connection_ids
 from tenants import queue
 
 logger = logging.getLogger(__name__)
@@ -43,6 +54,11 @@ KEY_REFUSED = (
     "Ashby refused the API key during a sync: it was probably revoked or deactivated. "
     "Replace the key to resume syncing."
 )
+
+
+# A run waiting in the queue for its next slice waits behind every other tenant's slices:
+# it is taken for dead only after this many times GUIDE_SYNC_STALE_MINUTES.
+QUEUE_WAIT_FACTOR = 6
 
 
 def stale_after() -> timedelta:
@@ -71,27 +87,35 @@ def request_sync(connection_id: int, *, full: bool = False, reason: str = "") ->
     return run
 
 
-def _enqueue(run_pk: int, connection_pk: int) -> None:
+def _enqueue(run_pk: int, connection_pk: int, after_slice: int | None = None) -> None:
+    kwargs = {} if after_slice is None else {"after_slice": after_slice}
     task_id = queue.enqueue(
         queue.BULK,
         RUN_SYNC_TASK,
         connection_pk,
-        task_name=f"sync-{connection_pk}-{run_pk}",
+        task_name=f"sync-{connection_pk}-{run_pk}-{after_slice or 0}",
         timeout=settings.GUIDE_SYNC_TIMEOUT_SECONDS,
+        **kwargs,
     )
     SyncRun.objects.filter(pk=run_pk, task_id="").update(task_id=str(task_id or "")[:64])
 
 
 def reap_stale_runs(*, connection_id: int | None = None) -> int:
     """Mark failed the active runs that stopped showing signs of life; returns how many."""
-    cutoff = timezone.now() - stale_after()
+    now = timezone.now()
+    cutoff = now - stale_after()
+    between_slices = now - stale_after() * QUEUE_WAIT_FACTOR
+    waiting = Q(status=SyncRun.Status.RUNNING, in_slice=False)
     stale = SyncRun.objects.filter(status__in=SyncRun.ACTIVE).filter(
-        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, requested_at__lt=cutoff)
+        Q(heartbeat_at__lt=cutoff, in_slice=True)
+        | Q(heartbeat_at__lt=cutoff, status=SyncRun.Status.QUEUED)
+        | Q(waiting, heartbeat_at__lt=between_slices)
+        | Q(heartbeat_at__isnull=True, requested_at__lt=cutoff)
     )
     if connection_id is not None:
         stale = stale.filter(connection_id=connection_id)
     count = stale.update(
-        status=SyncRun.Status.FAILED, finished_at=timezone.now(), error=STALE_MESSAGE
+        status=SyncRun.Status.FAILED, finished_at=now, error=STALE_MESSAGE, in_slice=False
     )
     if count:
         metrics.sync_runs_ended(SyncRun.Status.FAILED, count=count)
@@ -105,32 +129,55 @@ def run_queued_sync(
     client: Any = None,
     full: bool = False,
     reason: str = "task",
+    after_slice: int | None = None,
+    requeue: bool = True,
 ) -> SyncRun | None:
-    """Run the connection's queued sync (or a new one, `full` if asked) to its end.
+    """Work one slice of the connection's sync: its queued run (or a new one, `full` if
+    asked), or the running one's next slice (`after_slice`: how many slices it had).
 
-    Returns the finished run, or None when there was nothing to do: another worker is running
+    Returns the run: finished, or still running with its next slice enqueued (unless not
+    `requeue`: the caller runs it). None when there was nothing to do: another worker holds
     this connection's sync, the connection is gone, or it needs attention (its run is then
     cancelled). Never raises for an Ashby failure: the run records it.
     """
-    run = _claim(connection_id, full=full, reason=reason)
+    run = _claim(connection_id, full=full, reason=reason, after_slice=after_slice)
     if run is None:
         return None
     client = client or registry.make_client(
         run.connection.api_key, tenant_id=run.connection.tenant_id
     )
     started = time.monotonic()
-    try:
-        _execute(run, client)
-    finally:
-        SyncSeen.objects.filter(run=run).delete()  # left over by a pass that did not finish
+    if _execute(run, client, SliceClock.from_settings()):
+        _release(run, requeue=requeue)
     run.refresh_from_db()
     metrics.sync_slice(run.status, time.monotonic() - started)
     return run
 
 
-def _execute(run: SyncRun, client: Any) -> None:
+def run_sync_to_end(connection_id: int, *, client: Any = None, **kwargs: Any) -> SyncRun | None:
+    """Every slice of the connection's sync, one after another in this process (the
+    benchmarks, `manage.py` use, tests): the run as it ended, or None as run_queued_sync."""
+    run = run_queued_sync(connection_id, client=client, requeue=False, **kwargs)
+    while run is not None and run.is_active:
+        run = run_queued_sync(connection_id, client=client, after_slice=run.slices, requeue=False)
+    return run
+
+
+def _release(run: SyncRun, *, requeue: bool) -> None:
+    """Between two slices: the run stays running, no worker holds it, and its next slice
+    goes to the back of the bulk queue once this is committed."""
+    released = SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING).update(
+        in_slice=False, heartbeat_at=timezone.now()
+    )
+    if released and requeue:
+        transaction.on_commit(functools.partial(_enqueue, run.pk, run.connection_id, run.slices))
+    logger.info("Sync run %s: slice %d done", run.pk, run.slices)
+
+
+def _execute(run: SyncRun, client: Any, clock: SliceClock) -> bool:
+    """One slice of the run; True when there is more to do (the run is then still ours)."""
     try:
-        registry.sync_engine(run, client).sync_all()
+        done = registry.sync_engine(run, client).sync_slice(clock)
     except registry.InvalidKey as exc:
         _pause_connection(run.connection, exc)
         _finish(run, SyncRun.Status.FAILED, f"{KEY_REFUSED} ({exc})")
@@ -150,7 +197,10 @@ def _execute(run: SyncRun, client: Any) -> None:
             "What was stored is kept; the next sync resumes.",
         )
     else:
+        if not done:
+            return True
         _finish(run, SyncRun.Status.SUCCEEDED)
+    return False
 
 
 def _pause_connection(connection: AshbyConnection, exc: Exception) -> None:
@@ -162,7 +212,9 @@ def _pause_connection(connection: AshbyConnection, exc: Exception) -> None:
         connection.mark_needs_attention(KEY_REFUSED)
 
 
-def _claim(connection_id: int, *, full: bool, reason: str) -> SyncRun | None:
+def _claim(
+    connection_id: int, *, full: bool, reason: str, after_slice: int | None = None
+) -> SyncRun | None:
     with transaction.atomic():
         connection = (
             AshbyConnection.objects.select_for_update()
@@ -174,8 +226,8 @@ def _claim(connection_id: int, *, full: bool, reason: str) -> SyncRun | None:
             return None
         reap_stale_runs(connection_id=connection.pk)
         run = SyncRun.objects.filter(connection=connection, status__in=SyncRun.ACTIVE).first()
-        if run is not None and run.status == SyncRun.Status.RUNNING:
-            logger.info("Sync of connection %s already running (run %s)", connection.pk, run.pk)
+        if not _claimable(run, after_slice):
+            logger.info("Sync of connection %s: nothing for this task (run %s)", connection.pk, run)
             return None
         if not connection.is_usable:
             if run is not None:
@@ -186,19 +238,42 @@ def _claim(connection_id: int, *, full: bool, reason: str) -> SyncRun | None:
         if run is None:
             run = SyncRun.objects.create(connection=connection, full=full, reason=reason[:200])
         now = timezone.now()
+        started = run.started_at or now
         SyncRun.objects.filter(pk=run.pk).update(
-            status=SyncRun.Status.RUNNING, started_at=now, heartbeat_at=now
+            status=SyncRun.Status.RUNNING,
+            started_at=started,
+            heartbeat_at=now,
+            in_slice=True,
+            slices=F("slices") + 1,
         )
-        run.status, run.started_at, run.heartbeat_at = SyncRun.Status.RUNNING, now, now
-        run.connection = connection
+        run.status, run.started_at, run.heartbeat_at = SyncRun.Status.RUNNING, started, now
+        run.in_slice, run.slices, run.connection = True, run.slices + 1, connection
     return run
+
+
+def _claimable(run: SyncRun | None, after_slice: int | None) -> bool:
+    """A new task takes a queued run (or makes one); a next slice's task (`after_slice`:
+    the slices begun before it) takes its running run when no worker holds it and no other
+    task began that slice already."""
+    if after_slice is None:
+        return run is None or run.status == SyncRun.Status.QUEUED
+    return (
+        run is not None
+        and run.status == SyncRun.Status.RUNNING
+        and not run.in_slice
+        and run.slices == after_slice
+    )
 
 
 def _finish(
     run: SyncRun, status: str, error: str = "", from_statuses: tuple = (SyncRun.Status.RUNNING,)
 ) -> None:
     ended = SyncRun.objects.filter(pk=run.pk, status__in=from_statuses).update(
-        status=status, finished_at=timezone.now(), error=error, current_resource=""
+        status=status,
+        finished_at=timezone.now(),
+        error=error,
+        current_resource="",
+        in_slice=False,
     )
     if ended:
         metrics.sync_runs_ended(status, started_at=run.started_at)
@@ -206,15 +281,13 @@ def _finish(
 
 
 def request_all_syncs() -> int:
-    """Queue an incremental sync of every usable connection (folded into any under way);
-    connections that need attention are skipped. Returns how many were requested."""
+    """The scheduler's tick: queue an incremental sync of every usable connection whose turn
+    in the interval has come (integrations/schedule.py spreads the tenants over it), folded
+    into any under way; connections that need attention are skipped. Returns how many."""
     reap_stale_runs()
     prune_old_runs()
-    ids = AshbyConnection.objects.filter(status=AshbyConnection.Status.CONNECTED).values_list(
-        "pk", flat=True
-    )
     count = 0
-    for connection_id in ids:
+    for connection_id in due_connection_ids():
         request_sync(connection_id, reason="scheduled")
         count += 1
     return count

@@ -34,7 +34,7 @@ def sync_status(tenant: Tenant) -> dict[str, Any]:
     if connection is None:
         return {"connected": False, "active": False, "run": None, "next_run": None}
     run = connection.sync_runs.order_by("-requested_at", "-id").first()
-    next_run = next_scheduled_sync() if connection.is_usable else None
+    next_run = next_scheduled_sync(tenant.pk) if connection.is_usable else None
     active = bool(run and run.is_active)
     return {
         "connected": True,
@@ -70,6 +70,11 @@ def _run(run: SyncRun) -> dict[str, Any]:
         "started_at": run.started_at,
         "finished_at": run.finished_at,
         "current": LABELS.get(run.current_resource, run.current_resource),
+        # Several passes may be under way at once (fetched side by side).
+        "under_way": [r["label"] for r in resources if not r["done"]] if run.is_active else [],
+        # Between two slices a running sync waits its turn behind other tenants' work.
+        "between_slices": run.status == SyncRun.Status.RUNNING and not run.in_slice,
+        "slices": run.slices,
         "percent": _percent(run),
         "totals": {key: run.total(key) for key in COUNTS},
         "resources": resources,
@@ -85,15 +90,21 @@ def _resource(name: str, run: SyncRun) -> dict[str, Any]:
         **{key: int(counts.get(key) or 0) for key in COUNTS},
         "error": counts.get("error") or "",
         "notes": list(counts.get("notes") or []),
+        "done": bool(counts.get("done")),
     }
 
 
 def _percent(run: SyncRun) -> int:
-    """Share of the resources done. Ashby gives no totals up front, so a resource counts as
-    one step; a resource under way counts half."""
+    """Share of the passes done. Ashby gives no totals up front, so a pass counts as one
+    step; a pass under way counts half (several may be under way at once)."""
     if run.status == SyncRun.Status.SUCCEEDED:
         return 100
-    if run.current_resource not in registry.RESOURCE_NAMES:
+    if not run.progress:
         return 0 if run.status == SyncRun.Status.QUEUED else 100
-    done = registry.RESOURCE_NAMES.index(run.current_resource) + 0.5
-    return min(99, int(100 * done / len(registry.RESOURCE_NAMES)))
+    if not run.is_active:
+        return 100
+    names = registry.RESOURCE_NAMES
+    done = sum(
+        1.0 if (run.progress.get(n) or {}).get("done") else 0.5 for n in names if n in run.progress
+    )
+    return min(99, int(100 * done / len(names)))

@@ -15,14 +15,20 @@ from integrations import deliveries, retention, sync_runs, tenant_erasure
 logger = logging.getLogger(__name__)
 
 
-def run_sync(connection_id: int, *, full: bool = False, reason: str = "task") -> str:
-    """Run the connection's queued sync; a no-op when another worker already runs it."""
-    run = sync_runs.run_queued_sync(connection_id, full=full, reason=reason)
+def run_sync(
+    connection_id: int, *, full: bool = False, reason: str = "task", after_slice: int | None = None
+) -> str:
+    """One slice of the connection's sync (its queued run, or the next slice of its running
+    one, which queues the slice after it); a no-op when another worker already has it."""
+    run = sync_runs.run_queued_sync(
+        connection_id, full=full, reason=reason, after_slice=after_slice
+    )
     return run.status if run is not None else "skipped"
 
 
 def sync_all_connections() -> int:
-    """The periodic tick: request an incremental sync of every usable connection."""
+    """The periodic tick: request an incremental sync of every usable connection whose turn
+    in GUIDE_SYNC_INTERVAL_MINUTES came."""
     return sync_runs.request_all_syncs()
 
 

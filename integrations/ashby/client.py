@@ -213,21 +213,35 @@ class AshbyClient:
         Every request repeats `body` (and `syncToken`) unchanged apart from `cursor`, as Ashby
         asks. A page claiming more data without a cursor, or repeating the previous cursor,
         raises instead of looping or silently dropping the rest."""
-        base = dict(body or {})
-        base.pop("cursor", None)
-        if sync_token:
-            base["syncToken"] = sync_token
         cursor: str | None = None
         while True:
-            request = {**base, "cursor": cursor} if cursor else dict(base)
-            envelope = self.call_raw(endpoint, request)
-            page = self._page(endpoint, envelope)
+            page = self.list_page(endpoint, body, sync_token=sync_token, cursor=cursor)
             yield page
             if not page.more_data_available:
                 return
-            if page.next_cursor == cursor:
-                raise self._bad_response(endpoint, "Ashby returned the same cursor twice.")
             cursor = page.next_cursor
+
+    def list_page(
+        self,
+        endpoint: str,
+        body: dict[str, Any] | None = None,
+        *,
+        sync_token: str | None = None,
+        cursor: str | None = None,
+    ) -> Page:
+        """One page of a list endpoint: `body` (and `syncToken`) unchanged, plus `cursor`
+        for any page after the first. A page claiming more data with the cursor it was asked
+        with raises instead of looping (the sync engine resumes a pass from a saved cursor)."""
+        request = dict(body or {})
+        request.pop("cursor", None)
+        if sync_token:
+            request["syncToken"] = sync_token
+        if cursor:
+            request["cursor"] = cursor
+        page = self._page(endpoint, self.call_raw(endpoint, request))
+        if page.more_data_available and cursor and page.next_cursor == cursor:
+            raise self._bad_response(endpoint, "Ashby returned the same cursor twice.")
+        return page
 
     # --- one attempt ------------------------------------------------------------------
 

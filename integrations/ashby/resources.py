@@ -1,7 +1,7 @@
 """What the sync pages through: each Ashby list endpoint, its fixed request body and how its
 records are stored, in an order where what is referred to comes before what refers to it.
-The engine (integrations/ashby/sync_engine.py) walks RESOURCES; the stages of the plans are
-fetched per plan right after the plans (integrations/ashby/stage_pass.py).
+The engine (integrations/ashby/sync_engine.py) runs the STEPS, each once what it refers to
+is in; the stages of the plans are fetched per plan (integrations/ashby/stage_pass.py).
 """
 
 from __future__ import annotations
@@ -102,4 +102,39 @@ RESOURCES: tuple[Resource, ...] = (
     ),
 )
 STAGES = "interview_stages"  # fetched per plan after the plans; no syncToken
-RESOURCE_NAMES = [r.name for r in RESOURCES[:4]] + [STAGES] + [r.name for r in RESOURCES[4:]]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One pass of a sync and what must be done before it starts: `after` always,
+    `after_unless_full` unless the pass is a full one."""
+
+    name: str
+    after: tuple[str, ...] = ()
+    after_unless_full: tuple[str, ...] = ()
+
+
+# --- the steps of a sync, in the order they are started ----------------------------------------
+# A guide needs its candidate, application, job and current stage: the candidates start at
+# once (they refer to nothing), the applications as soon as the jobs and users are in; the
+# interview plans' stages (one call per plan) and the schedules come after. A step starts once
+# the steps it refers to are done (an optional reference to a record not stored yet would be
+# left empty: storing.py), and runs beside the other started steps, within the tenant's
+# share of the request budget (integrations/fetch_pool.py). The applications wait for the
+# candidates unless their pass is full: a full candidates pass that deletes candidates takes
+# applications with them, which only a full applications pass brings back.
+
+STEPS: tuple[Step, ...] = (
+    Step("departments"),
+    Step("locations"),
+    Step("users"),
+    Step("interview_plans"),
+    Step("interviews"),
+    Step("candidates"),
+    Step("jobs", after=("departments", "locations", "users", "interview_plans")),
+    Step("applications", after=("jobs", "users"), after_unless_full=("candidates",)),
+    Step(STAGES, after=("interview_plans",)),
+    Step("interview_schedules", after=("applications", "interviews", "users", STAGES)),
+)
+RESOURCE_NAMES = [step.name for step in STEPS]
+BY_NAME = {resource.name: resource for resource in RESOURCES}

@@ -1,75 +1,47 @@
-"""The per-resource sync engine: pulls each resource of a tenant's Ashby account into Guide.
+"""The sync engine: pulls a tenant's Ashby account into Guide, a slice at a time.
 
-For each resource, in an order where what is referred to comes before what refers to it:
+A run is a set of passes (integrations/ashby/resources.py, STEPS): one per resource
+(sync_passes.py: full or incremental, page by page, resumable) and the stages of the plans
+(stage_pass.py). A pass starts once the passes it refers to are done, so a guide's candidate,
+application and job come first and its first guides appear within seconds of Connect; the
+passes under way run side by side, their pages fetched by a small pool (up to the tenant's
+share of the request budget) while every page is stored, in its own transaction, in the
+thread running the slice (integrations/fetch_pool.py).
 
-- With no saved syncToken (or when a full pass is asked for) a full pass POSTs the resource's
-  fixed request body and walks every page; otherwise an incremental pass sends the saved token
-  with the very same body. Ashby's token covers the body it was issued for, so the body never
-  changes between the pages of a pass nor between a full pass and later incremental ones.
-- Every page is stored in its own transaction, in bulk, with a fixed number of queries.
-  Progress (counts, heartbeat) is written with the page, so what committed stays committed.
-- The new token is saved only after the whole pass has committed. A pass that fails midway
-  leaves the old token in place: the next run redoes the pass and the upserts make that
-  idempotent.
-- `sync_token_expired`, `sync_token_invalid`, `incremental_sync_too_large`: the token is
-  dropped and the resource gets a full pass. An expired cursor restarts the pass.
-- After a full pass, records of that resource the pass did not return are gone from Ashby:
-  they are deleted here (or archived, for records other records and guides still point at:
-  departments, locations, interview plans and interviews are archived; users disabled).
-  A candidate candidate.list stops returning but whose applications are still listed (Ashby
-  hides candidates of confidential jobs) is kept, with its guide, as a placeholder until no
-  application of theirs is left.
-  The ids seen are kept in `SyncSeen` rows, so memory stays flat however many records.
-
-What is synced, in which order: integrations/ashby/resources.py. Storing a page (and what
-happens to references to records not synced yet): integrations/ashby/storing.py; a page that
-fails in bulk: integrations/ashby/record_isolation.py; the stages of the plans:
-integrations/ashby/stage_pass.py.
+`sync_slice(clock)` works until the clock is spent (GUIDE_SYNC_SLICE_SECONDS or
+GUIDE_SYNC_SLICE_PAGES) and says whether the run is done; between slices the run's
+`checkpoint` holds which passes are done and what the later ones depend on (a deletion that
+makes later passes full, whether the plans pass was full, permissions found missing), and
+each pass under way its own SyncState. `sync_all()` runs every slice at once.
 """
 
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Future
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from guides import models as g
-from integrations.ashby import errors, mapping, resources
+from integrations.ashby import errors, resources
 from integrations.ashby.client import AshbyClient
-from integrations.ashby.record_isolation import record_id, store_page
-from integrations.ashby.resources import STAGES, Resource
+from integrations.ashby.resources import STAGES, STEPS, Step
 from integrations.ashby.stage_pass import StagePass
-from integrations.ashby.storing import Context, Counts, delete_in_chunks
+from integrations.ashby.storing import Context, Counts
+from integrations.ashby.sync_passes import ResourcePass, will_be_full
 from integrations.errors import RunAbandoned
-from integrations.models import SyncRun, SyncSeen, SyncState
-from tenants.sql import insert_rows
+from integrations.fetch_pool import FetchPool, SliceClock, tenant_width
+from integrations.models import SyncRun, SyncState
 
 logger = logging.getLogger(__name__)
 
-MAX_CURSOR_RESTARTS = 3
+COUNTED = ("fetched", "created", "updated", "deleted", "skipped")
 
 
-def _refresh_statistics() -> None:
-    """Give SQLite's query planner statistics (ANALYZE), early in and after a full pass.
-
-    Without them SQLite guesses that `tenant_id = ?` matches a handful of rows and reads a
-    page's guides or events through the tenant index, scanning the whole tenant on every
-    page; with them it uses the unique keys. PostgreSQL keeps its own statistics."""
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-
-
-# --- the engine ------------------------------------------------------------------------------
-
-
-class Engine(StagePass):
-    """Runs the passes of one SyncRun. `run_queued_sync` in integrations/sync_runs.py drives it."""
+class Engine:
+    """Runs the passes of one SyncRun. integrations/sync_runs.py drives it, a slice a task."""
 
     def __init__(self, run: SyncRun, client: AshbyClient) -> None:
         self.run = run
@@ -77,200 +49,187 @@ class Engine(StagePass):
         self.page_size = int(getattr(settings, "GUIDE_SYNC_PAGE_SIZE", 100))
         hours = float(getattr(settings, "GUIDE_FULL_SYNC_EVERY_HOURS", 24))
         self.full_every = timedelta(hours=hours) if hours > 0 else None
+        self.width = tenant_width()
+        checkpoint = run.checkpoint or {}
+        self.done: set[str] = set(checkpoint.get("done", ()))
         # Set when a full pass deleted candidates or applications: what cascaded away with them
         # (an application moved to a merged candidate, its schedules) only comes back in a full
-        # pass, so every later resource of this run gets one.
-        self.cascade_full = False
+        # pass, so every pass of this run started later gets one.
+        self.cascade_full = bool(checkpoint.get("cascade_full"))
+        self.plans_full = bool(checkpoint.get("plans_full", True))
+        self.missing: list[dict[str, str]] = list(checkpoint.get("missing", ()))
+
+    # --- the run ----------------------------------------------------------------------
 
     def sync_all(self) -> None:
-        """Every resource in order. Raises the AshbyError that stopped the run, if any;
-        a missing permission stops only its resource."""
-        failures = []
-        plans_full = True
-        for resource in resources.RESOURCES:
-            try:
-                full = self.sync_resource(resource)
-                plans_full = full if resource.name == "interview_plans" else plans_full
-            except errors.MissingPermission as exc:
-                exc.resource = resource.name  # for the run's error message
-                failures.append(exc)
-            if resource.name != "interview_plans":
-                continue
-            try:
-                self.sync_stages(all_plans=plans_full)
-            except errors.MissingPermission as exc:
-                exc.resource = STAGES
-                failures.append(exc)
-        if failures:
-            raise failures[0]
+        """Every pass to its end, in one go. Raises the AshbyError that stopped the run, if
+        any; a missing permission stops only its pass."""
+        while not self.sync_slice():
+            pass
 
-    # --- one resource -----------------------------------------------------------------
+    def sync_slice(self, clock: SliceClock | None = None) -> bool:
+        """Work until `clock` is spent (no clock: to the end); True when the run is done."""
+        clock = clock or SliceClock(None, None)
+        with FetchPool(self.width) as pool:
+            self._run_passes(pool, clock)
+        if len(self.done) < len(STEPS):
+            return False
+        if self.missing:
+            raise _missing_permission(self.missing[0])
+        return True
 
-    def sync_resource(self, resource: Resource) -> bool:
-        """One pass of `resource`: incremental with its saved token, else full. Returns
-        whether the pass that completed was a full one."""
-        state, _ = SyncState.objects.get_or_create(
-            connection=self.run.connection, resource=resource.name
-        )
-        token = None if self._needs_full(state) else (state.sync_token or None)
-        counts = Counts()
-        self._begin(resource.name, counts)
+    def _run_passes(self, pool: FetchPool, clock: SliceClock) -> None:
+        """Start the passes whose references are in, keep `pool.width` fetches under way
+        (one per pass, taking turns; a pass alone fetches its next page while it stores
+        one), store each page as it arrives."""
+        waiting: list[Any] = []
+        flying: dict[Future, Any] = {}
+        opened: set[str] = set()
+        while True:
+            if not clock.spent:
+                waiting += self._open_ready(opened)
+            while waiting and len(flying) < pool.width and not clock.spent:
+                work = waiting.pop(0)
+                flying[pool.submit(work.fetch)] = work
+            if not flying:
+                return
+            future = pool.first_done(flying)
+            work = flying.pop(future)
+            fetched = self._fetched(work, future)
+            if fetched is not None:
+                alone = not waiting and len(flying) < pool.width
+                if alone and work.more_to_fetch and not clock.spent:
+                    flying[pool.submit(work.fetch)] = work
+                work.store(fetched)
+                clock.count_page()
+            if not work.done and work not in flying.values():
+                waiting.append(work)
+
+    def _open_ready(self, opened: set[str]) -> list[Any]:
+        """Open the passes now ready (one that has nothing to do may make others ready)."""
+        found: list[Any] = []
+        more = True
+        while more:
+            more = False
+            for step in STEPS:
+                if step.name in self.done or step.name in opened or not self._ready(step):
+                    continue
+                opened.add(step.name)
+                more = True
+                work = self._open(step)
+                if not work.done:
+                    found.append(work)
+        return found
+
+    def _ready(self, step: Step) -> bool:
+        if not all(name in self.done for name in step.after):
+            return False
+        if all(name in self.done for name in step.after_unless_full):
+            return True
+        return will_be_full(self, resources.BY_NAME[step.name])
+
+    def _open(self, step: Step) -> Any:
+        counts = self._counts(step.name)
+        if step.name == STAGES:
+            work = StagePass(self, counts, all_plans=self.plans_full)
+        else:
+            work = ResourcePass(self, resources.BY_NAME[step.name], counts)
+        if not work.done:
+            self.record(step.name, counts)
+        return work
+
+    def _fetched(self, work: Any, future: Future) -> Any:
+        """What the fetch brought, or None when it brought no page (a pass that starts over,
+        or stops for a missing permission). Any other failure of Ashby stops the run."""
         try:
-            try:
-                self._pass_with_restarts(resource, state, token, counts)
-                return token is None
-            except errors.SyncTokenRejected as exc:
-                if token is None:
-                    raise
-                logger.info(
-                    "Sync %s: %s token refused (%s); running a full pass",
-                    self.run.pk,
-                    resource.name,
-                    exc.code,
-                )
-                SyncState.objects.filter(pk=state.pk).update(sync_token="")
-                self._pass_with_restarts(resource, state, None, counts)
-                return True
+            fetched = future.result()
+        except errors.MissingPermission as exc:
+            self.missing.append(_permission_note(work.name, exc))
+            work.done = True
+            self.finished(work.name, full=False)
+            self.record(work.name, work.counts, error=str(exc))
+            return None
         except errors.AshbyError as exc:
-            self._record(resource.name, counts, error=str(exc))
+            if work.recover(exc):
+                return None
+            self.record(work.name, work.counts, error=str(exc))
             raise
+        work.fetched(fetched)
+        return fetched
 
-    def _needs_full(self, state: SyncState) -> bool:
+    # --- what the passes call -----------------------------------------------------------
+
+    @property
+    def wants_full(self) -> bool:
+        return self.run.full or self.cascade_full
+
+    def needs_full(self, state: SyncState) -> bool:
         """Full when asked, when there is no token, and once a day (deletions only show in a
         full pass, so a periodic one carries them over)."""
-        if self.run.full or self.cascade_full or not state.sync_token:
+        if self.wants_full or not state.sync_token:
             return True
         if self.full_every is None:
             return False
         last = state.last_full_sync_at
         return last is None or last < timezone.now() - self.full_every
 
-    def _pass_with_restarts(
-        self, resource: Resource, state: SyncState, token: str | None, counts: Counts
-    ) -> None:
-        for attempt in range(1, MAX_CURSOR_RESTARTS + 1):
-            try:
-                return self._pass(resource, state, token, counts)
-            except errors.CursorExpired:
-                if attempt == MAX_CURSOR_RESTARTS:
-                    raise
-                logger.info(
-                    "Sync %s: %s cursor expired; restarting the pass", self.run.pk, resource.name
-                )
+    def finished(self, name: str, *, full: bool) -> None:
+        """A pass is done (saved with the progress `record` writes next)."""
+        self.done.add(name)
+        if name == "interview_plans":
+            self.plans_full = full
 
-    def _pass(
-        self, resource: Resource, state: SyncState, token: str | None, counts: Counts
-    ) -> None:
-        full = token is None
-        seen = SyncSeen.objects.filter(run=self.run, resource=resource.name)
-        if full:
-            seen.delete()
-        body = {**resource.body, "limit": self.page_size}
-        new_token = None
-        for number, page in enumerate(
-            self.ctx.client.paginate(resource.endpoint, body, sync_token=token), start=1
-        ):
-            if number == 2 and full:
-                _refresh_statistics()
-            records = page.results
-            if resource.fetch is not None:  # any call to Ashby: before the page's locks
-                records = resource.fetch(self.ctx, records)
-            with transaction.atomic():
-                counts.fetched += len(page.results)
-                store_page(self.ctx, resource, records, counts)
-                if full:
-                    insert_rows(
-                        SyncSeen,
-                        [
-                            {"run_id": self.run.pk, "resource": resource.name, "external_id": i}
-                            for i in {mapping.ref(record_id(r)) for r in page.results}
-                            if i is not None
-                        ],
-                    )
-                self._record(resource.name, counts, page=True)
-            new_token = page.sync_token or new_token
-        if full:
-            _refresh_statistics()
-        with transaction.atomic():
-            if full:
-                removed = self._remove_unseen(resource)
-                counts.deleted += removed
-                seen.delete()
-                if removed and resource.model in (g.Candidate, g.Application):
-                    self.cascade_full = True
-                if resource.model is g.Application:
-                    self._remove_orphan_placeholders()
-            now = timezone.now()
-            updates: dict[str, Any] = {"sync_token": new_token or "", "last_synced_at": now}
-            if full:
-                updates["last_full_sync_at"] = now
-            SyncState.objects.filter(pk=state.pk).update(**updates)
-            self._record(resource.name, counts)
-
-    def _remove_unseen(self, resource: Resource) -> int:
-        """Delete (or archive) what the full pass did not return; in chunks, memory flat."""
-        seen = SyncSeen.objects.filter(run=self.run, resource=resource.name).values("external_id")
-        missing = resource.model.objects.filter(tenant=self.ctx.tenant).exclude(
-            external_id__in=seen
-        )
-        if isinstance(resource.on_missing, dict):
-            field_name, value = next(iter(resource.on_missing.items()))
-            return missing.exclude(**{field_name: value}).update(**resource.on_missing)
-        if resource.model is g.Candidate:
-            missing = self._keep_candidates_with_applications(missing)
-        return delete_in_chunks(missing)
-
-    def _keep_candidates_with_applications(self, missing):
-        """Candidates candidate.list no longer returns but that still have applications here.
-
-        Ashby hides a candidate from candidate.list once they apply to a confidential job,
-        while application.list still returns their other applications; deleting them would
-        take their guide (and its address) with them, only for the applications pass to make
-        a new one. They become placeholders instead (no external_updated_at) and are removed
-        after the applications pass if none of their applications is left."""
-        has_applications = Exists(g.Application.objects.filter(candidate_id=OuterRef("pk")))
-        demoted = missing.filter(has_applications, external_updated_at__isnull=False).update(
-            external_updated_at=None
-        )
-        if demoted:
-            self.cascade_full = True  # their applications must be checked in full
-        return missing.exclude(has_applications)
-
-    def _remove_orphan_placeholders(self) -> None:
-        """After a full applications pass: placeholder candidates left with no application."""
-        orphans = g.Candidate.objects.filter(
-            tenant=self.ctx.tenant, external_updated_at__isnull=True
-        ).exclude(Exists(g.Application.objects.filter(candidate_id=OuterRef("pk"))))
-        removed = delete_in_chunks(orphans)
-        if removed:
-            entry = self.run.progress.setdefault("candidates", {"pages": 0})
-            entry["deleted"] = int(entry.get("deleted") or 0) + removed
-
-    # --- progress ---------------------------------------------------------------------
-
-    def _begin(self, name: str, counts: Counts) -> None:
-        self.run.current_resource = name
-        self._record(name, counts)
-
-    def _record(self, name: str, counts: Counts, *, page: bool = False, error: str = "") -> None:
-        """Write the resource's counts and a heartbeat; stop if the run was taken from us."""
+    def record(self, name: str, counts: Counts, *, page: bool = False, error: str = "") -> None:
+        """Write the pass's counts, the checkpoint and a heartbeat; stop if the run was taken
+        from us."""
         entry = self.run.progress.get(name) or {"pages": 0}
         entry.update(
-            fetched=counts.fetched,
-            created=counts.created,
-            updated=counts.updated,
-            deleted=counts.deleted,
-            skipped=counts.skipped,
+            **{key: getattr(counts, key) for key in COUNTED},
             pages=entry["pages"] + (1 if page else 0),
             error=error or entry.get("error", ""),
             notes=counts.notes,
+            done=name in self.done,
         )
         self.run.progress[name] = entry
+        self.run.current_resource = name
         self.run.heartbeat_at = timezone.now()
+        self.run.checkpoint = {
+            "done": sorted(self.done),
+            "cascade_full": self.cascade_full,
+            "plans_full": self.plans_full,
+            "missing": self.missing,
+        }
         alive = SyncRun.objects.filter(pk=self.run.pk, status=SyncRun.Status.RUNNING).update(
             progress=self.run.progress,
             heartbeat_at=self.run.heartbeat_at,
-            current_resource=self.run.current_resource,
+            current_resource=name,
+            checkpoint=self.run.checkpoint,
         )
         if not alive:
             raise RunAbandoned(f"Sync run {self.run.pk} is no longer running.")
+
+    def _counts(self, name: str) -> Counts:
+        """The pass's counts so far in this run (an earlier slice's, from the progress)."""
+        entry = self.run.progress.get(name) or {}
+        counts = Counts(**{key: int(entry.get(key) or 0) for key in COUNTED})
+        counts.notes = list(entry.get("notes") or [])
+        return counts
+
+
+def _permission_note(name: str, exc: errors.MissingPermission) -> dict[str, str]:
+    return {
+        "resource": name,
+        "message": exc.message,
+        "permission": exc.permission,
+        "code": exc.code,
+        "endpoint": exc.endpoint,
+    }
+
+
+def _missing_permission(note: dict[str, str]) -> errors.MissingPermission:
+    """The first permission found missing in the run, raised when the run is done."""
+    exc = errors.MissingPermission(
+        note["message"], permission=note["permission"], code=note["code"], endpoint=note["endpoint"]
+    )
+    exc.resource = note["resource"]
+    return exc

@@ -35,7 +35,7 @@ def revoke(apps, schema_editor) -> None:
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0015_budget'),
+        ('integrations', '0016_sync_slices'),
         ('tenants', '0003_staff_profile_and_verbose_names'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

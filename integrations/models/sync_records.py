@@ -46,6 +46,12 @@ class SyncRun(models.Model):
     progress = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     task_id = models.CharField("task id", max_length=64, blank=True)
+    # A run is worked on in slices (integrations/sync_runs.py): `in_slice` is false only while
+    # a running run waits in the queue for its next slice; `slices` is how many it began;
+    # `checkpoint` is the engine's state between them.
+    in_slice = models.BooleanField("in a slice", default=True)
+    slices = models.PositiveIntegerField(default=0)
+    checkpoint = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-requested_at", "-id"]
@@ -94,6 +100,15 @@ class SyncState(models.Model):
     sync_token = models.TextField(blank=True)
     last_full_sync_at = models.DateTimeField("last full sync", null=True, blank=True)
     last_synced_at = models.DateTimeField("last sync", null=True, blank=True)
+    # A pass under way, saved with every page it stored, so the next slice (or, after a
+    # crash, the next run) resumes it: where to go on from (the next page's cursor; for the
+    # stages, the last plan done), whether it is a full pass, and the run whose SyncSeen
+    # rows it has written. An empty `cursor`: no pass under way.
+    cursor = models.TextField(blank=True)
+    pass_full = models.BooleanField(default=False)
+    pass_run = models.ForeignKey(
+        SyncRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         constraints = [
@@ -107,6 +122,10 @@ class SyncState(models.Model):
 
     def __repr__(self) -> str:
         return f"<SyncState {self.resource} connection={self.connection_id} token={'set' if self.sync_token else 'none'}>"
+
+    def forget_pass(self) -> None:
+        """No pass under way any more (saved by the caller)."""
+        self.cursor, self.pass_full, self.pass_run = "", False, None
 
 
 class SyncSeen(models.Model):

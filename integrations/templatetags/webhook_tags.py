@@ -22,5 +22,5 @@ def webhooks_panel(context) -> dict:
         "show": True,
         "tenant": tenant,
         "summary": summary,
-        "next_sync_at": next_scheduled_sync() if summary.connected == 0 else None,
+        "next_sync_at": next_scheduled_sync(tenant.pk) if summary.connected == 0 else None,
     }

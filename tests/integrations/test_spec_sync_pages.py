@@ -29,6 +29,7 @@ from guides import models as g
 from integrations.ashby import mapping
 from integrations.ashby.client import Page
 from integrations.ashby.resources import RESOURCES, STAGES
+from integrations.ashby.stage_pass import StagePass
 from integrations.ashby.storing import (
     Context,
     Counts,
@@ -172,7 +173,9 @@ def store_page(
 
 def _store_stages(run: SyncRun, client: StubAshby) -> Counts:
     run.refresh_from_db()
-    Engine(run, client).sync_stages(all_plans=True)
+    stages = StagePass(Engine(run, client), Counts(), all_plans=True)
+    while not stages.done:  # a plan at a time, as the sync engine runs the pass
+        stages.store(stages.fetch())
     run.refresh_from_db()
     progress = run.progress[STAGES]
     return Counts(skipped=progress["skipped"], notes=progress["notes"])

@@ -207,6 +207,7 @@ def test_an_incremental_sync_sends_the_saved_token_and_picks_up_exactly_the_chan
         "pages": 1,
         "error": "",
         "notes": [],
+        "done": True,
     }
     assert run.progress["jobs"]["fetched"] == 0
     assert g.Candidate.objects.get(external_id=changed["id"]).name == "Renamed"
@@ -335,9 +336,11 @@ def test_a_failed_sync_keeps_what_committed_and_the_next_run_resumes_without_dup
     assert failed.progress["candidates"]["error"]
     assert g.Candidate.objects.filter(tenant=tenant_a).count() == 4  # what committed stays
     assert g.Job.objects.filter(tenant=tenant_a).count() == 1
-    assert SyncState.objects.get(resource="candidates").sync_token == ""  # pass not finished
-    assert g.Application.objects.count() == 0  # the run stopped at candidates
+    state = SyncState.objects.get(resource="candidates")
+    assert state.sync_token == "" and state.cursor  # pass not finished, its next page saved
+    assert g.InterviewSchedule.objects.count() == 0  # the run stopped before the schedules
     fake.faults.clear()
+    fake.calls.clear()
 
     resumed = sync(ashby)
 
@@ -346,7 +349,8 @@ def test_a_failed_sync_keeps_what_committed_and_the_next_run_resumes_without_dup
     assert g.Application.objects.filter(tenant=tenant_a).count() == 5
     assert g.Guide.objects.filter(tenant=tenant_a).count() == 5
     assert "syncToken" in fake.calls_to("job.list")[-1]  # finished resources are incremental now
-    assert "syncToken" not in fake.calls_to("candidate.list")[-1]  # the interrupted one is redone
+    # The interrupted pass goes on from its saved cursor, not from its first page.
+    assert fake.calls_to("candidate.list") == [{"limit": 2, "cursor": state.cursor}]
     assert resumed.progress["candidates"]["created"] == 1
 
 
@@ -538,12 +542,12 @@ def _queries_per_page(fake, ashby, settings, page_size: int) -> dict[str, int]:
         )
         for r in sync_resources.RESOURCES
     )
-    engine_resources = sync_resources.RESOURCES
-    sync_resources.RESOURCES = patched
+    engine_resources = sync_resources.BY_NAME
+    sync_resources.BY_NAME = {r.name: r for r in patched}
     try:
         sync(ashby)
     finally:
-        sync_resources.RESOURCES = engine_resources
+        sync_resources.BY_NAME = engine_resources
     return counts
 
 

@@ -216,30 +216,33 @@ def test_old_finished_runs_are_pruned_but_the_latest_is_kept(ashby, tenant_b, se
 
 
 @pytest.mark.django_db
-def test_the_sync_schedule_exists_after_migrate_and_is_created_only_once(settings):
+def test_the_sync_schedule_exists_after_migrate_and_is_created_only_once():
     assert Schedule.objects.filter(name=SCHEDULE_NAME).count() == 1  # made by post_migrate
     ensure_sync_schedule()
     ensure_sync_schedule()
 
     schedule = Schedule.objects.get(name=SCHEDULE_NAME)
+    # A tick every minute; each tenant's turn within GUIDE_SYNC_INTERVAL_MINUTES decides.
     assert (schedule.func, schedule.schedule_type, schedule.minutes, schedule.repeats) == (
         "integrations.tasks.sync_all_connections",
         Schedule.MINUTES,
-        settings.GUIDE_SYNC_INTERVAL_MINUTES,
+        1,
         -1,
     )
 
 
 @pytest.mark.django_db
-def test_the_schedule_follows_a_changed_interval(settings):
-    ensure_sync_schedule()
-    settings.GUIDE_SYNC_INTERVAL_MINUTES = 5
+def test_a_schedule_of_an_older_version_becomes_the_minute_tick():
+    schedule = ensure_sync_schedule()
+    Schedule.objects.filter(pk=schedule.pk).update(
+        minutes=15, next_run=timezone.now() + timedelta(minutes=15)
+    )
 
     ensure_sync_schedule()
 
     schedule = Schedule.objects.get(name=SCHEDULE_NAME)
-    assert schedule.minutes == 5
-    assert schedule.next_run <= timezone.now() + timedelta(minutes=5, seconds=5)
+    assert schedule.minutes == 1
+    assert schedule.next_run <= timezone.now() + timedelta(minutes=1, seconds=5)
     assert OrmQ.objects.count() == 0
 
 

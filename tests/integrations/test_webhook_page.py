@@ -368,13 +368,13 @@ INTEGRATIONS = reverse("integrations:integrations")
 
 
 def test_with_no_webhook_connected_the_panel_warns_and_says_when_the_next_sync_runs(
-    tenant_admin_client, connected_acme
+    tenant_admin_client, connected_acme, tenant_a
 ):
     from integrations.schedule import next_scheduled_sync
 
     html = tenant_admin_client.get(INTEGRATIONS).content.decode()
     assert "No Ashby webhook is connected yet, so guides may fall behind Ashby" in html
-    next_run = next_scheduled_sync()
+    next_run = next_scheduled_sync(tenant_a.pk)
     assert next_run is not None
     assert f'datetime="{next_run.isoformat()}"' in html
     # Shown in the company's zone, like every other time on the panel (Acme: New York).
