@@ -194,6 +194,13 @@ def test_the_staff_pages_around_the_guide_pass_axe(
             base + f"/interviewers/{grace.pk}/invite/",
             base + "/guides/",
             base + "/guides/language/",
+            # The Settings > Guide pages (issue 19, point 1) and the email settings (issue 20)
+            base + "/settings/guide/",
+            base + "/settings/guide/texts/",
+            base + "/settings/guide/stages/",
+            base + "/settings/guide/interviews/",
+            base + "/settings/emails/",
+            base + "/settings/emails/templates/reminder/",
         ],
         shots=shots,
     )
