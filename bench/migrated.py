@@ -47,14 +47,22 @@ def _sqlite(env: dict[str, str], target: Path) -> None:
     template = CACHE / f"{digest(env)}.sqlite3"
     if not template.exists():
         partial = template.with_suffix(".partial")
-        partial.unlink(missing_ok=True)
+        for stale in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+            stale.unlink(missing_ok=True)
         h.manage({**env, "DATABASE_URL": f"sqlite:///{partial}"}, "migrate", "--noinput")
         import sqlite3
 
-        with sqlite3.connect(partial) as db:
+        db = sqlite3.connect(partial)
+        with db:
             db.execute(UNSCHEDULE)
+        # Guide's SQLite runs in WAL mode: fold the log into the file, so a copy of the file
+        # alone is the whole database.
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.execute("PRAGMA journal_mode=DELETE")
+        db.close()
         partial.rename(template)
-    target.unlink(missing_ok=True)
+    for stale in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
+        stale.unlink(missing_ok=True)
     shutil.copyfile(template, target)
 
 

@@ -39,11 +39,13 @@ def start_sandbox(args) -> tuple:
     db_path = Path(f"/tmp/guide-bench-faults-sandbox-{args.candidates}-{args.port}.sqlite3")
     env = h.sandbox_env(db_path)
     marker = db_path.with_suffix(".seeded")
-    if not marker.exists():
+    # Seeded by today's sandbox: its migrations and seeder are part of the marker.
+    seeded_by = h.source_hash("ashby_sandbox/migrations/*.py", "ashby_sandbox/seed*.py")
+    if not marker.exists() or marker.read_text() != seeded_by:
         db_path.unlink(missing_ok=True)
         migrated.migrate(env)
         h.manage(env, "sandbox_seed", "--candidates", str(args.candidates), "--seed", "5")
-        marker.write_text("ok")
+        marker.write_text(seeded_by)
     server = h.gunicorn(env, args.port, workers=3, threads=8, name="sandbox")
     return server, env
 
