@@ -122,6 +122,7 @@ def apply_claimed(deliveries: list[WebhookDelivery]) -> list[Run]:
     _fetch(runs)
     try:
         with transaction.atomic():
+            _one_batch_per_tenant(deliveries[0].tenant_id)
             _apply(runs)
             _record(runs)
     except Exception as exc:  # nothing of the batch was applied: each is retried on its own
@@ -130,6 +131,22 @@ def apply_claimed(deliveries: list[WebhookDelivery]) -> list[Run]:
             run.fail(exc)
             _record_alone(run)
     return runs
+
+
+# pg_advisory_xact_lock's first key: "the webhook deliveries of tenant <second key>".
+_TENANT_BATCH_LOCK = 0x4775_6964  # "Guid"
+
+
+def _one_batch_per_tenant(tenant_id: int) -> None:
+    """Wait until no other worker applies a batch of this tenant's deliveries (until this
+    transaction ends). Two batches of one tenant update the same rows (a job, a guide) in
+    different orders and deadlock on PostgreSQL, and a deadlock sends a delivery to its retry
+    a minute later; one at a time per tenant, other tenants' batches run side by side. SQLite
+    writes one transaction at a time anyway."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_TENANT_BATCH_LOCK, tenant_id])
 
 
 def _prepare(delivery: WebhookDelivery) -> Run:

@@ -84,8 +84,9 @@ def test_a_batch_costs_a_fixed_number_of_queries(tenant_a, django_assert_max_num
     _store(tenant_a, [_stage_change(n, app=n, minute=0) for n in range(40)])
     apply_pending(WebhookDelivery.objects.first().pk)
     updates = _store(tenant_a, [_stage_change(100 + n, app=n, minute=30) for n in range(40)])
-    # 24 on SQLite, savepoints included, and one of them the check for erased candidates
-    with django_assert_max_num_queries(25):
+    # 24 on SQLite, savepoints included, and one of them the check for erased candidates;
+    # on PostgreSQL one more: the tenant's batch lock
+    with django_assert_max_num_queries(25 + (connection.vendor == "postgresql")):
         assert apply_pending(updates[0].pk) == "processed 40"
     with django_assert_max_num_queries(1):
         assert apply_pending(updates[1].pk) == "not pending"
@@ -215,6 +216,49 @@ def test_a_claim_skips_deliveries_another_worker_holds_without_waiting(tenant_a)
         thread.join(timeout=10)
     assert [d.pk for d in claimed] == [d.pk for d in stored[1:]]
     assert WebhookDelivery.objects.get(pk=stored[0].pk).status == Status.RECEIVED
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_batch_of_a_tenant_at_a_time_and_other_tenants_go_on(tenant_a, tenant_b):
+    """Two batches of one tenant would update the same rows in different orders and
+    deadlock (a delivery then waits a minute for its retry): a tenant's batches take turns;
+    another tenant's batch does not wait."""
+    mine = _store(tenant_a, [_stage_change(1)])
+    theirs = _store(tenant_b, [_stage_change(2)])
+    held, release = threading.Event(), threading.Event()
+
+    def batch_of_tenant_a_under_way() -> None:
+        try:
+            with transaction.atomic():
+                delivery_batches._one_batch_per_tenant(tenant_a.pk)
+                held.set()
+                release.wait(timeout=10)
+        finally:
+            connection.close()
+
+    def apply_mine() -> None:
+        try:
+            apply_pending(mine[0].pk)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=batch_of_tenant_a_under_way)
+    holder.start()
+    waiting = threading.Thread(target=apply_mine)
+    try:
+        assert held.wait(timeout=10)
+        assert apply_pending(theirs[0].pk) == "processed 1"  # tenant_b is not held up
+        waiting.start()
+        waiting.join(timeout=1)
+        assert waiting.is_alive()  # tenant_a's second batch waits for the first
+        assert WebhookDelivery.objects.get(pk=mine[0].pk).status == Status.PROCESSING
+    finally:
+        release.set()
+        holder.join(timeout=10)
+        if waiting.is_alive() or waiting.ident:
+            waiting.join(timeout=10)
+    assert WebhookDelivery.objects.get(pk=mine[0].pk).status == Status.PROCESSED
 
 
 def test_a_fetch_that_fails_fails_its_delivery_only(tenant_a, monkeypatch):
