@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -119,7 +120,8 @@ def _preview(tenant, kind: str, picker: PreviewForm, template: tuple[str, str]):
             day = first.start_time.astimezone(candidate_zone(guide.candidate, tenant)).date()
             events = day_events(guide.candidate, tenant, day, now)
     content = build_content(guide, kind, events=events, now=now, template=template)
-    return {"guide": guide, "content": content}
+    language = dict(settings.LANGUAGES).get(content.language, content.language)
+    return {"guide": guide, "content": content, "language": language}
 
 
 @tenant_required
