@@ -19,6 +19,7 @@ from emails.defaults import is_default
 from emails.forms import EmailSettingsForm, PreviewForm, TemplateForm
 from emails.guide_links import CannotSend, request_guide_link
 from emails.interviews import candidate_zone, day_events, upcoming_events
+from emails.language import email_language
 from emails.models import Email, JobEmailSetting, Kind, Suppression
 from emails.settings_service import reset_template, save_email_settings, save_template
 from emails.tokens import TOKENS
@@ -133,9 +134,13 @@ def guide_emails(request: HttpRequest, pk: int) -> HttpResponse:
     emails = Email.objects.filter(tenant=request.tenant, candidate=guide.candidate).order_by(
         "-created_at"
     )
+    guide.tenant = request.tenant
+    language = email_language(guide)
     context = {
         "guide": guide,
         "emails": emails[:100],
+        "language": dict(settings.LANGUAGES).get(language, language),
+        "language_read": bool(guide.last_language),
         "suppression": suppression_of(request.tenant.pk, guide.candidate.email)
         if guide.candidate.email
         else None,

@@ -137,3 +137,12 @@ def test_the_editor_shows_the_default_in_english_and_previews_it_in_the_candidat
     assert "Hi {{first_name}}," in html  # the form: Guide's default, in English
     assert "in Español" in html  # the preview: Ada's language
     assert "Tu guía de entrevistas para Backend Engineer en Acme" in html
+
+
+def test_the_candidates_emails_page_says_which_language_they_get(tenant_admin_client, ada):
+    page = tenant_admin_client.get(f"/guides/{ada.pk}/emails/")
+    assert "Emails go out in English: your default guide language" in page.content.decode()
+    ada.last_language = "es"
+    ada.save()
+    page = tenant_admin_client.get(f"/guides/{ada.pk}/emails/")
+    assert "Emails go out in Español: the language Ada last read" in page.content.decode()
