@@ -1,18 +1,23 @@
 """One email's words: the tenant's template (or the default) filled with a candidate's values,
-as plain text and HTML, and the .ics of the interviews it lists."""
+as plain text and HTML, and the .ics of the interviews it lists, in the candidate's language
+(emails/language.py): Guide's default template translated, a company's own template as
+written, the values of the tokens (dates, times, the interviews) and the footer translated."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
 
-from emails.defaults import DEFAULTS
+from emails.defaults import default_template, is_default
 from emails.interviews import candidate_zone
-from emails.models import EmailSettings, Kind, MessageTemplate
+from emails.language import email_language
+from emails.models import EmailSettings, MessageTemplate
 from emails.tokens import Values, render_html, render_text
 from guides.guide_page import calendar_event, event_view, shown_application
 from guides.ics import build_calendar
@@ -31,19 +36,25 @@ class Content:
     ics: bytes | None
     reply_to: str
     unsubscribe_url: str = ""
+    language: str = "en"
 
 
 def template_for(tenant_id: int, kind: str) -> tuple[str, str]:
-    """The tenant's (subject, body) for `kind`, or the default."""
+    """The tenant's (subject, body) for `kind`, or the default (in the active language)."""
+    return _own_template(tenant_id, kind) or default_template(kind)
+
+
+def _own_template(tenant_id: int, kind: str) -> tuple[str, str] | None:
     row = MessageTemplate.objects.filter(tenant_id=tenant_id, kind=kind).first()
-    return (row.subject, row.body) if row else DEFAULTS[Kind(kind)]
+    return (row.subject, row.body) if row else None
 
 
-def _cached_template(tenant, kind: str) -> tuple[str, str]:
-    """`template_for`, read once per tenant instance (a sending batch shares one)."""
+def _cached_template(tenant, kind: str) -> tuple[str, str] | None:
+    """The tenant's own template (None: the default), read once per tenant instance (a
+    sending batch shares one)."""
     cache = tenant.__dict__.setdefault("_guide_email_templates", {})
     if kind not in cache:
-        cache[kind] = template_for(tenant.pk, kind)
+        cache[kind] = _own_template(tenant.pk, kind)
     return cache[kind]
 
 
@@ -67,22 +78,47 @@ def build_content(
     unsubscribe_url: str = "",
     application: Application | None = None,
 ) -> Content:
-    """The email of `kind` for the guide's candidate, listing `events` (a reminder's day);
-    `application`: the one the guide shows, when the caller has it already."""
-    subject, body = template or _cached_template(guide.tenant, kind)
-    application = application or shown_application(guide.candidate)
+    """The email of `kind` for the guide's candidate, listing `events` (a reminder's day), in
+    the candidate's language; `application`: the one the guide shows, when the caller has it
+    already; `template`: (subject, body) to use instead of the tenant's (a preview)."""
+    template = template or _cached_template(guide.tenant, kind)
+    language = email_language(guide)
+    with translation.override(language):
+        if template is None or is_default(kind, template):
+            template = default_template(kind)  # Guide's words, translated
+        application = application or shown_application(guide.candidate)
+        content = _content(guide, template, events, now, unsubscribe_url, application)
+    return replace(content, language=language)
+
+
+def _content(
+    guide: Guide,
+    template: tuple[str, str],
+    events: list[InterviewEvent],
+    now: dt.datetime,
+    unsubscribe_url: str,
+    application: Application | None,
+) -> Content:
+    subject, body = template
     values, recruiter_email = _values(guide, application, events)
     url = public_url(guide)
     ics = None
     if events:
         calendar = [calendar_event(e, guide, now=now, guide_url=url) for e in events]
-        ics = build_calendar(calendar, name=f"Interviews with {guide.tenant.name}")
+        name = _("Interviews with %(tenant)s") % {"tenant": guide.tenant.name}
+        ics = build_calendar(calendar, name=name)
     html_body = render_html(body, values)
-    context = {"body": html_body, "tenant": guide.tenant, "guide_url": url}
+    context = {
+        "body": html_body,
+        "tenant": guide.tenant,
+        "guide_url": url,
+        "language": translation.get_language(),
+    }
     html = render_to_string("emails/email.html", {**context, "unsubscribe_url": unsubscribe_url})
     text = render_text(body, values)
     if unsubscribe_url:
-        text += f"\n\n--\nTo get no more emails from {guide.tenant.name}: {unsubscribe_url}\n"
+        footer = _("To get no more emails from %(company)s: %(url)s")
+        text += "\n\n--\n" + footer % {"company": guide.tenant.name, "url": unsubscribe_url} + "\n"
     reply_to = _reply_to(guide, recruiter_email)
     return Content(render_text(subject, values), text, html, ics, reply_to, unsubscribe_url)
 
@@ -111,11 +147,12 @@ def _values(
 def _event_text(view) -> str:
     lines = [f"- {view.time_label}: {view.title} ({view.duration_label})"]
     if view.meeting_link:
-        lines.append(f"  Join: {view.meeting_link}")
+        lines.append("  " + _("Join: %(link)s") % {"link": view.meeting_link})
     if view.location:
-        lines.append(f"  Where: {view.location}")
+        lines.append("  " + _("Where: %(place)s") % {"place": view.location})
     if view.interviewers:
-        lines.append("  With: " + ", ".join(p.name for p in view.interviewers))
+        names = ", ".join(p.name for p in view.interviewers)
+        lines.append("  " + _("With: %(names)s") % {"names": names})
     return "\n".join(lines)
 
 
@@ -132,13 +169,27 @@ def _event_html(view) -> str:
     ]
     if view.meeting_link:
         parts.append(
-            format_html('<br>Join: <a href="{}">{}</a>', view.meeting_link, view.meeting_link)
+            format_html(
+                "<br>{}",
+                _html_label(
+                    _("Join: %(link)s"),
+                    "link",
+                    format_html('<a href="{}">{}</a>', view.meeting_link, view.meeting_link),
+                ),
+            )
         )
     if view.location:
-        parts.append(format_html("<br>Where: {}", view.location))
+        parts.append(format_html("<br>{}", _("Where: %(place)s") % {"place": view.location}))
     if view.interviewers:
-        parts.append(format_html("<br>With: {}", ", ".join(p.name for p in view.interviewers)))
+        names = ", ".join(p.name for p in view.interviewers)
+        parts.append(format_html("<br>{}", _("With: %(names)s") % {"names": names}))
     return format_html("{}" * len(parts), *parts)
+
+
+def _html_label(label: str, name: str, value) -> str:
+    """A translated label (plain text, escaped) with one safe HTML value in it."""
+    before, _sep, after = label.partition(f"%({name})s")
+    return format_html("{}{}{}", before, value, after)
 
 
 def _reply_to(guide: Guide, recruiter_email: str) -> str:

@@ -124,6 +124,7 @@ def build_message(email: Email, ready: Ready) -> EmailMultiAlternatives:
         "List-Unsubscribe": f"<{ready.content.unsubscribe_url}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         "Auto-Submitted": "auto-generated",
+        "Content-Language": ready.content.language,
     }
     message = EmailMultiAlternatives(
         subject=ready.content.subject,

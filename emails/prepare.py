@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from emails.compose import Content, build_content, settings_for
 from emails.interviews import day_events
+from emails.language import email_language
 from emails.models import Email, EmailSettings, JobEmailSetting, Kind, Suppression
 from emails.unsubscribe import normalise, unsubscribe_url
 from guides.guide_page import GuideState, application_state, pick_application
@@ -93,7 +94,7 @@ def prepare(email: Email, now: dt.datetime, known: Preloaded | None = None) -> R
         return refusal
     if email.kind == Kind.REMINDER:
         return _reminder(email, guide, application, now, known)
-    url = unsubscribe_url(email.tenant_id, candidate.email)
+    url = unsubscribe_url(email.tenant_id, candidate.email, email_language(guide))
     content = build_content(
         guide, email.kind, events=[], now=now, unsubscribe_url=url, application=application
     )
@@ -166,7 +167,7 @@ def _reminder(
     due = events[0].start_time - dt.timedelta(hours=settings_for(guide.tenant).reminder_hours)
     if due > now + RESCHEDULE_SLACK:
         return NotSent(Email.Status.SCHEDULED, "The interviews moved later.", due_at=due)
-    url = unsubscribe_url(email.tenant_id, guide.candidate.email)
+    url = unsubscribe_url(email.tenant_id, guide.candidate.email, email_language(guide))
     content = build_content(
         guide,
         Kind.REMINDER,

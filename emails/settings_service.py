@@ -7,8 +7,8 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from emails.defaults import DEFAULTS
-from emails.models import EmailSettings, JobEmailSetting, Kind, MessageTemplate
+from emails.defaults import default_template
+from emails.models import EmailSettings, JobEmailSetting, MessageTemplate
 from emails.tokens import check_template
 from tenants.models import Tenant
 
@@ -48,4 +48,4 @@ def save_template(tenant: Tenant, kind: str, subject: str, body: str, *, user) -
 def reset_template(tenant: Tenant, kind: str) -> tuple[str, str]:
     """Go back to Guide's default for `kind`."""
     MessageTemplate.objects.filter(tenant=tenant, kind=kind).delete()
-    return DEFAULTS[Kind(kind)]
+    return default_template(kind)

@@ -30,9 +30,11 @@ def unsubscribe_token(tenant_id: int, address: str) -> str:
     return signing.dumps([tenant_id, normalise(address)], salt=SALT, compress=True)
 
 
-def unsubscribe_url(tenant_id: int, address: str) -> str:
+def unsubscribe_url(tenant_id: int, address: str, language: str = "") -> str:
+    """The one-click link; `language`: the email's, which the page then speaks."""
     token = unsubscribe_token(tenant_id, address)
-    return settings.PUBLIC_BASE_URL + reverse("emails:unsubscribe", args=[token])
+    url = settings.PUBLIC_BASE_URL + reverse("emails:unsubscribe", args=[token])
+    return f"{url}?lang={language}" if language else url
 
 
 def read_token(token: str) -> tuple[Tenant, str] | None:

@@ -5,23 +5,26 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from emails.compose import build_content, settings_for, template_for
-from emails.defaults import DEFAULTS
+from emails.defaults import is_default
 from emails.forms import EmailSettingsForm, PreviewForm, TemplateForm
 from emails.guide_links import CannotSend, request_guide_link
 from emails.interviews import candidate_zone, day_events, upcoming_events
+from emails.language import email_language
 from emails.models import Email, JobEmailSetting, Kind, Suppression
 from emails.settings_service import reset_template, save_email_settings, save_template
 from emails.tokens import TOKENS
 from emails.unsubscribe import read_token, suppress, suppression_of
+from guides.languages import guide_language
 from guides.models import Guide
 from tenants.tenancy import tenant_admin_required, tenant_required
 
@@ -95,7 +98,7 @@ def template_edit(request: HttpRequest, kind: str) -> HttpResponse:
         "picker": picker,
         "preview": preview,
         "tokens": TOKENS,
-        "is_default": (subject, body) == DEFAULTS[Kind(kind)],
+        "is_default": is_default(kind, (subject, body)),
     }
     return render(request, "emails/template_edit.html", context, status=400 if form.errors else 200)
 
@@ -118,7 +121,8 @@ def _preview(tenant, kind: str, picker: PreviewForm, template: tuple[str, str]):
             day = first.start_time.astimezone(candidate_zone(guide.candidate, tenant)).date()
             events = day_events(guide.candidate, tenant, day, now)
     content = build_content(guide, kind, events=events, now=now, template=template)
-    return {"guide": guide, "content": content}
+    language = dict(settings.LANGUAGES).get(content.language, content.language)
+    return {"guide": guide, "content": content, "language": language}
 
 
 @tenant_required
@@ -130,9 +134,13 @@ def guide_emails(request: HttpRequest, pk: int) -> HttpResponse:
     emails = Email.objects.filter(tenant=request.tenant, candidate=guide.candidate).order_by(
         "-created_at"
     )
+    guide.tenant = request.tenant
+    language = email_language(guide)
     context = {
         "guide": guide,
         "emails": emails[:100],
+        "language": dict(settings.LANGUAGES).get(language, language),
+        "language_read": bool(guide.last_language),
         "suppression": suppression_of(request.tenant.pk, guide.candidate.email)
         if guide.candidate.email
         else None,
@@ -160,16 +168,23 @@ def send_guide_link(request: HttpRequest, pk: int) -> HttpResponse:
 @csrf_exempt  # RFC 8058: mail providers POST "List-Unsubscribe=One-Click" with no cookie
 @require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """In the email's language (its link says it), else the candidate's browser's or the
+    tenant's, as on the guide page."""
     found = read_token(token)
-    if found is None:
-        return render(request, "emails/unsubscribe.html", {"invalid": True}, status=404)
-    tenant, address = found
-    done = suppression_of(tenant.pk, address) is not None
-    if request.method == "POST":
+    tenant, address = found or (None, "")
+    done = found is not None and suppression_of(tenant.pk, address) is not None
+    if found is not None and request.method == "POST":
         suppress(tenant, address, Suppression.Reason.UNSUBSCRIBED, "One-click unsubscribe")
         done = True
-    response = render(
-        request, "emails/unsubscribe.html", {"tenant": tenant, "address": address, "done": done}
-    )
+    language = guide_language(request, tenant)
+    context = {"tenant": tenant, "address": address, "done": done, "invalid": found is None}
+    with translation.override(language):
+        response = render(
+            request,
+            "emails/unsubscribe.html",
+            {**context, "language": language},
+            status=404 if found is None else 200,
+        )
+    response["Content-Language"] = language
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response

@@ -19,7 +19,10 @@ from tenants.models import Tenant
 logger = logging.getLogger(__name__)
 
 
-def _supported(code: str) -> str | None:
+def supported(code: str) -> str | None:
+    """The language of settings.LANGUAGES that `code` names (es-MX gives es), or None."""
+    if not code:
+        return None
     try:
         return get_supported_language_variant(code.strip().lower())
     except LookupError:
@@ -44,12 +47,12 @@ def accepted_languages(header: str) -> list[str]:
 
 def guide_language(request: HttpRequest, tenant: Tenant | None) -> str:
     """The language code to render this candidate's page in (one of settings.LANGUAGES)."""
-    asked = _supported(request.GET.get("lang", "")) if request.GET.get("lang") else None
+    asked = supported(request.GET.get("lang", "")) if request.GET.get("lang") else None
     if asked:
         return asked
     for tag in accepted_languages(request.headers.get("Accept-Language", "")[:500]):
-        found = _supported(tag)
+        found = supported(tag)
         if found:
             return found
-    chosen = _supported(tenant.guide_language) if tenant is not None else None
-    return chosen or _supported(settings.LANGUAGE_CODE) or "en"
+    chosen = supported(tenant.guide_language) if tenant is not None else None
+    return chosen or supported(settings.LANGUAGE_CODE) or "en"

@@ -334,6 +334,9 @@ class Guide(models.Model):
     first_opened_at = models.DateTimeField("first opened", null=True, blank=True)
     last_opened_at = models.DateTimeField("last opened", null=True, blank=True)
     open_count = models.PositiveIntegerField("opens", default=0)
+    # The language the candidate last read the guide in (recorded with the opens): their emails
+    # speak it (emails/language.py); empty until they open it.
+    last_language = models.CharField("last read in", max_length=10, blank=True, default="")
 
     class Meta:
         indexes = [models.Index(fields=["tenant", "-updated_at"])]

@@ -2,7 +2,8 @@
 
 Recording must stay cheap on the candidate's page (5-6 queries in all): the guide row loaded
 for the page says when it was last opened, so an open within `OPEN_INTERVAL` of the last one
-costs nothing, and any other costs one UPDATE (no read). Link previews that chat and mail apps
+costs nothing, and any other costs one UPDATE (no read). The same UPDATE stores the language the page was
+read in, which the candidate's emails then speak (emails/language.py). Link previews that chat and mail apps
 fetch when a recruiter pastes the link are not the candidate: their user agents are skipped,
 and so are HEAD requests.
 """
@@ -45,13 +46,20 @@ def is_candidate_visit(request: HttpRequest) -> bool:
     return bool(agent) and not any(marker in agent for marker in PREVIEW_AGENTS)
 
 
-def record_open(guide: Guide, now: dt.datetime) -> bool:
-    """Note that the candidate opened `guide` at `now`; returns whether a row was written."""
-    if guide.last_opened_at is not None and now - guide.last_opened_at < OPEN_INTERVAL:
+def record_open(guide: Guide, now: dt.datetime, language: str = "") -> bool:
+    """Note that the candidate opened `guide` at `now`, reading it in `language` (their emails
+    follow it); returns whether a row was written. A change of language within the interval is
+    still written (the same one UPDATE), without counting another open."""
+    recent = guide.last_opened_at is not None and now - guide.last_opened_at < OPEN_INTERVAL
+    language = language or guide.last_language
+    if recent and language == guide.last_language:
         return False
-    Guide.objects.filter(pk=guide.pk).update(
-        first_opened_at=Coalesce(F("first_opened_at"), now),
-        last_opened_at=now,
-        open_count=F("open_count") + 1,
-    )
+    changes = {"last_language": language}
+    if not recent:
+        changes.update(
+            first_opened_at=Coalesce(F("first_opened_at"), now),
+            last_opened_at=now,
+            open_count=F("open_count") + 1,
+        )
+    Guide.objects.filter(pk=guide.pk).update(**changes)
     return True

@@ -89,7 +89,7 @@ def guide_page(request: HttpRequest, token: str) -> HttpResponse:
     guide = guide_by_token(token)
     response = render_guide(request, guide, preview=False)
     if is_candidate_visit(request):
-        record_open(guide, timezone.now())
+        record_open(guide, timezone.now(), response["Content-Language"])
     return response
 
 

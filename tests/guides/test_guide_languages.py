@@ -3,6 +3,7 @@ dates, times and durations follow; the Spanish catalogue is complete and compile
 
 from __future__ import annotations
 
+import ast
 import gettext
 import re
 from pathlib import Path
@@ -128,15 +129,24 @@ def test_accept_language_is_parsed_in_order_of_preference():
     assert accepted_languages("*, es;q=bad, fr;q=0") == []
 
 
+def _po_strings(entry: str, keyword: str) -> list[str]:
+    """The values of `keyword` ("msgid", "msgstr", "msgstr[0]"...) in a .po entry, each with
+    its continuation lines joined (a long or multi-line string starts with "")."""
+    found = re.finditer(rf'^{re.escape(keyword)}(\[\d\])? ((?:".*"\n?)+)', entry, re.M)
+    return [
+        "".join(ast.literal_eval(line) for line in m.group(2).splitlines() if line) for m in found
+    ]
+
+
 def test_the_spanish_catalogue_is_complete_and_compiled():
     po = PO.read_text(encoding="utf-8")
     assert "#, fuzzy" not in po
     entries = po.split("\n\n")[1:]
-    untranslated = [e for e in entries if re.search(r'^msgstr(\[\d\])? ""$', e, re.M)]
+    untranslated = [e for e in entries if "" in _po_strings(e, "msgstr")]
     assert untranslated == []
     with MO.open("rb") as mo:
         compiled = gettext.GNUTranslations(mo)._catalog
-    ids = {re.search(r'^msgid "(.*)"', e, re.M).group(1) for e in entries}
+    ids = {_po_strings(e, "msgid")[0] for e in entries}
     compiled_ids = {
         (key[0] if isinstance(key, tuple) else key).split("\x04")[-1] for key in compiled
     }

@@ -91,3 +91,19 @@ def test_a_staff_preview_is_not_an_open(tenant_admin_client, tenant_a):
     guide, _ = f.candidate_with_guide(tenant_a)
     tenant_admin_client.get(reverse("guides:preview", args=[guide.pk]), HTTP_USER_AGENT=BROWSER)
     assert Guide.objects.get(pk=guide.pk).open_count == 0
+
+
+def test_an_open_records_the_language_the_guide_was_read_in(client, tenant_a, clock):
+    guide, _ = f.candidate_with_guide(tenant_a)
+    _open(client, guide, HTTP_ACCEPT_LANGUAGE="es-MX,es;q=0.9")
+    guide.refresh_from_db()
+    assert guide.last_language == "es" and guide.open_count == 1
+    clock["value"] += dt.timedelta(minutes=1)
+    with CaptureQueriesContext(connection) as same:
+        _open(client, guide, HTTP_ACCEPT_LANGUAGE="es")
+    with CaptureQueriesContext(connection) as switched:
+        _open(client, guide, HTTP_ACCEPT_LANGUAGE="es", QUERY_STRING="lang=en")
+    # switching language within the interval: still one UPDATE, not another open
+    assert len(switched) == len(same) + 1
+    guide.refresh_from_db()
+    assert guide.last_language == "en" and guide.open_count == 1
