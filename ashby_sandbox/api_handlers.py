@@ -30,6 +30,11 @@ from ashby_sandbox.api_webhook_handlers import (
     webhook_info,
     webhook_update,
 )
+from ashby_sandbox.api_write import (
+    candidate_create_note,
+    custom_field_list,
+    custom_field_set_value,
+)
 from ashby_sandbox.errors import ApiError
 from ashby_sandbox.pagination import page
 
@@ -307,6 +312,9 @@ ENDPOINTS: dict[str, Handler] = {
     "apiKey.info": api_key_info,
     "candidate.list": candidate_list,
     "candidate.info": candidate_info,
+    "candidate.createNote": candidate_create_note,
+    "customField.list": custom_field_list,
+    "customField.setValue": custom_field_set_value,
     "application.list": application_list,
     "application.info": application_info,
     "job.list": job_list,
