@@ -67,7 +67,8 @@ def candidate_fields(client: AshbyClient) -> list[dict]:
     Raises MissingPermission without hiringProcessMetadataRead."""
     return [
         {"id": str(f["id"]), "title": str(f.get("title") or f["id"])}
-        for f in client.paginate("customField.list", {})
+        for page in client.paginate("customField.list", {})
+        for f in page.results
         if f.get("objectType") == "Candidate"
         and f.get("fieldType") in FIELD_TYPES
         and not f.get("isArchived")

@@ -63,7 +63,6 @@ def ids(org, settings):
         webhook_type="applicationSubmit", request_url="http://127.0.0.1:9/x", enabled=False
     )
     values["webhook"] = str(hook.id)
-    values["field"] = str(m.CustomField.objects.get(title="Guide link").id)
     return values
 
 
