@@ -34,6 +34,7 @@ from ashby_sandbox.api_write import (
     candidate_create_note,
     custom_field_list,
     custom_field_set_value,
+    custom_fields_of,
 )
 from ashby_sandbox.errors import ApiError
 from ashby_sandbox.pagination import page
@@ -51,7 +52,8 @@ def _serialize_candidates(rows: list[m.Candidate]) -> list[dict]:
     apps = m.Application.objects.filter(candidate__in=rows, is_deleted=False)
     for cand_id, app_id in apps.order_by("created_at").values_list("candidate_id", "id"):
         app_ids[cand_id].append(str(app_id))
-    return [s.candidate(c, app_ids[c.id]) for c in rows]
+    written = custom_fields_of([c.id for c in rows])
+    return [{**s.candidate(c, app_ids[c.id]), "customFields": written[c.id]} for c in rows]
 
 
 def candidate_list(ctx: Context, body: dict) -> dict:

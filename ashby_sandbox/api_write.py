@@ -47,6 +47,17 @@ def custom_field_list(ctx: Context, body: dict) -> dict:
     return {"success": True, "results": [_field(f) for f in fields], "moreDataAvailable": False}
 
 
+def custom_fields_of(candidate_ids: list) -> dict:
+    """candidate id -> its `customFields` ([SPEC] {id, title, value, isPrivate}), one query."""
+    found: dict = {cid: [] for cid in candidate_ids}
+    values = m.CustomFieldValue.objects.filter(object_id__in=candidate_ids).select_related("field")
+    for v in values.order_by("field__created_at"):
+        found[v.object_id].append(
+            {"id": str(v.field_id), "title": v.field.title, "value": v.value, "isPrivate": False}
+        )
+    return found
+
+
 def _string_value(field: m.CustomField, value) -> str:
     if field.field_type not in TEXT_TYPES:
         raise invalid_input(

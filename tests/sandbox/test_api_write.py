@@ -135,3 +135,23 @@ def test_the_candidate_page_shows_the_written_value_and_notes(client, call, cand
     assert page.status_code == 200
     assert "Guide link: https://guide.example/g/shown" in html
     assert "A note" in html
+
+
+def test_candidate_info_shows_the_value_in_custom_fields(call, candidate, field, assert_valid):
+    request = {
+        "objectId": str(candidate.id),
+        "objectType": "Candidate",
+        "fieldId": str(field.id),
+        "fieldValue": "https://guide.example/g/seen",
+    }
+    call("customField.setValue", request)
+    body = call("candidate.info", {"id": str(candidate.id)}).json()
+    assert_valid("candidate.info", body)
+    assert body["results"]["customFields"] == [
+        {
+            "id": str(field.id),
+            "title": "Guide link",
+            "value": "https://guide.example/g/seen",
+            "isPrivate": False,
+        }
+    ]
