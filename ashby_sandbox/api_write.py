@@ -58,6 +58,15 @@ def custom_fields_of(candidate_ids: list) -> dict:
     return found
 
 
+def _storable(value: str, name: str) -> str:
+    """Text the database can keep: valid UTF-8 (JSON may carry lone surrogates)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise invalid_input(f"{name} must be valid text: it holds a lone surrogate") from None
+    return value
+
+
 def _string_value(field: m.CustomField, value) -> str:
     if field.field_type not in TEXT_TYPES:
         raise invalid_input(
@@ -67,7 +76,7 @@ def _string_value(field: m.CustomField, value) -> str:
         raise invalid_input(
             f"fieldValue must be a string for a {field.field_type} field; got {json_type(value)}"
         )
-    return value
+    return _storable(value, "fieldValue")
 
 
 def custom_field_set_value(ctx: Context, body: dict) -> dict:
@@ -108,14 +117,14 @@ def custom_field_set_value(ctx: Context, body: dict) -> dict:
 def _note(body: dict) -> tuple[str, str]:
     note = body.get("note")
     if isinstance(note, str):
-        return note, "text/plain"
+        return _storable(note, "note"), "text/plain"
     if not isinstance(note, dict):
         raise invalid_input(
             f"note must be a string or an object {{type, value}}; got {json_type(note)}"
         )
     if note.get("type") not in NOTE_TYPES or not isinstance(note.get("value"), str):
         raise invalid_input("note.type must be text/plain or text/html, and note.value a string")
-    return note["value"], note["type"]
+    return _storable(note["value"], "note.value"), note["type"]
 
 
 def candidate_create_note(ctx: Context, body: dict) -> dict:

@@ -3,16 +3,42 @@ many are written, and every write failing or failed, with Ashby's reason."""
 
 from __future__ import annotations
 
+from django.contrib import admin
 from django.db.models import Count
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 
 from integrations.models import GuideLinkWrite
 from tenants.admin import extend_tenant_page
+from tenants.admin_kit import ReadOnlyAdmin
 from tenants.models import Tenant
 
 Status = GuideLinkWrite.Status
 FAILURES_SHOWN = 20
+
+
+@admin.register(GuideLinkWrite)
+class GuideLinkWriteAdmin(ReadOnlyAdmin):
+    """Every guide link written to the ATS, read-only: the sweep alone writes these rows."""
+
+    list_display = ["updated_at", "tenant", "guide", "target", "status", "attempts", "last_error"]
+    list_filter = ["status", "tenant"]
+    list_select_related = ["tenant"]
+    search_fields = ["tenant__name", "guide__candidate__external_id", "last_error"]
+    raw_id_fields = ["tenant", "guide"]
+    fields = [
+        "tenant",
+        "guide",
+        "value",
+        "target",
+        "status",
+        "attempts",
+        "last_error",
+        "next_attempt_at",
+        "written_at",
+        "updated_at",
+    ]
+    readonly_fields = fields
 
 
 def render_panel(tenant: Tenant, request: HttpRequest) -> str:
