@@ -10,8 +10,9 @@ from django.apps import apps
 from django.contrib import admin
 from django.db import models
 from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
 
-from ashby_sandbox.models import Webhook
+from ashby_sandbox.models import Candidate, CandidateNote, CustomFieldValue, Webhook
 
 HIDDEN = {"key_hash", "secret_token", "body"}
 
@@ -58,6 +59,26 @@ class WebhookAdmin(SandboxReadOnlyAdmin):
         return f"••••{obj.secret_token[-4:]}" if obj.secret_token else "—"
 
 
+class CandidateAdmin(SandboxReadOnlyAdmin):
+    """A candidate's page also shows what an API key wrote on it: custom field values
+    (customField.setValue) and notes (candidate.createNote)."""
+
+    def get_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        return [*super().get_fields(request, obj), "custom_fields", "notes"]
+
+    @admin.display(description="custom fields")
+    def custom_fields(self, obj: Candidate) -> str:
+        rows = CustomFieldValue.objects.filter(object_id=obj.pk).select_related("field")
+        items = format_html_join("", "<li>{}: {}</li>", ((v.field.title, v.value) for v in rows))
+        return format_html("<ul>{}</ul>", items) if rows else "—"
+
+    @admin.display(description="notes")
+    def notes(self, obj: Candidate) -> str:
+        rows = CandidateNote.objects.filter(candidate=obj)
+        items = format_html_join("", "<li>{}: {}</li>", ((n.created_at, n.content) for n in rows))
+        return format_html("<ul>{}</ul>", items) if rows else "—"
+
+
 def _columns(model: type[models.Model]) -> list[str]:
     plain = [
         f.name
@@ -70,6 +91,12 @@ def _columns(model: type[models.Model]) -> list[str]:
 def _admin_for(model: type[models.Model]) -> type[admin.ModelAdmin]:
     if model is Webhook:
         return WebhookAdmin
+    if model is Candidate:
+        return type(
+            "CandidateAdmin",
+            (CandidateAdmin,),
+            {"list_display": _columns(model), "__module__": __name__},
+        )
     return type(
         f"{model.__name__}Admin",
         (SandboxReadOnlyAdmin,),

@@ -30,6 +30,12 @@ from ashby_sandbox.api_webhook_handlers import (
     webhook_info,
     webhook_update,
 )
+from ashby_sandbox.api_write import (
+    candidate_create_note,
+    custom_field_list,
+    custom_field_set_value,
+    custom_fields_of,
+)
 from ashby_sandbox.errors import ApiError
 from ashby_sandbox.pagination import page
 
@@ -46,7 +52,8 @@ def _serialize_candidates(rows: list[m.Candidate]) -> list[dict]:
     apps = m.Application.objects.filter(candidate__in=rows, is_deleted=False)
     for cand_id, app_id in apps.order_by("created_at").values_list("candidate_id", "id"):
         app_ids[cand_id].append(str(app_id))
-    return [s.candidate(c, app_ids[c.id]) for c in rows]
+    written = custom_fields_of([c.id for c in rows])
+    return [{**s.candidate(c, app_ids[c.id]), "customFields": written[c.id]} for c in rows]
 
 
 def candidate_list(ctx: Context, body: dict) -> dict:
@@ -307,6 +314,9 @@ ENDPOINTS: dict[str, Handler] = {
     "apiKey.info": api_key_info,
     "candidate.list": candidate_list,
     "candidate.info": candidate_info,
+    "candidate.createNote": candidate_create_note,
+    "customField.list": custom_field_list,
+    "customField.setValue": custom_field_set_value,
     "application.list": application_list,
     "application.info": application_info,
     "job.list": job_list,

@@ -388,3 +388,6 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"attempt {self.number}: {self.status_code or self.error}"
+
+
+from ashby_sandbox.models_custom_fields import CandidateNote, CustomField, CustomFieldValue  # noqa: E402, F401

@@ -378,6 +378,7 @@ def seed(candidates: int, seed: int = 1, now: dt.datetime | None = None, progres
     seeder = Seeder(seed, now or timezone.now())
     with transaction.atomic():
         org = seeder.organisation(candidates)
+        seed_custom_fields()
     done = 0
     while done < candidates:
         size = min(BATCH, candidates - done)
@@ -388,3 +389,11 @@ def seed(candidates: int, seed: int = 1, now: dt.datetime | None = None, progres
             progress(done)
     logger.info("Sandbox seeded: %s candidates, %s jobs", candidates, len(org.jobs))
     return org
+
+
+def seed_custom_fields() -> None:
+    """Candidate custom fields a write-back can pick (text) or must not (a number)."""
+    for title, field_type in (("Guide link", "String"), ("Years of experience", "Number")):
+        m.CustomField.objects.get_or_create(
+            title=title, defaults={"object_type": "Candidate", "field_type": field_type}
+        )

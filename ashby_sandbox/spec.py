@@ -47,6 +47,15 @@ def _one_of_to_any_of(node: dict[str, Any]) -> dict[str, Any]:
     return fixed
 
 
+def _require_results(all_of: list[Any]) -> list[Any]:
+    if not isinstance(all_of, list):
+        raise LookupError("no allOf to correct")
+    return [*all_of, {"required": ["results"]}]
+
+
+_CREATE_NOTE_200 = (
+    "/paths/~1candidate.createNote/post/responses/200/content/application~1json/schema"
+)
 _CUSTOM_FIELD_VALUE = (
     "/paths/~1customField.setValue/post/responses/200/content/application~1json/schema/oneOf"
     "/0/allOf/1/properties/results/properties/value"
@@ -75,6 +84,20 @@ ERRATA: dict[str, Erratum] = {
     # applies (the field's type decides), so `anyOf` keeps every branch and its title and
     # accepts what Ashby sends. The response schema is $ref'd by every object with
     # customFields (candidate, application, job, ...).
+    # candidate.createNote's and customField.setValue's success branches never require
+    # `results`, so an error body ({success: false, errors, errorInfo}) matches both branches
+    # of the `oneOf` and no error could validate. Every other endpoint's success branch
+    # requires `results` (e.g. customField.list's): the same is added here.
+    "writeResultsRequired": Erratum(
+        reason="success branch without required `results` also matches every error body: "
+        "`results` made required, as in the list endpoints' success branches.",
+        pointers=(
+            f"{_CREATE_NOTE_200}/oneOf/0/allOf",
+            "/paths/~1customField.setValue/post/responses/200/content/application~1json"
+            "/schema/oneOf/0/allOf",
+        ),
+        fix=_require_results,
+    ),
     "customFieldValue": Erratum(
         reason="oneOf with overlapping branches (two or more plain {type: string}) can never "
         "validate a string: turned into anyOf.",

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -30,6 +30,7 @@ from integrations import (
 )
 from integrations.delivery_batches import MAX_ATTEMPTS, retry_delay  # noqa: F401 (their home once)
 from integrations.models import WebhookDelivery
+from integrations.schedule import upsert_schedule
 from tenants.models import Tenant
 from tenants.queue import REALTIME, broker
 
@@ -216,15 +217,12 @@ def ensure_sweep_schedule(using: str = DEFAULT_DB_ALIAS, **_kwargs) -> None:
     (skipped while django-q2's tables do not exist yet)."""
     from django_q.models import Schedule
 
-    if Schedule._meta.db_table not in connections[using].introspection.table_names():
-        return
-    Schedule.objects.using(using).update_or_create(
-        name=SWEEP_SCHEDULE_NAME,
-        defaults={
-            "func": "integrations.tasks.sweep_deliveries",
-            "cluster": REALTIME,  # run by the realtime cluster's scheduler, on its queue
-            "schedule_type": Schedule.MINUTES,
-            "minutes": 1,
-            "repeats": -1,
-        },
+    upsert_schedule(
+        using,
+        SWEEP_SCHEDULE_NAME,
+        func="integrations.tasks.sweep_deliveries",
+        cluster=REALTIME,  # run by the realtime cluster's scheduler, on its queue
+        schedule_type=Schedule.MINUTES,
+        minutes=1,
+        repeats=-1,
     )

@@ -54,6 +54,8 @@ PROVIDED: dict[str, str] = {
     # Personal data (integrations/erasure.py).
     "candidate_in": _A + "mentions.candidate_in",  # (payload) -> the candidate's id, or ""
     "person_in": _A + "mentions.person_in",  # (payload) -> {"names", "emails", "phones"}
+    # The guide link written onto the candidate's ATS profile: () -> writes tried, all tenants.
+    "write_back_sweep": _A + "write_back.sweep",
     # What the key cannot see: (tenant) -> a state with .hides_candidates, .summary and
     # .how_to_change (the Integrations and Guides pages).
     "confidential_state": _A + "confidential.confidential_state",

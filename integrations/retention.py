@@ -21,12 +21,13 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from integrations import delivery_erasure, registry
 from integrations.models import DeletedCandidate, DeliveryAttempt, WebhookDelivery
+from integrations.schedule import upsert_schedule
 from tenants import sql
 from tenants.models import Tenant
 from tenants.queue import BULK
@@ -176,14 +177,11 @@ def ensure_retention_schedule(using: str = DEFAULT_DB_ALIAS, **_kwargs) -> None:
     after migrate (skipped while django-q2's tables do not exist yet)."""
     from django_q.models import Schedule
 
-    if Schedule._meta.db_table not in connections[using].introspection.table_names():
-        return
-    Schedule.objects.using(using).update_or_create(
-        name=SCHEDULE_NAME,
-        defaults={
-            "func": SCHEDULE_FUNC,
-            "cluster": BULK,
-            "schedule_type": Schedule.HOURLY,
-            "repeats": -1,
-        },
+    upsert_schedule(
+        using,
+        SCHEDULE_NAME,
+        func=SCHEDULE_FUNC,
+        cluster=BULK,
+        schedule_type=Schedule.HOURLY,
+        repeats=-1,
     )

@@ -118,3 +118,33 @@ def on_post_migrate(sender, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
     if Schedule._meta.db_table not in connections[using].introspection.table_names():
         return
     ensure_sync_schedule(using)
+
+
+WRITE_BACK_NAME = "Write guide links back to the ATS"
+WRITE_BACK_FUNC = "integrations.tasks.write_guide_links"
+WRITE_BACK_MINUTES = 5  # a new guide's link reaches Ashby within minutes; retries back off
+
+
+def upsert_schedule(using: str, name: str, **defaults) -> None:
+    """Create (or correct) the Schedule called `name`; skipped while django-q2's tables do not
+    exist yet (the post_migrate handlers of the periodic tasks)."""
+    from django_q.models import Schedule
+
+    if Schedule._meta.db_table not in connections[using].introspection.table_names():
+        return
+    Schedule.objects.using(using).update_or_create(name=name, defaults=defaults)
+
+
+def ensure_write_back_schedule(using: str = DEFAULT_DB_ALIAS, **_kwargs) -> None:
+    """The write-back sweep every few minutes on the bulk queue; idempotent, after migrate."""
+    from django_q.models import Schedule
+
+    upsert_schedule(
+        using,
+        WRITE_BACK_NAME,
+        func=WRITE_BACK_FUNC,
+        cluster=BULK,
+        schedule_type=Schedule.MINUTES,
+        minutes=WRITE_BACK_MINUTES,
+        repeats=-1,
+    )

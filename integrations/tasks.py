@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from integrations import deliveries, retention, sync_runs, tenant_erasure
+from integrations import deliveries, registry, retention, sync_runs, tenant_erasure
 
 logger = logging.getLogger(__name__)
 
@@ -59,3 +59,9 @@ def apply_retention() -> dict:
 def erase_tenant_data(erasure_id: int) -> str:
     """Delete everything Guide holds for a tenant (its audit trail excepted), in batches."""
     return tenant_erasure.run_tenant_erasure(erasure_id)
+
+
+def write_guide_links() -> int:
+    """Every few minutes, on the bulk queue: each candidate's guide link written to the ATS
+    where the tenant asked for it (integrations/schedule.py); returns the writes tried."""
+    return registry.write_back_sweep()

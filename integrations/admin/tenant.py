@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 
+from integrations.admin import guide_links  # noqa: F401 (adds its panel to the tenant page)
 from integrations.admin.personal_data import person_panel
 from integrations.admin.tenant_console import ACTIONS, render_panel
 from integrations.models import (

@@ -114,6 +114,7 @@ def check_key(api_key: str, *, client: AshbyClient | None = None) -> KeyCheck:
         raise ConnectError("missing_permissions", _missing_message(missing), missing=missing)
     if _can_write_webhooks(client):
         granted.append("apiKeysWrite")
+    granted += perms.from_scopes(scopes)
     return KeyCheck(title=title, scopes=scopes, permissions=granted)
 
 

@@ -17,6 +17,9 @@ ENDPOINT_PERMISSIONS: dict[str, str] = {
     "application.list": "candidatesRead",
     "candidate.info": "candidatesRead",
     "candidate.list": "candidatesRead",
+    "candidate.createNote": "candidatesWrite",
+    "customField.list": "hiringProcessMetadataRead",
+    "customField.setValue": "candidatesWrite",
     "department.list": "organizationRead",
     "interview.info": "interviewsRead",
     "interview.list": "interviewsRead",
@@ -57,11 +60,25 @@ REQUIRED = (
     Permission("interviewsRead", "Interviews", "Read", "interview schedules, events and stages"),
     Permission("organizationRead", "Organization", "Read", "interviewers, departments, locations"),
 )
-# Optional: apiKey.info (the key's title) and the automatic webhook setup.
+# Optional: apiKey.info (the key's title), the automatic webhook setup, and the guide link
+# written onto each candidate's Ashby profile (integrations/ashby/write_back.py).
+WRITE_WHY = (
+    "writing each candidate's guide link onto their Ashby profile, only if an admin turns it "
+    "on; Guide writes nothing else"
+)
 OPTIONAL = (
     Permission("apiKeysRead", "API Keys", "Read", "showing the key's name"),
     Permission("apiKeysWrite", "API Keys", "Write", "setting up webhooks automatically"),
+    Permission("candidatesWrite", "Candidates", "Write", WRITE_WHY),
+    Permission(
+        "hiringProcessMetadataRead",
+        "Hiring Process Metadata",
+        "Read",
+        "listing your custom fields, to pick the one the guide link goes into",
+    ),
 )
+# Known only from apiKey.info's scopes: probing a write endpoint would write.
+FROM_SCOPES = ("candidatesWrite", "hiringProcessMetadataRead")
 BY_NAME = {p.name: p for p in REQUIRED + OPTIONAL}
 
 ADMIN_PATH = 'Admin > Integrations > API Keys (called "Ashby API" in older accounts)'
@@ -102,3 +119,14 @@ def missing_from(granted: list[str]) -> list[str]:
 def can_manage_webhooks(granted: list[str]) -> bool:
     """Whether `granted` (a connection's stored permissions) lets Guide create webhooks."""
     return "apiKeysWrite" in granted
+
+
+def can_write_guide_links(granted: list[str]) -> bool:
+    """Whether `granted` lets Guide write guide links (customField.setValue, createNote)."""
+    return "candidatesWrite" in granted
+
+
+def from_scopes(scopes: list[str]) -> list[str]:
+    """The optional permissions apiKey.info's `scopes` grant that no probe can tell."""
+    named = {normalize(s) for s in scopes}
+    return [name for name in FROM_SCOPES if name in named]

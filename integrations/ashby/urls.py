@@ -4,12 +4,18 @@
 
 from django.urls import path
 
-from integrations.ashby.views import configure_webhooks, connect
+from integrations.ashby.views import configure_webhooks, connect, write_back
 
 urlpatterns = [
     path("settings/integrations/ashby/connect/", connect.connect, name="connect"),
     path("settings/integrations/ashby/disconnect/", connect.disconnect, name="disconnect"),
     path("settings/integrations/ashby/check/", connect.check, name="check"),
+    path("settings/integrations/ashby/guide-link/", write_back.settings_page, name="write_back"),
+    path(
+        "settings/integrations/ashby/guide-link/retry/",
+        write_back.retry_failed,
+        name="write_back_retry",
+    ),
     path(
         "settings/integrations/ashby/webhooks/", configure_webhooks.webhooks_page, name="webhooks"
     ),

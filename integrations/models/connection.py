@@ -41,6 +41,14 @@ class AshbyConnection(models.Model):
     connected_at = models.DateTimeField("connected", default=timezone.now)
     last_checked_at = models.DateTimeField("key last checked", null=True, blank=True)
     updated_at = models.DateTimeField("updated", auto_now=True)
+    # The guide link written onto each candidate's profile (integrations/ashby/write_back.py):
+    # "" = off (the default), NOTE = a note on the candidate, else a custom field's id.
+    guide_link_target = models.CharField(
+        "guide link written to", max_length=64, blank=True, default=""
+    )
+    guide_link_field_title = models.CharField("custom field's name", max_length=255, blank=True)
+
+    NOTE = "note"
 
     class Meta:
         verbose_name = "Ashby connection"

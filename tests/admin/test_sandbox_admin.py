@@ -25,7 +25,9 @@ def test_every_sandbox_table_lists_for_a_superuser(superuser_client):
 
 
 def test_the_support_console_shows_none_of_the_sandbox(superuser_client, support_client):
-    assert len(SANDBOX_MODELS) == 17  # with Organization (several companies in one sandbox)
+    # With Organization (several companies in one sandbox) and the custom fields, their
+    # values and the notes on candidates (customField.setValue, candidate.createNote).
+    assert len(SANDBOX_MODELS) == 20
     assert not [m for m in SANDBOX_MODELS if m in admin.site._registry]
     with pytest.raises(NoReverseMatch):
         reverse("admin:ashby_sandbox_webhook_changelist")

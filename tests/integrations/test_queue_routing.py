@@ -17,7 +17,11 @@ from django_q.signing import SignedPackage
 from emails.schedule import ensure_email_schedule
 from integrations import deliveries, retention, sync_runs
 from integrations.models import AshbyConnection
-from integrations.schedule import SCHEDULE_NAME, ensure_sync_schedule
+from integrations.schedule import (
+    SCHEDULE_NAME,
+    ensure_sync_schedule,
+    ensure_write_back_schedule,
+)
 from tenants import queue
 from tests.integrations.conftest import TEST_REDIS_URL, empty_redis_or_skip
 
@@ -120,6 +124,7 @@ def test_a_schedule_made_before_the_split_is_moved_to_its_cluster():
     deliveries.ensure_sweep_schedule()
     retention.ensure_retention_schedule()
     ensure_email_schedule()
+    ensure_write_back_schedule()
 
     assert set(Schedule.objects.values_list("cluster", flat=True)) == {"realtime", "bulk"}
 

@@ -24,13 +24,16 @@ from schemathesis import GenerationMode
 from ashby_sandbox import models as m
 from ashby_sandbox import spec
 from ashby_sandbox.api_handlers import ENDPOINTS
+from tests.sandbox.conftest import ALL_READ
 from tests.sandbox.test_api_schema import _ids
 
-EXAMPLES = 10  # per endpoint and mode: 20 requests per endpoint, 460 in all
+EXAMPLES = 10  # per endpoint and mode: 20 requests per endpoint, 520 in all
 
 # Which generated uuid field of an endpoint may be swapped for a real record's id.
 REAL_IDS: dict[str, dict[str, str]] = {
     "candidate.info": {"id": "candidate"},
+    "candidate.createNote": {"candidateId": "candidate"},
+    "customField.setValue": {"objectId": "candidate", "fieldId": "field"},
     "application.info": {"applicationId": "application"},
     "application.list": {"jobId": "job"},
     "job.info": {"id": "job"},
@@ -63,6 +66,12 @@ def ids(org, settings):
     return values
 
 
+@pytest.fixture
+def key(make_key) -> str:
+    """Every permission the run's endpoints need, the two writes' candidatesWrite included."""
+    return make_key([*ALL_READ, "candidatesWrite"])
+
+
 @pytest.fixture(autouse=True)
 def _no_network(monkeypatch):
     """Generated requestUrls are pinged on webhook.create/update: refuse every one at once
@@ -85,7 +94,7 @@ def _raw(body: Any) -> str | bytes:
 
 def test_the_run_covers_every_endpoint_of_the_sandbox():
     assert set(REAL_IDS) <= set(ENDPOINTS)
-    assert len(ENDPOINTS) == 23
+    assert len(ENDPOINTS) == 26
 
 
 @pytest.mark.parametrize("endpoint", sorted(ENDPOINTS))

@@ -10,6 +10,7 @@ import pytest
 
 from ashby_sandbox import models as m
 from ashby_sandbox.api_handlers import ENDPOINTS
+from tests.sandbox.conftest import ALL_READ
 from tests.sandbox.test_api_schema import CASES, _ids
 
 HUGE_MS = 9223372036854775806
@@ -18,6 +19,12 @@ HUGE_MS = 9223372036854775806
 @pytest.fixture(autouse=True)
 def _no_rate_limit(settings):
     settings.SANDBOX_RATE_LIMIT_PER_MINUTE = 1_000_000
+
+
+@pytest.fixture
+def key(make_key) -> str:
+    """The reads, and the candidatesWrite of customField.setValue and candidate.createNote."""
+    return make_key([*ALL_READ, "candidatesWrite"])
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import pytest
 from ashby_sandbox import activity
 from ashby_sandbox import models as m
 from ashby_sandbox.api_handlers import ENDPOINTS
+from tests.sandbox.conftest import ALL_READ
 
 MISSING = "00000000-0000-4000-8000-000000000000"
 
@@ -24,6 +25,7 @@ def _ids() -> dict[str, str]:
         "plan": str(job.interview_plan_id),
         "stage": str(m.InterviewStage.objects.first().id),
         "schedule": str(schedule.id),
+        "field": str(m.CustomField.objects.get(title="Guide link").id),
     }
 
 
@@ -32,6 +34,25 @@ CASES = {
     "apiKey.info": (lambda i: {}, None),
     "candidate.list": (lambda i: {"limit": 5}, lambda i: {"cursor": "garbage"}),
     "candidate.info": (lambda i: {"id": i["candidate"]}, lambda i: {"id": MISSING}),
+    "candidate.createNote": (
+        lambda i: {"candidateId": i["candidate"], "note": "Guide link: https://g.example/x"},
+        lambda i: {"candidateId": MISSING, "note": "Guide link: https://g.example/x"},
+    ),
+    "customField.list": (lambda i: {"includeArchived": True}, None),
+    "customField.setValue": (
+        lambda i: {
+            "objectId": i["candidate"],
+            "objectType": "Candidate",
+            "fieldId": i["field"],
+            "fieldValue": "https://g.example/x",
+        },
+        lambda i: {
+            "objectId": i["candidate"],
+            "objectType": "Candidate",
+            "fieldId": MISSING,
+            "fieldValue": "https://g.example/x",
+        },
+    ),
     "application.list": (lambda i: {"limit": 5}, lambda i: {"syncToken": "garbage"}),
     "application.info": (
         lambda i: {"applicationId": i["application"]},
@@ -85,6 +106,12 @@ CASES = {
 
 def test_every_endpoint_has_a_schema_case():
     assert set(CASES) == set(ENDPOINTS)
+
+
+@pytest.fixture
+def key(make_key) -> str:
+    """The reads, and the candidatesWrite of customField.setValue and candidate.createNote."""
+    return make_key([*ALL_READ, "candidatesWrite"])
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from integrations.ashby.confidential import confidential_state
 from integrations.ashby.connect import check_connection, connect_ashby, disconnect_ashby
 from integrations.ashby.forms import ConnectForm, DisconnectForm
 from integrations.ashby.key_check import ConnectError
+from integrations.ashby.views.write_back import summary as write_back_summary
 from integrations.models import AshbyConnection, WebhookDelivery
 from integrations.tenant_erasure import active_erasure, latest_erasure
 from tenants.tenancy import tenant_admin_required
@@ -60,6 +61,7 @@ def panel_context(request: HttpRequest, form: ConnectForm | None = None, **extra
         "admin_path": perms.ADMIN_PATH,
         "confidential": confidential_state(request.tenant),
         "confidential_setting": CONFIDENTIAL_SETTING,
+        "write_back": write_back_summary(request.tenant, connection),
         **extra,
     }
 
