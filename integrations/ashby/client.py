@@ -184,7 +184,7 @@ class AshbyClient:
         attempt = 1
         while True:
             try:
-                with self.budget.turn(), metrics.ats_request(_outcome):
+                with self.budget.turn(), metrics.ats_request(errors.request_outcome):
                     return self._attempt(endpoint, body)
             except (errors.TransientError, errors.RateLimited) as exc:
                 if isinstance(exc, errors.RateLimited):
@@ -357,19 +357,6 @@ class AshbyClient:
 def key_account(api_key: str) -> str:
     """The budget's account of an API key: a digest, so the key itself is never stored."""
     return "key:" + hashlib.sha256(api_key.encode()).hexdigest()[:24]
-
-
-def _outcome(exc: BaseException) -> str:
-    """A failed request's outcome, as /metrics counts it (integrations/metrics.py)."""
-    if isinstance(exc, errors.RateLimited):
-        return "rate_limited"
-    if isinstance(exc, errors.InvalidApiKey | errors.MissingPermission):
-        return "refused"
-    if isinstance(exc, errors.TransientError):
-        if exc.status is not None:
-            return "server_error"
-        return "timeout" if "timeout" in exc.code else "unreachable"
-    return "error"
 
 
 def _may_repeat(endpoint: str, exc: errors.TransientError) -> bool:

@@ -260,3 +260,16 @@ def error_for(
         common["code"] = "unexpected_response"
         return AshbyApiError(f"Ashby answered HTTP {status} with no error details.", **common)
     return AshbyApiError(parsed.message, **common)
+
+
+def request_outcome(exc: BaseException) -> str:
+    """A failed request's outcome, as /metrics counts it (integrations/metrics.py)."""
+    if isinstance(exc, RateLimited):
+        return "rate_limited"
+    if isinstance(exc, InvalidApiKey | MissingPermission):
+        return "refused"
+    if isinstance(exc, TransientError):
+        if exc.status is not None:
+            return "server_error"
+        return "timeout" if "timeout" in exc.code else "unreachable"
+    return "error"
