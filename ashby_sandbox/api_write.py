@@ -59,11 +59,14 @@ def custom_fields_of(candidate_ids: list) -> dict:
 
 
 def _storable(value: str, name: str) -> str:
-    """Text the database can keep: valid UTF-8 (JSON may carry lone surrogates)."""
+    """Text the database can keep: valid UTF-8 (JSON may carry lone surrogates) without NUL
+    characters (PostgreSQL's text refuses them)."""
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise invalid_input(f"{name} must be valid text: it holds a lone surrogate") from None
+    if "\x00" in value:
+        raise invalid_input(f"{name} must be text without NUL characters")
     return value
 
 
