@@ -38,6 +38,8 @@ class SliceClock:
         self.deadline = None if seconds is None else clock() + seconds
         self.pages_left = pages
         self.pages = 0
+        self._stop_when: Callable[[], bool] | None = None
+        self.stopped = False
 
     @classmethod
     def from_settings(cls) -> SliceClock:
@@ -45,13 +47,22 @@ class SliceClock:
         pages = settings.GUIDE_SYNC_SLICE_PAGES
         return cls(seconds if seconds > 0 else None, pages if pages > 0 else None)
 
+    def stop_once(self, condition: Callable[[], bool]) -> None:
+        """Also end the slice after the first page stored once `condition()` holds (asked
+        after every page: a tenant's first slice ends once it has its first guides)."""
+        self._stop_when = condition
+
     def count_page(self) -> None:
         self.pages += 1
         if self.pages_left is not None:
             self.pages_left -= 1
+        if self._stop_when is not None and not self.stopped and self._stop_when():
+            self.stopped = True
 
     @property
     def spent(self) -> bool:
+        if self.stopped:
+            return True
         if self.pages_left is not None and self.pages_left <= 0:
             return True
         return self.deadline is not None and self._clock() >= self.deadline

@@ -16,6 +16,13 @@ of the bulk queue, so a big tenant's first sync takes turns with every other ten
 instead of holding a worker for minutes. What a slice stored stays stored: every page is
 committed with its pass's checkpoint (the engine's; integrations/ashby/sync_passes.py).
 
+A run not begun yet goes ahead of the slices of the runs under way: a task for a next slice
+that finds one waiting (a tenant that just connected, a scheduled incremental sync) works that
+run's first slice instead and puts its own slice back at the end of the queue
+(`_begin_a_waiting_run`). A tenant's first sync's first slice (no guide yet) ends as soon as
+it has made guides when other runs wait to begin (`SliceClock.stop_once`), so a hundred
+tenants connecting at once each get their first guides within seconds, then take turns.
+
 A running run writes a heartbeat after every page. A run whose heartbeat is older than
 GUIDE_SYNC_STALE_MINUTES while a worker holds it (its worker was killed), or six times that
 while it waits in the queue for its next slice (QUEUE_WAIT_FACTOR), is marked failed
@@ -36,6 +43,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from guides.models import Guide
 from integrations import metrics, registry
 from integrations.errors import RunAbandoned
 from integrations.fetch_pool import SliceClock
@@ -140,6 +148,10 @@ def run_queued_sync(
     this connection's sync, the connection is gone, or it needs attention (its run is then
     cancelled). Never raises for an Ashby failure: the run records it.
     """
+    if requeue and after_slice is not None:
+        begun = _begin_a_waiting_run(connection_id, after_slice)
+        if begun is not None:
+            return begun
     run = _claim(connection_id, full=full, reason=reason, after_slice=after_slice)
     if run is None:
         return None
@@ -147,11 +159,72 @@ def run_queued_sync(
         run.connection.api_key, tenant_id=run.connection.tenant_id
     )
     started = time.monotonic()
-    if _execute(run, client, SliceClock.from_settings()):
+    if _execute(run, client, _slice_clock(run)):
         _release(run, requeue=requeue)
     run.refresh_from_db()
     metrics.sync_slice(run.status, time.monotonic() - started)
     return run
+
+
+def _slice_clock(run: SyncRun) -> SliceClock:
+    """The slice's bounds. A tenant's first slice while it has no guide also ends once it has
+    made some if other runs wait to begin: its first guides are in, and the others' come next."""
+    clock = SliceClock.from_settings()
+    tenant_id = run.connection.tenant_id
+    if run.slices == 1 and not _has_guides(tenant_id):
+        clock.stop_once(functools.partial(_first_guides_made, tenant_id, run.connection_id))
+    return clock
+
+
+def _has_guides(tenant_id: int) -> bool:
+    return Guide.objects.filter(tenant_id=tenant_id).exists()
+
+
+def _first_guides_made(tenant_id: int, connection_id: int) -> bool:
+    """The tenant has guides and another connection's run waits to begin."""
+    waiting = SyncRun.objects.filter(status=SyncRun.Status.QUEUED).exclude(
+        connection_id=connection_id
+    )
+    return _has_guides(tenant_id) and waiting.exists()
+
+
+# How many waiting runs a next slice's task tries to begin before it works its own slice (each
+# try fails only when another worker began that run first).
+BEGIN_TRIES = 3
+
+
+def _begin_a_waiting_run(connection_id: int, after_slice: int) -> SyncRun | None:
+    """A next slice's task, when a run not begun yet waits (oldest first): work that run's
+    first slice in this task and put this slice back at the end of the queue; the run's own
+    task, later, finds it begun and leaves it. None when none waits (or this task's slice is
+    not its to work: a stale copy), and the task works its own slice."""
+    own = (
+        SyncRun.objects.filter(
+            connection_id=connection_id,
+            status=SyncRun.Status.RUNNING,
+            in_slice=False,
+            slices=after_slice,
+        )
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if own is None:
+        return None
+    waiting = (
+        SyncRun.objects.filter(status=SyncRun.Status.QUEUED)
+        .exclude(connection_id=connection_id)
+        .order_by("requested_at", "id")
+        .values_list("connection_id", "reason")[:BEGIN_TRIES]
+    )
+    for other, reason in waiting:
+        run = run_queued_sync(other, reason=reason or "task", requeue=True)
+        if run is not None:
+            logger.info(
+                "Sync run %s began ahead of the next slice of connection %s", run.pk, connection_id
+            )
+            transaction.on_commit(functools.partial(_enqueue, own, connection_id, after_slice))
+            return run
+    return None
 
 
 def run_sync_to_end(connection_id: int, *, client: Any = None, **kwargs: Any) -> SyncRun | None:

@@ -184,6 +184,70 @@ def test_a_second_copy_of_a_slice_task_leaves_the_run_alone(
 
 
 @pytest.mark.django_db
+def test_a_run_not_begun_goes_ahead_of_the_slices_under_way(
+    fake, ashby_a, ashby_b, settings, bulk_queue, django_capture_on_commit_callbacks
+):
+    settings.GUIDE_SYNC_PAGE_SIZE = 2
+    settings.GUIDE_SYNC_SLICE_PAGES = 3
+    seed(fake, candidates=8)
+    _request(ashby_a, django_capture_on_commit_callbacks)
+    bulk_queue(limit=1)  # A's first slice; A's next slice is queued
+    _request(ashby_b, django_capture_on_commit_callbacks)  # B connects: queued behind it
+    assert bulk_queue.queue == [(ashby_a.pk, 1), (ashby_b.pk, None)]
+
+    bulk_queue(limit=1)  # the task of A's next slice
+
+    a, b = SyncRun.objects.get(connection=ashby_a), SyncRun.objects.get(connection=ashby_b)
+    assert (b.status, b.slices) == ("running", 1)  # B's first slice was worked by that task
+    assert (a.status, a.slices, a.in_slice) == ("running", 1, False)  # A's waits its turn
+    assert bulk_queue.queue == [(ashby_b.pk, None), (ashby_b.pk, 1), (ashby_a.pk, 1)]
+
+    assert bulk_queue(limit=1)[-1] == (ashby_b.pk, None, "skipped")  # B's own task: begun
+    bulk_queue()
+    assert SyncRun.objects.filter(status=SyncRun.Status.SUCCEEDED).count() == 2
+    assert not bulk_queue.queue
+
+
+@pytest.mark.django_db
+def test_a_stale_copy_of_a_slice_task_begins_no_waiting_run(
+    fake, ashby_a, ashby_b, settings, bulk_queue, django_capture_on_commit_callbacks
+):
+    settings.GUIDE_SYNC_PAGE_SIZE = 2
+    settings.GUIDE_SYNC_SLICE_PAGES = 3
+    seed(fake, candidates=8)
+    _request(ashby_a, django_capture_on_commit_callbacks)
+    bulk_queue(limit=1)
+    _request(ashby_b, django_capture_on_commit_callbacks)
+
+    assert tasks.run_sync(ashby_a.pk, after_slice=0) == "skipped"  # a copy of a begun slice
+
+    assert SyncRun.objects.get(connection=ashby_b).status == SyncRun.Status.QUEUED
+
+
+@pytest.mark.django_db
+def test_a_first_slice_ends_at_its_first_guides_while_other_runs_wait(
+    fake, ashby_a, ashby_b, tenant_a, tenant_b, settings, bulk_queue,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    settings.GUIDE_SYNC_PAGE_SIZE = 2
+    settings.GUIDE_SYNC_SLICE_PAGES = 50
+    seed(fake, candidates=8)
+    _request(ashby_a, django_capture_on_commit_callbacks)
+    _request(ashby_b, django_capture_on_commit_callbacks)
+
+    bulk_queue(limit=1)  # A's first slice, B waiting to begin
+
+    a = SyncRun.objects.get(connection=ashby_a)
+    assert a.status == "running" and g.Guide.objects.filter(tenant=tenant_a).exists()
+    pages_a = a.total("pages")
+    bulk_queue(limit=1)  # B's first slice: nobody waits to begin any more, so a whole slice
+    b = SyncRun.objects.get(connection=ashby_b)
+    assert b.status == "succeeded" and b.total("pages") > pages_a
+    assert bulk_queue() and SyncRun.objects.get(connection=ashby_a).status == "succeeded"
+    assert synced_data(tenant_a) == synced_data(tenant_b)
+
+
+@pytest.mark.django_db
 def test_progress_stays_right_across_slices(
     fake, ashby_a, tenant_a, settings, bulk_queue, django_capture_on_commit_callbacks
 ):
