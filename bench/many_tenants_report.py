@@ -30,6 +30,11 @@ def tenant_times(result: dict) -> dict:
         "big_first_guide": since(big.get("first_guide"), big["connect_at"]),
         "big_synced": since(big.get("synced"), big["connect_at"]),
         "big_sync_end": big.get("synced") or result["syncs_over"],
+        "connects": [t["connected_at"] - t["connect_at"] for t in tenants if "connected_at" in t],
+        "big_connect": since(big.get("connected_at"), big["connect_at"]),
+        "first_guides": sorted(
+            t["first_guide"] - t["connect_at"] for t in tenants if t.get("first_guide")
+        ),
     }
 
 
@@ -65,6 +70,18 @@ def report(args, mode: str, result: dict) -> None:
     )
     print(f"every tenant's first guide: {seconds(times['all_first_guide'])} after Connect")
     print(f"every tenant's full sync: {seconds(times['all_synced'])} after Connect")
+    each = times["first_guides"]
+    if each:
+        print(
+            f"each tenant's first guide after its Connect: p50 {statistics.median(each):.1f} s, "
+            f"p90 {pct(each, 0.9):.1f} s, max {max(each):.1f} s"
+        )
+    if times["connects"]:
+        print(
+            f"Connect (the key checked with Ashby) took p50 "
+            f"{statistics.median(times['connects']):.1f} s, max {max(times['connects']):.1f} s;"
+            f" the big company's {seconds(times['big_connect'])}"
+        )
     print(
         f"big company: first guide {seconds(times['big_first_guide'])}, full sync "
         f"{seconds(times['big_synced'])} after its Connect"
