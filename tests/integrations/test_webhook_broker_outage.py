@@ -262,12 +262,11 @@ def test_a_delivery_stored_while_the_broker_was_down_is_applied_with_the_next_on
     assert calls == ["job-after", "job-outage"]
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_sweeps_at_once_do_not_both_take_a_delivery(tenant_a, broker, is_postgres):
-    """PostgreSQL: the rows one sweep took are locked until it has stamped them, and another
-    sweep skips them (SQLite runs one writing transaction at a time)."""
-    if not is_postgres:
-        pytest.skip("row locks: PostgreSQL only")
+def test_two_sweeps_at_once_do_not_both_take_a_delivery(tenant_a, broker):
+    """The rows one sweep took are locked until it has stamped them, and another sweep skips
+    them (SKIP LOCKED)."""
     marked = _delivery(tenant_a, enqueue_failed_at=timezone.now())
     locked, release = threading.Event(), threading.Event()
 
