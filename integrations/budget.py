@@ -6,7 +6,9 @@ Every call to the ATS takes a turn first (`Budget.turn()`), which waits while:
   (`pause_partner`); no process calls it until then, so no call is made during the pause;
 - the account is paused: the ATS throttled this API key (`pause_account`); only that
   account waits;
-- the account has GUIDE_ASHBY_TENANT_CONCURRENCY calls in flight (0: no cap);
+- the account has GUIDE_ASHBY_TENANT_CONCURRENCY calls in flight (0: no cap): each holds a
+  lease, handed back when the call ends, or lapsing `lease_seconds` after the call's slot
+  should its process die mid-call;
 - Guide as a whole is at GUIDE_ASHBY_MAX_RPS (0: no cap): a token bucket, each call reserving
   the next free slot, spaced 1 / GUIDE_ASHBY_MAX_RPS seconds apart.
 
@@ -72,7 +74,8 @@ class Limits:
 
 class Budget:
     """One account's view of the shared budget (an account is one API key; `tenant_id`
-    names whose, for the progress and the support console)."""
+    names whose, for the progress and the support console). `lease_seconds` is the longest
+    one call may take (the client's timeouts and a margin)."""
 
     def __init__(
         self,
@@ -159,7 +162,7 @@ class Budget:
             interval=interval,
             cap=max(0, limits.concurrency),
             lease=lease,
-            lease_until=now + self.max_wait + self.lease_seconds,  # from a slot up to then
+            lease_seconds=self.lease_seconds,  # after the slot the store grants
             max_wait=max(0.0, started + self.max_wait - now),
         )
 

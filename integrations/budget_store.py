@@ -6,7 +6,9 @@ transaction in the database), so every process on every machine sees one budget:
 - `take(ask)`: may this account call now? No while the partner or the account is paused;
   no while the account has `cap` calls in flight; otherwise it reserves the global token
   bucket's next free slot (unless it is further off than the caller will wait) and a lease
-  for the call, and says when to send it.
+  for the call, and says when to send it. The lease lapses `lease_seconds` after that slot
+  (the longest a call may take), so the leases of a process killed mid-call stop counting
+  soon after its call would have ended.
 - `release(account, lease)`, `pause(scope, until)`, `paused_until(account, now)`;
 - `note_wait` / `clear_wait` / `waits(now)`: who is waiting, for the progress and the support
   console.
@@ -44,14 +46,14 @@ _KEY_TTL = 3600  # seconds; every Redis key of the budget lapses when unused
 class Ask:
     """One request for a turn: `interval` seconds between two calls of all Guide (0: no
     cap), at most `cap` calls in flight for `account` (0: no cap), a slot no further off than
-    `max_wait`; the lease `lease` lapses at `lease_until`."""
+    `max_wait`; the lease `lease` lapses `lease_seconds` after the slot granted."""
 
     account: str
     now: float
     interval: float
     cap: int
     lease: str
-    lease_until: float
+    lease_seconds: float
     max_wait: float
 
 
@@ -98,7 +100,7 @@ class DatabaseStore:
                 BudgetState.objects.filter(scope=BUCKET).update(next_slot=slot + ask.interval)
             if ask.cap:
                 BudgetLease.objects.create(
-                    token=ask.lease, scope=ask.account, expires_at=ask.lease_until
+                    token=ask.lease, scope=ask.account, expires_at=slot + ask.lease_seconds
                 )
             return Answer("go", slot)
 
@@ -179,7 +181,7 @@ if interval > 0 then
   redis.call('SET', KEYS[3], string.format('%.6f', slot + interval), 'EX', 3600)
 end
 if cap > 0 then
-  redis.call('ZADD', KEYS[4], ARGV[4], ARGV[5])
+  redis.call('ZADD', KEYS[4], string.format('%.6f', slot + tonumber(ARGV[4])), ARGV[5])
   redis.call('EXPIRE', KEYS[4], 3600)
 end
 return {'go', slot_raw, ''}
@@ -206,7 +208,7 @@ class RedisStore:
     def take(self, ask: Ask) -> Answer:
         keys = [_pause_key(PARTNER), _pause_key(ask.account), _PREFIX + BUCKET]
         keys.append(_PREFIX + "leases:" + ask.account)
-        args = [ask.now, ask.interval, ask.cap, ask.lease_until, ask.lease, ask.max_wait]
+        args = [ask.now, ask.interval, ask.cap, ask.lease_seconds, ask.lease, ask.max_wait]
         args.append(ask.now + BUSY_RETRY)
         kind, at, scope = (v.decode() for v in self._take(keys=keys, args=args))
         return Answer(kind, float(at), scope)

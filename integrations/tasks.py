@@ -44,7 +44,8 @@ def process_delivery(delivery_id: int) -> str:
 
 
 def sweep_deliveries() -> int:
-    """Every minute: re-enqueue webhook deliveries not processed yet and retries now due."""
+    """Every minute, and once the broker answers again after an enqueue failed: re-enqueue
+    webhook deliveries not processed yet and retries now due."""
     return deliveries.requeue_waiting_deliveries()
 
 

@@ -44,6 +44,16 @@ def _no_remembered_webhook_rows():
     forget_remembered()
 
 
+@pytest.fixture(autouse=True)
+def _no_enqueue_failure():
+    """A failed enqueue makes the process's next one queue a sweep; each test starts without."""
+    from integrations.deliveries import forget_enqueue_failure
+
+    forget_enqueue_failure()
+    yield
+    forget_enqueue_failure()
+
+
 @pytest.fixture
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"

@@ -206,6 +206,13 @@ class WebhookDelivery(models.Model):
     swept_at = models.DateTimeField(
         "last swept", null=True, blank=True, help_text="When the sweep last enqueued it again."
     )
+    enqueue_failed_at = models.DateTimeField(
+        "queueing failed",
+        null=True,
+        blank=True,
+        help_text="When queueing its processing last failed (the broker unreachable): the "
+        "sweep queues it again at once.",
+    )
     started_at = models.DateTimeField("processing started", null=True, blank=True)
     processed_at = models.DateTimeField("processed", null=True, blank=True)
     error = models.TextField(blank=True)

@@ -23,7 +23,7 @@ from integrations import budget_store
 from integrations.ashby import errors
 from integrations.ashby.client import AshbyClient, RetryPolicy, key_account
 from integrations.budget import Budget, BudgetExhausted, Limits, budget_waits
-from integrations.budget_store import DatabaseStore, RedisStore, Wait
+from integrations.budget_store import Answer, Ask, DatabaseStore, RedisStore, Wait
 from integrations.sync_status import sync_status
 from tests.integrations.ashby_spec import spec_error
 from tests.integrations.conftest import TEST_REDIS_URL, empty_redis_or_skip
@@ -213,6 +213,48 @@ def test_each_tenant_has_at_most_its_cap_of_calls_in_flight(store, fake_time):
 
     assert caught.value.reason == "busy"
     assert other_went_at == freed_at == pytest.approx(1.0, abs=0.2)  # nobody else waited
+
+
+def test_a_lease_lapses_lease_seconds_after_its_slot(store):
+    """The slot is 5 s off (the bucket's next one): the lease counts from then, for the
+    longest the call may take, not from when it was asked for."""
+
+    def ask(account: str, now: float, lease: str, cap: int = 1) -> Ask:
+        return Ask(account, now, interval=5, cap=cap, lease=lease, lease_seconds=10, max_wait=30)
+
+    assert store.take(ask("key:other", 0, "", cap=0)) == Answer("go", 0.0)
+    assert store.take(ask("key:a", 0, "held")) == Answer("go", 5.0)  # never handed back
+
+    assert store.take(ask("key:a", 14.9, "next")).kind == "busy"
+    assert store.take(ask("key:a", 15.0, "next")) == Answer("go", 15.0)
+
+
+def test_a_killed_holders_lease_blocks_its_tenant_only_until_its_call_would_have_ended(
+    store, fake_time
+):
+    limits = Limits(max_rps=0.2, concurrency=1)  # a slot every 5 s, one call in flight
+
+    def budget(key: str) -> Budget:
+        return Budget(
+            key,
+            limits=limits,
+            store=store,
+            clock=fake_time.clock,
+            sleep=fake_time.sleep,
+            max_wait=120,
+            lease_seconds=10,
+        )
+
+    with budget("key:b").turn():  # another tenant's call takes the slot at 0
+        pass
+    killed = budget("key:a").turn()
+    killed.__enter__()  # its call goes at its slot, 5 s on; the process dies: never released
+    slot = fake_time.now
+    with budget("key:a").turn():  # the tenant's next sync
+        went_at = fake_time.now
+
+    assert slot == pytest.approx(5.0)
+    assert went_at == pytest.approx(slot + 10, abs=0.2)
 
 
 def test_a_waiting_tenant_is_shown_to_the_support_console(store, fake_time, tenant_a):
