@@ -12,6 +12,12 @@ Every call to the ATS takes a turn first (`Budget.turn()`), which waits while:
 - Guide as a whole is at GUIDE_ASHBY_MAX_RPS (0: no cap): a token bucket, each call reserving
   the next free slot, spaced 1 / GUIDE_ASHBY_MAX_RPS seconds apart.
 
+Calls nobody is waiting for (the slices of the syncs under way: `bulk_lane()`) reserve a slot
+at most BULK_AHEAD seconds ahead and ask again later, while the others (Connect's key check, a
+webhook's lookups, a tenant's first slice after Connect) reserve the next free slot whatever
+its distance: so a call someone waits for is queued behind at most a second of bulk calls,
+however many syncs run, and Guide's total rate stays within its cap.
+
 A turn waits at most `max_wait` seconds (the caller's own time budget); past that it raises
 BudgetExhausted without calling, and the caller gives up for now (a sync run fails with a
 rate-limit error and the next one resumes; a delivery is retried later). A wait of a second or
@@ -26,6 +32,7 @@ integrations/ashby/client.py).
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import logging
 import time
 import uuid
@@ -41,6 +48,25 @@ from integrations.budget_store import PARTNER, Answer, Ask, Wait
 logger = logging.getLogger(__name__)
 
 NOTE_AFTER = 1.0  # seconds: a shorter wait is not worth saying
+BULK_AHEAD = 1.0  # seconds: how far ahead a bulk call may reserve its slot
+_bulk = contextvars.ContextVar("guide_budget_bulk", default=False)
+
+
+@contextlib.contextmanager
+def bulk_lane() -> Iterator[None]:
+    """The calls made within (in this thread, and in the threads of a FetchPool started
+    within) are bulk: they give way to the calls someone waits for."""
+    token = _bulk.set(True)
+    try:
+        yield
+    finally:
+        _bulk.reset(token)
+
+
+def in_bulk_lane() -> bool:
+    return _bulk.get()
+
+
 _MAX_ROUNDS = 10_000  # a guard against a clock that never moves (a fake one in a test)
 
 REASONS = {
@@ -163,8 +189,13 @@ class Budget:
             cap=max(0, limits.concurrency),
             lease=lease,
             lease_seconds=self.lease_seconds,  # after the slot the store grants
-            max_wait=max(0.0, started + self.max_wait - now),
+            max_wait=max(0.0, min(started + self.max_wait - now, self._ahead())),
         )
+
+    @staticmethod
+    def _ahead() -> float:
+        """How far ahead this call may reserve its slot (a bulk call: BULK_AHEAD)."""
+        return BULK_AHEAD if _bulk.get() else float("inf")
 
     def _wait(self, store, answer: Answer, started: float, now: float, noted: list[Wait]) -> None:
         reason = answer.scope if answer.kind == "paused" else answer.kind
@@ -173,8 +204,11 @@ class Budget:
         if answer.at - now >= NOTE_AFTER and self.tenant_id is not None and not noted:
             noted.append(Wait(self.account, self.tenant_id, now, answer.at, reason))
             store.note_wait(noted[0])
-        metrics.budget_waited(reason, answer.at - now)
-        self._sleep(max(answer.at - now, 0.001))  # always forward, whatever the rounding
+        until = answer.at
+        if answer.kind == "rate" and _bulk.get():  # ask again once the slot is a second off
+            until -= BULK_AHEAD
+        metrics.budget_waited(reason, until - now)
+        self._sleep(max(until - now, 0.001))  # always forward, whatever the rounding
 
 
 @dataclass(frozen=True)

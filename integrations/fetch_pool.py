@@ -13,6 +13,7 @@ that fetches pages from the ATS while the sync's own thread writes them.
 
 from __future__ import annotations
 
+import contextvars
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -95,7 +96,8 @@ class FetchPool:
 
     def submit(self, fn: Callable[[], Any]) -> Future:
         if self._executor is not None:
-            return self._executor.submit(_closing_connections, fn)
+            # In the caller's context: its budget lane (integrations/budget.py) goes along.
+            return self._executor.submit(contextvars.copy_context().run, _closing_connections, fn)
         future: Future = Future()
         try:
             future.set_result(fn())

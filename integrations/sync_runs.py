@@ -32,6 +32,7 @@ the passes it left under way from their checkpoints.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import time
@@ -44,7 +45,7 @@ from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from guides.models import Guide
-from integrations import metrics, registry
+from integrations import budget, metrics, registry
 from integrations.errors import RunAbandoned
 from integrations.fetch_pool import SliceClock
 from integrations.models import AshbyConnection, SyncRun
@@ -159,21 +160,27 @@ def run_queued_sync(
         run.connection.api_key, tenant_id=run.connection.tenant_id
     )
     started = time.monotonic()
-    if _execute(run, client, _slice_clock(run)):
+    clock, first = _slice_clock(run)
+    with contextlib.nullcontext() if first else budget.bulk_lane():
+        more = _execute(run, client, clock)
+    if more:
         _release(run, requeue=requeue)
     run.refresh_from_db()
     metrics.sync_slice(run.status, time.monotonic() - started)
     return run
 
 
-def _slice_clock(run: SyncRun) -> SliceClock:
-    """The slice's bounds. A tenant's first slice while it has no guide also ends once it has
-    made some if other runs wait to begin: its first guides are in, and the others' come next."""
+def _slice_clock(run: SyncRun) -> tuple[SliceClock, bool]:
+    """The slice's bounds, and whether it is a tenant's first (it has no guide yet: someone
+    just connected). A first slice's calls to the ATS go ahead of the bulk calls of the syncs
+    under way (integrations/budget.py), and it ends once it has made guides if other runs wait
+    to begin: its first guides are in, and the others' come next."""
     clock = SliceClock.from_settings()
     tenant_id = run.connection.tenant_id
-    if run.slices == 1 and not _has_guides(tenant_id):
+    first = run.slices == 1 and not _has_guides(tenant_id)
+    if first:
         clock.stop_once(functools.partial(_first_guides_made, tenant_id, run.connection_id))
-    return clock
+    return clock, first
 
 
 def _has_guides(tenant_id: int) -> bool:

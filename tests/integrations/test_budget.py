@@ -8,6 +8,7 @@ real, except the one with real processes: about 2 s)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import time
@@ -19,11 +20,12 @@ import responses
 from django.db import connections
 from django.urls import reverse
 
-from integrations import budget_store
+from integrations import budget, budget_store
 from integrations.ashby import errors
 from integrations.ashby.client import AshbyClient, RetryPolicy, key_account
 from integrations.budget import Budget, BudgetExhausted, Limits, budget_waits
 from integrations.budget_store import Answer, Ask, DatabaseStore, RedisStore, Wait
+from integrations.fetch_pool import FetchPool
 from integrations.sync_status import sync_status
 from tests.integrations.ashby_spec import spec_error
 from tests.integrations.conftest import TEST_REDIS_URL, empty_redis_or_skip
@@ -193,6 +195,41 @@ def test_a_turn_further_off_than_the_caller_waits_reserves_nothing(store, fake_t
 
     assert caught.value.reason == "rate"
     assert sent == pytest.approx(1.0)  # the refused turn took no slot
+
+
+@pytest.mark.parametrize("bulk", [True, False])
+def test_a_bulk_call_gives_way_to_a_call_someone_waits_for(store, fake_time, bulk):
+    """Five calls already have the slots 0 to 4 s (one a second). A sync's call asks at 0;
+    while it waits, an admin's Connect asks for one: in the bulk lane the sync's call has
+    reserved nothing yet (at most BULK_AHEAD ahead), so Connect's call gets the slot at 5 s."""
+
+    def ask(account: str, now: float) -> Ask:
+        return Ask(account, now, interval=1, cap=0, lease="", lease_seconds=10, max_wait=60)
+
+    for _ in range(5):
+        store.take(ask("key:a", 0.0))
+    connect_slot = []
+
+    def sleep(seconds: float) -> None:
+        if not connect_slot:  # Connect's call arrives while the sync's call waits
+            connect_slot.append(store.take(ask("key:connect", fake_time.now)).at)
+        fake_time.sleep(seconds)
+
+    limits = Limits(max_rps=1, concurrency=0)
+    sync = Budget("key:sync", limits=limits, store=store, clock=fake_time.clock, sleep=sleep)
+    with budget.bulk_lane() if bulk else contextlib.nullcontext(), sync.turn():
+        sent = fake_time.now
+
+    assert (connect_slot[0], sent) == ((5.0, 6.0) if bulk else (6.0, 5.0))
+
+
+def test_a_fetch_pools_threads_keep_the_callers_lane():
+    with budget.bulk_lane(), FetchPool(2) as pool:
+        inside = pool.submit(budget.in_bulk_lane).result()
+    with FetchPool(2) as pool:
+        outside = pool.submit(budget.in_bulk_lane).result()
+
+    assert (inside, outside) == (True, False)
 
 
 def test_each_tenant_has_at_most_its_cap_of_calls_in_flight(store, fake_time):

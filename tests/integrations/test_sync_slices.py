@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from guides import models as g
-from integrations import registry, tasks
+from integrations import budget, registry, tasks
 from integrations import sync_runs as sync_service
 from integrations.ashby.client import AshbyClient, RetryPolicy
 from integrations.models import AshbyConnection, SyncRun, SyncSeen, SyncState
@@ -245,6 +245,35 @@ def test_a_first_slice_ends_at_its_first_guides_while_other_runs_wait(
     assert b.status == "succeeded" and b.total("pages") > pages_a
     assert bulk_queue() and SyncRun.objects.get(connection=ashby_a).status == "succeeded"
     assert synced_data(tenant_a) == synced_data(tenant_b)
+
+
+@pytest.mark.django_db
+def test_a_first_slices_calls_go_ahead_of_the_bulk_calls_of_later_slices(
+    ashby_a, settings, monkeypatch
+):
+    settings.GUIDE_SYNC_PAGE_SIZE = 2
+    settings.GUIDE_SYNC_SLICE_PAGES = 4
+    monkeypatch.setattr(registry, "make_client", lambda key, tenant_id: client(key))
+    lanes: list[bool] = []
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        fake = FakeAshby()
+        answer = fake._answer
+
+        def noting_the_lane(request):
+            lanes.append(budget.in_bulk_lane())
+            return answer(request)
+
+        fake._answer = noting_the_lane  # before install(), which registers fake._answer
+        fake.install(mock)
+        seed(fake, candidates=8)
+
+        run = sync_service.run_queued_sync(ashby_a.pk, requeue=False)  # after Connect
+        first = list(lanes)
+        sync_service.run_queued_sync(ashby_a.pk, after_slice=run.slices, requeue=False)
+        later = lanes[len(first) :]
+
+    assert first and not any(first)
+    assert later and all(later)
 
 
 @pytest.mark.django_db
