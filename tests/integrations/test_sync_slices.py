@@ -128,16 +128,24 @@ def _request(connection: AshbyConnection, django_capture_on_commit_callbacks) ->
         return request_sync(connection.pk, reason="test")
 
 
+def _both_requested(fake, settings, capture, a, b, *, candidates: int, slice_pages: int) -> None:
+    """Two tenants' syncs asked for, A's first, pages of 2 records."""
+    settings.GUIDE_SYNC_PAGE_SIZE = 2
+    settings.GUIDE_SYNC_SLICE_PAGES = slice_pages
+    seed(fake, candidates=candidates)
+    _request(a, capture)
+    _request(b, capture)
+
+
 @pytest.mark.django_db
 def test_two_tenants_syncs_take_turns_slice_by_slice(
     fake, ashby_a, ashby_b, tenant_a, tenant_b, settings, bulk_queue,
     django_capture_on_commit_callbacks,
 ):  # fmt: skip
-    settings.GUIDE_SYNC_PAGE_SIZE = 2
-    settings.GUIDE_SYNC_SLICE_PAGES = 4
-    seed(fake, candidates=6)
-    _request(ashby_a, django_capture_on_commit_callbacks)
-    _request(ashby_b, django_capture_on_commit_callbacks)
+    _both_requested(
+        fake, settings, django_capture_on_commit_callbacks, ashby_a, ashby_b,
+        candidates=6, slice_pages=4,
+    )  # fmt: skip
 
     def one_finished() -> bool:
         return SyncRun.objects.filter(status=SyncRun.Status.SUCCEEDED).exists()
@@ -183,16 +191,22 @@ def test_a_second_copy_of_a_slice_task_leaves_the_run_alone(
     assert (run.status, run.slices, run.in_slice) == ("running", 1, False)
 
 
+def _a_under_way_b_waiting(fake, settings, bulk_queue, capture) -> None:
+    """A's sync had its first slice (its next one queued); then B's is asked for."""
+    settings.GUIDE_SYNC_PAGE_SIZE = 2
+    settings.GUIDE_SYNC_SLICE_PAGES = 3
+    seed(fake, candidates=8)
+    a, b = AshbyConnection.objects.order_by("pk")
+    _request(a, capture)
+    bulk_queue(limit=1)
+    _request(b, capture)  # B connects: queued behind A's next slice
+
+
 @pytest.mark.django_db
 def test_a_run_not_begun_goes_ahead_of_the_slices_under_way(
     fake, ashby_a, ashby_b, settings, bulk_queue, django_capture_on_commit_callbacks
 ):
-    settings.GUIDE_SYNC_PAGE_SIZE = 2
-    settings.GUIDE_SYNC_SLICE_PAGES = 3
-    seed(fake, candidates=8)
-    _request(ashby_a, django_capture_on_commit_callbacks)
-    bulk_queue(limit=1)  # A's first slice; A's next slice is queued
-    _request(ashby_b, django_capture_on_commit_callbacks)  # B connects: queued behind it
+    _a_under_way_b_waiting(fake, settings, bulk_queue, django_capture_on_commit_callbacks)
     assert bulk_queue.queue == [(ashby_a.pk, 1), (ashby_b.pk, None)]
 
     bulk_queue(limit=1)  # the task of A's next slice
@@ -212,12 +226,7 @@ def test_a_run_not_begun_goes_ahead_of_the_slices_under_way(
 def test_a_stale_copy_of_a_slice_task_begins_no_waiting_run(
     fake, ashby_a, ashby_b, settings, bulk_queue, django_capture_on_commit_callbacks
 ):
-    settings.GUIDE_SYNC_PAGE_SIZE = 2
-    settings.GUIDE_SYNC_SLICE_PAGES = 3
-    seed(fake, candidates=8)
-    _request(ashby_a, django_capture_on_commit_callbacks)
-    bulk_queue(limit=1)
-    _request(ashby_b, django_capture_on_commit_callbacks)
+    _a_under_way_b_waiting(fake, settings, bulk_queue, django_capture_on_commit_callbacks)
 
     assert tasks.run_sync(ashby_a.pk, after_slice=0) == "skipped"  # a copy of a begun slice
 
@@ -229,11 +238,10 @@ def test_a_first_slice_ends_at_its_first_guides_while_other_runs_wait(
     fake, ashby_a, ashby_b, tenant_a, tenant_b, settings, bulk_queue,
     django_capture_on_commit_callbacks,
 ):  # fmt: skip
-    settings.GUIDE_SYNC_PAGE_SIZE = 2
-    settings.GUIDE_SYNC_SLICE_PAGES = 50
-    seed(fake, candidates=8)
-    _request(ashby_a, django_capture_on_commit_callbacks)
-    _request(ashby_b, django_capture_on_commit_callbacks)
+    _both_requested(
+        fake, settings, django_capture_on_commit_callbacks, ashby_a, ashby_b,
+        candidates=8, slice_pages=50,
+    )  # fmt: skip
 
     bulk_queue(limit=1)  # A's first slice, B waiting to begin
 
