@@ -38,6 +38,13 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _all_three_started(pid: int) -> bool:
+    """The server and both clusters are running their own programs: a child read between
+    fork and exec still shows the runner's environment, without the metrics directory."""
+    children = _children(pid)
+    return len(children) == 3 and all(_metrics_directory(c) for c in children)
+
+
 def _metrics_directory(pid: int) -> str:
     environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
     found = [v for v in environ if v.startswith(b"PROMETHEUS_MULTIPROC_DIR=")]
@@ -67,7 +74,7 @@ def test_a_sigterm_to_the_runner_alone_stops_the_server_and_both_clusters(tmp_pa
     )
     try:
         deadline = time.monotonic() + 20
-        while len(_children(runner.pid)) < 3 and time.monotonic() < deadline:
+        while not _all_three_started(runner.pid) and time.monotonic() < deadline:
             time.sleep(0.1)
         children = _children(runner.pid)
         assert len(children) == 3
