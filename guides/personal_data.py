@@ -9,11 +9,11 @@ import logging
 from typing import Any
 
 from django.apps import apps
-from django.db.models import FileField, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from guides.models import Application, Candidate, Guide, InterviewEvent, InterviewSchedule
 from guides.models_guide_settings import GuideSettings
-from guides.services import SYNCED_MODELS, delete_files_after_commit
+from guides.services import SYNCED_MODELS, delete_files_after_commit, uploaded_files
 from tenants.models import Tenant
 from tenants.personal_data import Holder, Person, row_dict
 
@@ -81,16 +81,10 @@ def erase_tenant(tenant: Tenant, batch: int) -> int:
         ids = list(rows.values_list("pk", flat=True)[:batch])
         if ids:
             rows = model.objects.filter(pk__in=ids)
-            delete_files_after_commit(_uploads(rows))
+            delete_files_after_commit(uploaded_files(rows))
             _, by_model = rows.delete()
             return sum(by_model.values())
     return 0
-
-
-def _uploads(rows: QuerySet) -> list[str]:
-    """The names of the files the rows' file fields hold (a photo, a logo)."""
-    fields = [f.name for f in rows.model._meta.concrete_fields if isinstance(f, FileField)]
-    return [name for f in fields for name in rows.exclude(**{f: ""}).values_list(f, flat=True)]
 
 
 def _plural(label: str) -> str:

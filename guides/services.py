@@ -6,7 +6,7 @@ import logging
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, FileField, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from guides.models import (
@@ -170,16 +170,23 @@ def delete_files_after_commit(names: list[str]) -> None:
     transaction.on_commit(lambda: [storage.delete(name) for name in names])
 
 
+def uploaded_files(rows: QuerySet) -> list[str]:
+    """The names of the files the rows' file fields hold (a photo, a logo); no query for a
+    model without file fields."""
+    fields = [f.name for f in rows.model._meta.concrete_fields if isinstance(f, FileField)]
+    return [name for f in fields for name in rows.exclude(**{f: ""}).values_list(f, flat=True)]
+
+
 @transaction.atomic
 def delete_synced_data(tenant: Tenant) -> dict[str, int]:
     """Delete every record the tenant's ATS integration synced, and the guides built on
     them (they cannot outlive their candidates). Returns the count deleted per model.
     Other tenants' data and the tenant itself are untouched."""
     counts: dict[str, int] = {}
-    photos = Interviewer.objects.filter(tenant=tenant).exclude(photo="")
-    delete_files_after_commit(list(photos.values_list("photo", flat=True)))
     for model in SYNCED_MODELS:
-        _, per_model = model.objects.filter(tenant=tenant).delete()
+        rows = model.objects.filter(tenant=tenant)
+        delete_files_after_commit(uploaded_files(rows))
+        _, per_model = rows.delete()
         counts[str(model._meta.verbose_name_plural)] = per_model.get(model._meta.label, 0)
     logger.info("Deleted the synced data of tenant %s: %s", tenant.pk, counts)
     return counts
