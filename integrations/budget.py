@@ -195,7 +195,7 @@ class Budget:
     @staticmethod
     def _ahead() -> float:
         """How far ahead this call may reserve its slot (a bulk call: BULK_AHEAD)."""
-        return BULK_AHEAD if _bulk.get() else float("inf")
+        return BULK_AHEAD if in_bulk_lane() else float("inf")
 
     def _wait(self, store, answer: Answer, started: float, now: float, noted: list[Wait]) -> None:
         reason = answer.scope if answer.kind == "paused" else answer.kind
@@ -205,7 +205,7 @@ class Budget:
             noted.append(Wait(self.account, self.tenant_id, now, answer.at, reason))
             store.note_wait(noted[0])
         until = answer.at
-        if answer.kind == "rate" and _bulk.get():  # ask again once the slot is a second off
+        if answer.kind == "rate" and in_bulk_lane():  # ask again once the slot is a second off
             until -= BULK_AHEAD
         metrics.budget_waited(reason, until - now)
         self._sleep(max(until - now, 0.001))  # always forward, whatever the rounding

@@ -189,10 +189,16 @@ def _has_guides(tenant_id: int) -> bool:
 
 def _first_guides_made(tenant_id: int, connection_id: int) -> bool:
     """The tenant has guides and another connection's run waits to begin."""
-    waiting = SyncRun.objects.filter(status=SyncRun.Status.QUEUED).exclude(
-        connection_id=connection_id
+    return _has_guides(tenant_id) and _waiting_to_begin(connection_id).exists()
+
+
+def _waiting_to_begin(connection_id: int):
+    """Other connections' runs not begun yet, the oldest first."""
+    return (
+        SyncRun.objects.filter(status=SyncRun.Status.QUEUED)
+        .exclude(connection_id=connection_id)
+        .order_by("requested_at", "id")
     )
-    return _has_guides(tenant_id) and waiting.exists()
 
 
 # How many waiting runs a next slice's task tries to begin before it works its own slice (each
@@ -205,31 +211,17 @@ def _begin_a_waiting_run(connection_id: int, after_slice: int) -> SyncRun | None
     first slice in this task and put this slice back at the end of the queue; the run's own
     task, later, finds it begun and leaves it. None when none waits (or this task's slice is
     not its to work: a stale copy), and the task works its own slice."""
-    own = (
-        SyncRun.objects.filter(
-            connection_id=connection_id,
-            status=SyncRun.Status.RUNNING,
-            in_slice=False,
-            slices=after_slice,
-        )
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if own is None:
+    own = SyncRun.objects.filter(connection_id=connection_id, status__in=SyncRun.ACTIVE).first()
+    if not _claimable(own, after_slice):
         return None
-    waiting = (
-        SyncRun.objects.filter(status=SyncRun.Status.QUEUED)
-        .exclude(connection_id=connection_id)
-        .order_by("requested_at", "id")
-        .values_list("connection_id", "reason")[:BEGIN_TRIES]
-    )
-    for other, reason in waiting:
+    waiting = _waiting_to_begin(connection_id).values_list("connection_id", "reason")
+    for other, reason in waiting[:BEGIN_TRIES]:
         run = run_queued_sync(other, reason=reason or "task", requeue=True)
         if run is not None:
             logger.info(
                 "Sync run %s began ahead of the next slice of connection %s", run.pk, connection_id
             )
-            transaction.on_commit(functools.partial(_enqueue, own, connection_id, after_slice))
+            transaction.on_commit(functools.partial(_enqueue, own.pk, connection_id, after_slice))
             return run
     return None
 
