@@ -15,9 +15,8 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from emails.interviews import upcoming_events
+from emails.interviews import candidate_zone, upcoming_events
 from emails.models import Email, EmailSettings, Kind
-from guides.guide_page import display_timezone
 from guides.models import Candidate
 from tenants.models import Tenant
 
@@ -88,7 +87,7 @@ def _planned(tenant: Tenant, lead: dt.timedelta, now: dt.datetime) -> list[Plann
     first: dict[tuple[int, dt.date], Planned] = {}
     for candidate_id, start in rows:
         candidate = candidates[candidate_id]
-        day = start.astimezone(display_timezone(candidate, tenant)[0]).date()
+        day = start.astimezone(candidate_zone(candidate, tenant)).date()
         first.setdefault(
             (candidate_id, day), Planned(candidate_id, day, start - lead, candidate.email)
         )
