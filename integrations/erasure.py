@@ -48,8 +48,7 @@ def find_person(tenant: Tenant, *, email: str = "", candidate_id: str = "") -> P
     person = Person(tenant, match_emails=bool(email))
     if candidate_id:
         person.external_ids.add(candidate_id.strip())
-    if email:
-        person.emails.add(email.strip().lower())
+    person.learn(emails=[email])
     for holder in holders():
         if holder.describe is not None:
             holder.describe(person)
