@@ -39,31 +39,38 @@ def _lease() -> dt.timedelta:
     return dt.timedelta(minutes=settings.GUIDE_EMAIL_CLAIM_MINUTES)
 
 
-def claim_due(now: dt.datetime, limit: int) -> list[int]:
-    """Claim up to `limit` emails due now (and lapsed claims); returns their ids."""
-    due = Q(status=Email.Status.SCHEDULED, due_at__lte=now) | Q(
+def _claimable(now: dt.datetime) -> Q:
+    """Emails due now, and claims that lapsed (their worker died)."""
+    return Q(status=Email.Status.SCHEDULED, due_at__lte=now) | Q(
         status=Email.Status.SENDING, claimed_until__lt=now
     )
+
+
+def _claimed(now: dt.datetime) -> dict:
+    """What a claim writes: "sending", its lease, one more attempt."""
+    return {
+        "status": Email.Status.SENDING,
+        "claimed_until": now + _lease(),
+        "attempts": F("attempts") + 1,
+    }
+
+
+def claim_due(now: dt.datetime, limit: int) -> list[int]:
+    """Claim up to `limit` emails due now (and lapsed claims); returns their ids."""
     with transaction.atomic():
         rows = (
-            Email.objects.filter(due).order_by("due_at", "pk").select_for_update(skip_locked=True)
+            Email.objects.filter(_claimable(now))
+            .order_by("due_at", "pk")
+            .select_for_update(skip_locked=True)
         )
         ids = list(rows.values_list("pk", flat=True)[:limit])
-        Email.objects.filter(pk__in=ids).update(
-            status=Email.Status.SENDING, claimed_until=now + _lease(), attempts=F("attempts") + 1
-        )
+        Email.objects.filter(pk__in=ids).update(**_claimed(now))
     return ids
 
 
 def claim_one(email_id: int, now: dt.datetime) -> bool:
     """Claim one email if it is due and nobody holds it (a recruiter's send, queued at once)."""
-    due = Q(status=Email.Status.SCHEDULED, due_at__lte=now) | Q(
-        status=Email.Status.SENDING, claimed_until__lt=now
-    )
-    claimed = Email.objects.filter(due, pk=email_id).update(
-        status=Email.Status.SENDING, claimed_until=now + _lease(), attempts=F("attempts") + 1
-    )
-    return claimed == 1
+    return Email.objects.filter(_claimable(now), pk=email_id).update(**_claimed(now)) == 1
 
 
 def send_claimed(ids: list[int], now: dt.datetime) -> dict[str, int]:
